@@ -1,0 +1,57 @@
+# tickwork: `make run` sets everything up and serves; `make test` sets everything up and tests.
+# Every step is here: a clean clone on a machine with Python 3.11+ and Node 20 needs nothing else.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY_STAMP := $(VENV)/.installed
+WEB_STAMP := frontend/node_modules/.installed
+WEBUI := src/tickwork/webui/index.html
+FRONTEND_SRC := $(shell find frontend/src frontend/index.html frontend/vite.config.* -type f 2>/dev/null)
+CHROMIUM ?= /usr/bin/chromium
+TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
+
+.PHONY: install run test lint pytest test-frontend e2e bench clean
+
+install: $(PY_STAMP) $(WEBUI)
+
+$(PY_STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+$(WEB_STAMP): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(WEBUI): $(WEB_STAMP) $(FRONTEND_SRC)
+	cd frontend && npm run build --silent
+
+run: install
+	$(BIN)/tickwork serve
+
+lint: $(PY_STAMP)
+	$(BIN)/ruff check src tests bench examples
+	$(BIN)/ruff format --check src tests bench examples
+	$(BIN)/mypy
+
+pytest: $(PY_STAMP)
+	TICKWORK_TEST_PG_URL=$(TEST_PG_URL) $(BIN)/pytest
+
+test-frontend: $(WEB_STAMP)
+	cd frontend && npm test --silent
+
+$(CHROMIUM):
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+
+e2e: install $(CHROMIUM)
+	cd frontend && TICKWORK_BIN=$(CURDIR)/$(BIN)/tickwork CHROMIUM=$(CHROMIUM) npm run e2e --silent
+
+test: install lint pytest test-frontend e2e
+
+bench: install
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) frontend/node_modules src/tickwork/webui

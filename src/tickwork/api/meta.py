@@ -1,0 +1,112 @@
+"""What the form needs (workflows, templates, cron preview) and the scheduler switch."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Blueprint
+
+from tickwork import cron
+from tickwork.api.context import PREFIX, SPEC, runtime
+from tickwork.errors import FieldError, ValidationFailed
+from tickwork.schemas import (
+    CronPreviewQuery,
+    CronPreviewResponse,
+    ParameterResponse,
+    StatusResponse,
+    TemplateListResponse,
+    WorkflowListResponse,
+    WorkflowResponse,
+)
+from tickwork.templates import TEMPLATES
+
+bp = Blueprint("meta", __name__, url_prefix=PREFIX)
+
+
+@SPEC.route(
+    bp, "/workflows", "GET", summary="The workflow registry", responses={200: WorkflowListResponse}
+)
+def list_workflows() -> WorkflowListResponse:
+    # Commands, working directories and env are the server's business: not shown.
+    items = [
+        WorkflowResponse(
+            name=w.name,
+            description=w.description,
+            parameters=[
+                ParameterResponse(
+                    name=p.name,
+                    flag=p.flag,
+                    type=p.type,
+                    default=p.default,
+                    required=p.required,
+                    choices=list(p.choices) if p.choices is not None else None,
+                    description=p.description,
+                )
+                for p in w.parameters.values()
+            ],
+        )
+        for w in runtime().registry.workflows.values()
+    ]
+    return WorkflowListResponse(items=items)
+
+
+@SPEC.route(
+    bp, "/templates", "GET", summary="Schedule templates", responses={200: TemplateListResponse}
+)
+def list_templates() -> TemplateListResponse:
+    return TemplateListResponse(items=list(TEMPLATES))
+
+
+@SPEC.route(
+    bp,
+    "/cron/preview",
+    "GET",
+    summary="A cron expression in words and its next fires",
+    query=CronPreviewQuery,
+    responses={200: CronPreviewResponse},
+)
+def cron_preview(query: CronPreviewQuery) -> CronPreviewResponse:
+    tz_name = query.timezone or runtime().settings.default_timezone
+    errors: list[FieldError] = []
+    expression = query.expression
+    try:
+        expression = cron.validate(query.expression, field="expression")
+    except ValidationFailed as exc:
+        errors += exc.errors
+    try:
+        tz = cron.zone(tz_name)
+    except ValidationFailed as exc:
+        errors += exc.errors
+    if errors:
+        raise ValidationFailed(errors)
+    after = query.after or datetime.now(UTC)
+    if after.tzinfo is None:
+        after = after.replace(tzinfo=tz)
+    return CronPreviewResponse(
+        expression=expression,
+        timezone=tz_name,
+        description=cron.describe(expression),
+        next_runs=cron.next_fires(expression, tz, after, query.count),
+    )
+
+
+@SPEC.route(
+    bp,
+    "/scheduler/pause",
+    "POST",
+    summary="Stop firing schedules (stored)",
+    responses={200: StatusResponse},
+)
+def pause_scheduler() -> StatusResponse:
+    rt = runtime()
+    rt.engine.set_paused(True)
+    return rt.service.status()
+
+
+@SPEC.route(
+    bp, "/scheduler/resume", "POST", summary="Fire schedules again", responses={200: StatusResponse}
+)
+def resume_scheduler() -> StatusResponse:
+    rt = runtime()
+    rt.engine.set_paused(False)
+    return rt.service.status()

@@ -1,0 +1,88 @@
+"""/runs: one run, its log (readable while it grows) and cancel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint
+
+from tickwork.api.context import PREFIX, SPEC, runtime
+from tickwork.errors import NotFound
+from tickwork.schemas import ErrorResponse, LogQuery, LogResponse, RunIdPath, RunResponse
+from tickwork.store import runs
+from tickwork.store.tables import ACTIVE_STATUSES
+
+bp = Blueprint("runs", __name__, url_prefix=PREFIX)
+
+
+@SPEC.route(
+    bp,
+    "/runs/<int:run_id>",
+    "GET",
+    summary="One run",
+    path=RunIdPath,
+    responses={200: RunResponse, 404: ErrorResponse},
+)
+def get_run(path: RunIdPath) -> RunResponse:
+    return runtime().service.run(path.run_id)
+
+
+@SPEC.route(
+    bp,
+    "/runs/<int:run_id>/log",
+    "GET",
+    summary="The run's log from a byte offset",
+    path=RunIdPath,
+    query=LogQuery,
+    responses={200: LogResponse, 404: ErrorResponse},
+)
+def run_log(path: RunIdPath, query: LogQuery) -> LogResponse:
+    rt = runtime()
+    with rt.store.reading() as session:
+        run = runs.get(session, path.run_id)
+        if run is None:
+            raise NotFound(f"no run {path.run_id}")
+        log_path, complete = run.log_path, run.status not in ACTIVE_STATUSES
+    data = b""
+    if log_path:
+        try:
+            with Path(log_path).open("rb") as handle:
+                handle.seek(query.offset)
+                data = handle.read(query.limit)
+        except FileNotFoundError:
+            data = b""
+    # Cut at a character boundary so the next request continues cleanly.
+    text = data.decode("utf-8", "ignore") if complete else _whole_chars(data)
+    used = len(text.encode("utf-8")) if not complete else len(data)
+    next_offset = query.offset + used
+    more = len(data) == query.limit
+    return LogResponse(
+        run_id=path.run_id,
+        offset=query.offset,
+        next_offset=next_offset,
+        content=text,
+        complete=complete and not more,
+    )
+
+
+def _whole_chars(data: bytes) -> str:
+    for cut in range(len(data), max(len(data) - 4, -1), -1):
+        try:
+            return data[:cut].decode("utf-8")
+        except UnicodeDecodeError:
+            continue
+    return data.decode("utf-8", "replace")
+
+
+@SPEC.route(
+    bp,
+    "/runs/<int:run_id>/cancel",
+    "POST",
+    summary="Cancel a queued or running run",
+    path=RunIdPath,
+    responses={202: RunResponse, 404: ErrorResponse, 409: ErrorResponse},
+)
+def cancel_run(path: RunIdPath) -> RunResponse:
+    rt = runtime()
+    rt.dispatcher.cancel(path.run_id)
+    return rt.service.run(path.run_id)

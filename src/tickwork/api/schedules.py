@@ -1,0 +1,196 @@
+"""/schedules: create, read, change, delete, switch on and off, run now, history, import/export."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response
+
+from tickwork import portable
+from tickwork.api.context import PREFIX, SPEC, runtime
+from tickwork.schemas import (
+    ErrorResponse,
+    ExecutionHistoryResponse,
+    ImportResponse,
+    PortableDocument,
+    RunListQuery,
+    RunResponse,
+    ScheduleCreateRequest,
+    ScheduleIdPath,
+    ScheduleListQuery,
+    ScheduleListResponse,
+    ScheduleResponse,
+    ScheduleUpdateRequest,
+    StatusResponse,
+    ToggleRequest,
+)
+from tickwork.store.schedules import ScheduleFilter
+
+bp = Blueprint("schedules", __name__, url_prefix=PREFIX)
+NOT_FOUND = {404: ErrorResponse}
+
+
+@SPEC.route(
+    bp,
+    "/schedules",
+    "GET",
+    summary="List schedules",
+    query=ScheduleListQuery,
+    responses={200: ScheduleListResponse},
+)
+def list_schedules(query: ScheduleListQuery) -> ScheduleListResponse:
+    where = ScheduleFilter(query.q, query.enabled, query.workflow_type, query.last_status)
+    items, total = runtime().service.page(where, query.page, query.page_size)
+    return ScheduleListResponse(
+        items=items, total=total, page=query.page, page_size=query.page_size
+    )
+
+
+@SPEC.route(
+    bp,
+    "/schedules",
+    "POST",
+    summary="Create a schedule",
+    body=ScheduleCreateRequest,
+    responses={201: ScheduleResponse},
+)
+def create_schedule(body: ScheduleCreateRequest) -> ScheduleResponse:
+    return runtime().service.create(body)
+
+
+@SPEC.route(
+    bp,
+    "/schedules/status",
+    "GET",
+    summary="Scheduler state, counts, next and running runs",
+    responses={200: StatusResponse},
+)
+def scheduler_status() -> StatusResponse:
+    return runtime().service.status()
+
+
+@SPEC.route(
+    bp,
+    "/schedules/export",
+    "GET",
+    summary="All schedules as schedules.json",
+    responses={200: PortableDocument},
+)
+def export_schedules() -> Response:
+    from flask import jsonify
+
+    response = jsonify(portable.export_document(runtime().service))
+    response.headers["Content-Disposition"] = 'attachment; filename="schedules.json"'
+    return response
+
+
+@SPEC.route(
+    bp,
+    "/schedules/import",
+    "POST",
+    summary="Import schedules.json (all or nothing)",
+    body=PortableDocument,
+    responses={200: ImportResponse},
+)
+def import_schedules(body: PortableDocument) -> ImportResponse:
+    from flask import request
+
+    return portable.import_document(runtime().service, request.get_json(force=True))
+
+
+@SPEC.route(
+    bp,
+    "/schedules/<schedule_id>",
+    "GET",
+    summary="One schedule",
+    path=ScheduleIdPath,
+    responses={200: ScheduleResponse, **NOT_FOUND},
+)
+def get_schedule(path: ScheduleIdPath) -> ScheduleResponse:
+    return runtime().service.one(path.schedule_id)
+
+
+def _update(path: ScheduleIdPath, body: ScheduleUpdateRequest) -> ScheduleResponse:
+    return runtime().service.update(path.schedule_id, body)
+
+
+@SPEC.route(
+    bp,
+    "/schedules/<schedule_id>",
+    "PUT",
+    summary="Change a schedule (partial)",
+    path=ScheduleIdPath,
+    body=ScheduleUpdateRequest,
+    responses={200: ScheduleResponse, **NOT_FOUND},
+)
+def update_schedule(path: ScheduleIdPath, body: ScheduleUpdateRequest) -> ScheduleResponse:
+    return _update(path, body)
+
+
+@SPEC.route(
+    bp,
+    "/schedules/<schedule_id>",
+    "PATCH",
+    summary="Change a schedule (partial)",
+    path=ScheduleIdPath,
+    body=ScheduleUpdateRequest,
+    responses={200: ScheduleResponse, **NOT_FOUND},
+)
+def patch_schedule(path: ScheduleIdPath, body: ScheduleUpdateRequest) -> ScheduleResponse:
+    return _update(path, body)
+
+
+@SPEC.route(
+    bp,
+    "/schedules/<schedule_id>",
+    "DELETE",
+    summary="Delete a schedule and its history",
+    path=ScheduleIdPath,
+    responses={204: None, **NOT_FOUND},
+)
+def delete_schedule(path: ScheduleIdPath) -> None:
+    runtime().service.delete(path.schedule_id)
+
+
+@SPEC.route(
+    bp,
+    "/schedules/<schedule_id>/toggle",
+    "POST",
+    summary='Flip enabled, or set it with {"enabled": bool}',
+    path=ScheduleIdPath,
+    body=ToggleRequest,
+    body_required=False,
+    responses={200: ScheduleResponse, **NOT_FOUND},
+)
+def toggle_schedule(path: ScheduleIdPath, body: ToggleRequest) -> ScheduleResponse:
+    return runtime().service.toggle(path.schedule_id, body.enabled)
+
+
+@SPEC.route(
+    bp,
+    "/schedules/<schedule_id>/run",
+    "POST",
+    summary="Run now",
+    path=ScheduleIdPath,
+    responses={202: RunResponse, **NOT_FOUND},
+)
+def run_schedule_now(path: ScheduleIdPath) -> RunResponse:
+    rt = runtime()
+    outcome = rt.dispatcher.run_now(path.schedule_id)
+    return rt.service.run(outcome.run_id)
+
+
+@SPEC.route(
+    bp,
+    "/schedules/<schedule_id>/runs",
+    "GET",
+    summary="Run history, newest first",
+    path=ScheduleIdPath,
+    query=RunListQuery,
+    responses={200: ExecutionHistoryResponse, **NOT_FOUND},
+)
+def schedule_runs(path: ScheduleIdPath, query: RunListQuery) -> ExecutionHistoryResponse:
+    items, total = runtime().service.run_page(
+        path.schedule_id, query.status, query.page, query.page_size
+    )
+    return ExecutionHistoryResponse(
+        items=items, total=total, page=query.page, page_size=query.page_size
+    )

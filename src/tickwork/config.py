@@ -1,0 +1,91 @@
+"""Settings, resolved once at start-up: command-line flags over environment over config file.
+
+The config file is TOML (`--config`, `TICKWORK_CONFIG`, or `./tickwork.toml` when present),
+holding the same names as the settings below in lower case.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Any
+
+from tickwork.errors import ConfigError
+
+# The demo pipeline ships beside the package in a source checkout; `make run` uses it.
+DEMO_REGISTRY = Path(__file__).resolve().parents[2] / "examples" / "workflows.toml"
+
+
+@dataclass(frozen=True)
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("data")
+    workflows: Path | None = None
+    database_url: str | None = None
+    default_timezone: str = "Europe/Berlin"
+    max_concurrent_runs: int = 4
+    log_max_bytes: int = 5 * 1024 * 1024
+    output_tail_bytes: int = 4096
+    kill_grace_seconds: float = 5.0
+    history_size: int = 5
+    backup_count: int = 10
+    api_token: str | None = field(default=None, repr=False)
+
+    @property
+    def db_url(self) -> str:
+        return self.database_url or f"sqlite:///{(self.data_dir / 'tickwork.db').resolve()}"
+
+    @property
+    def registry_path(self) -> Path | None:
+        if self.workflows is not None:
+            return self.workflows
+        return DEMO_REGISTRY if DEMO_REGISTRY.exists() else None
+
+    @property
+    def logs_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+
+def _coerce(name: str, raw: Any) -> Any:
+    kind = {f.name: f.type for f in fields(Settings)}[name]
+    try:
+        if kind == "int":
+            return int(raw)
+        if kind == "float":
+            return float(raw)
+        if kind in ("Path", "Path | None"):
+            return Path(raw)
+        return str(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"setting {name}: cannot use {raw!r}") from None
+
+
+def load_settings(
+    overrides: dict[str, Any] | None = None,
+    config_file: Path | None = None,
+    environ: dict[str, str] | None = None,
+) -> Settings:
+    """Settings from file, then environment (`TICKWORK_<NAME>`), then `overrides` (flags)."""
+    env = os.environ if environ is None else environ
+    names = [f.name for f in fields(Settings)]
+    values: dict[str, Any] = {}
+    path = config_file or (Path(env["TICKWORK_CONFIG"]) if "TICKWORK_CONFIG" in env else None)
+    if path is None and Path("tickwork.toml").exists():
+        path = Path("tickwork.toml")
+    if path is not None:
+        try:
+            loaded = tomllib.loads(path.read_text())
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"config file {path}: {exc}") from None
+        unknown = set(loaded) - set(names)
+        if unknown:
+            raise ConfigError(f"config file {path}: unknown settings {sorted(unknown)}")
+        values.update(loaded)
+    for name in names:
+        if (raw := env.get(f"TICKWORK_{name.upper()}")) not in (None, ""):
+            values[name] = raw
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    return replace(Settings(), **{k: _coerce(k, v) for k, v in values.items()})

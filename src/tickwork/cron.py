@@ -1,0 +1,113 @@
+"""Cron maths: validation, description and fire times, following crontab(5) in a time zone.
+
+Pure functions over aware datetimes, no IO: the scheduler, the API and the tests share them.
+cronsim does the calendar work because it promises to match Debian's cron, including
+daylight-saving changes (a fixed-time job in a skipped hour runs once right after the jump,
+one in a repeated hour runs once; wildcard-hour jobs run in both copies of the hour).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from functools import cache
+from itertools import islice
+from zoneinfo import ZoneInfo, available_timezones
+
+from cron_descriptor import Options, get_description
+from cronsim import CronSim, CronSimError
+
+from tickwork.errors import ValidationFailed
+
+DEFAULT_TIMEZONE = "Europe/Berlin"
+MAX_PREVIEW = 100
+
+
+@cache
+def known_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def zone(name: str, field: str = "timezone") -> ZoneInfo:
+    """The IANA zone called `name`; anything else (offsets, paths, typos) is refused."""
+    if name not in known_zones():
+        raise ValidationFailed.one(field, f"unknown time zone {name!r}: use an IANA name")
+    return ZoneInfo(name)
+
+
+def normalize(expression: str) -> str:
+    return " ".join(expression.split())
+
+
+def validate(expression: str, field: str = "cron_schedule") -> str:
+    """The expression with its spacing tidied, or a ValidationFailed saying what is wrong.
+
+    Only the five standard fields are accepted: cronsim also takes `@daily` style aliases and
+    `L`/`#` extensions that crontab(5) does not have, and users copying to a real crontab
+    should not be surprised.
+    """
+    expr = normalize(expression)
+    fields = expr.split(" ")
+    if len(fields) != 5:
+        raise ValidationFailed.one(
+            field,
+            f"expected 5 fields (minute hour day-of-month month day-of-week), got {len(fields)}",
+        )
+    if any(ch in expr for ch in "LW#?"):
+        raise ValidationFailed.one(field, "only standard crontab(5) syntax is supported")
+    try:
+        CronSim(expr, datetime(2000, 1, 1, tzinfo=UTC))
+    except CronSimError as exc:
+        raise ValidationFailed.one(field, f"invalid cron expression: {exc}") from None
+    return expr
+
+
+def describe(expression: str) -> str:
+    """A sentence for people; weekday numbers follow crontab(5), 0 and 7 both Sunday."""
+    options = Options()
+    options.use_24hour_time_format = True
+    options.day_of_week_start_index_zero = True
+    # cron-descriptor numbers weekdays 0-6 only, so give it Sunday as 0.
+    fields = normalize(expression).split(" ")
+    if len(fields) == 5:
+        fields[4] = _sunday_as_zero(fields[4])
+    return str(get_description(" ".join(fields), options))
+
+
+def _sunday_as_zero(dow: str) -> str:
+    parts = []
+    for part in dow.split(","):
+        if part == "7":
+            part = "0"
+        elif part.endswith("-7") and "/" not in part:
+            start = part[:-2]
+            part = f"{start}-6,0" if start not in ("0", "7") else "*"
+        parts.append(part)
+    return ",".join(parts)
+
+
+def fire_times(expression: str, tz: ZoneInfo, after: datetime) -> Iterator[datetime]:
+    """Fire instants strictly after `after`, in UTC, for ever (the caller slices)."""
+    start = after.astimezone(tz)
+    for local in CronSim(expression, start):
+        yield local.astimezone(UTC)
+
+
+def next_fire(expression: str, tz: ZoneInfo, after: datetime) -> datetime | None:
+    return next(fire_times(expression, tz, after), None)
+
+
+def next_fires(expression: str, tz: ZoneInfo, after: datetime, count: int) -> list[datetime]:
+    return list(islice(fire_times(expression, tz, after), count))
+
+
+def latest_fire(expression: str, tz: ZoneInfo, at: datetime) -> datetime | None:
+    """The latest fire instant at or before `at`: which instant a (possibly late) fire is for."""
+    # cronsim's reverse walk starts strictly before its start minute; one minute of headroom
+    # makes an exact hit count as "at or before".
+    start = (at + timedelta(minutes=1)).astimezone(tz).replace(second=0, microsecond=0)
+    for local in CronSim(expression, start, reverse=True):
+        instant = local.astimezone(UTC)
+        if instant <= at:
+            return instant
+    return None

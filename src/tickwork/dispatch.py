@@ -1,0 +1,151 @@
+"""From "this schedule should run now" to a queued run: claim, apply policy, hand over.
+
+Cron fires and manual runs come through here. A cron fire first inserts its run with the
+unique key (schedule, scheduled instant): when that insert fails another scheduler, or this
+one before a restart, already took the instant and this fire does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import update
+from sqlalchemy.orm import Session
+
+from tickwork import cron
+from tickwork.errors import Conflict, NotFound, ValidationFailed
+from tickwork.events import EventBus
+from tickwork.executor.local import LocalExecutor
+from tickwork.store import runs
+from tickwork.store.db import Store
+from tickwork.store.tables import RunRow, ScheduleRow
+from tickwork.workflows import Registry
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Dispatched:
+    run_id: int
+    status: str
+    replaced: tuple[int, ...] = ()
+
+
+class Dispatcher:
+    def __init__(
+        self, store: Store, registry: Registry, executor: LocalExecutor, bus: EventBus
+    ) -> None:
+        self.store = store
+        self.registry = registry
+        self.executor = executor
+        self.bus = bus
+
+    def fire(self, schedule_id: str, now: datetime | None = None) -> Dispatched | None:
+        """A cron fire of `schedule_id`; None when the instant was already claimed."""
+        now = now or datetime.now(UTC)
+        with self.store.session() as session:
+            schedule = session.get(ScheduleRow, schedule_id)
+            if schedule is None or not schedule.enabled:
+                return None
+            instant = cron.latest_fire(schedule.cron_schedule, cron.zone(schedule.timezone), now)
+            outcome = self._enqueue(session, schedule, "schedule", instant or now, now)
+        if outcome is None:
+            log.info("fire of %s at %s already claimed; nothing to do", schedule_id, instant)
+            return None
+        self._hand_over(outcome)
+        return outcome
+
+    def run_now(self, schedule_id: str) -> Dispatched:
+        now = datetime.now(UTC)
+        with self.store.session() as session:
+            schedule = session.get(ScheduleRow, schedule_id)
+            if schedule is None:
+                raise NotFound(f"no schedule {schedule_id}")
+            outcome = self._enqueue(session, schedule, "manual", now, now)
+        assert outcome is not None  # manual runs claim no key
+        self._hand_over(outcome)
+        return outcome
+
+    def cancel(self, run_id: int) -> None:
+        with self.store.session() as session:
+            run = runs.get(session, run_id)
+            if run is None:
+                raise NotFound(f"no run {run_id}")
+            if run.status not in ("queued", "running"):
+                raise Conflict(f"run {run_id} already ended: {run.status}")
+            if run.status == "queued":
+                _end_queued(session, run, "cancelled", "cancelled before it started")
+                self.bus.publish("run", action="finished", run_id=run_id)
+                return
+        if not self.executor.stop(run_id, "cancelled"):
+            raise Conflict(f"run {run_id} is running in another process")
+
+    def _enqueue(
+        self,
+        session: Session,
+        schedule: ScheduleRow,
+        trigger: str,
+        instant: datetime,
+        now: datetime,
+    ) -> Dispatched | None:
+        active = runs.active_for(session, schedule.id)
+        blocked = bool(active) and schedule.concurrency_policy == "forbid"
+        run = RunRow(
+            schedule_id=schedule.id,
+            trigger=trigger,
+            attempt=1,
+            scheduled_for=instant,
+            queued_at=now,
+            status="queued",
+            command=[],
+            output_tail="",
+        )
+        try:
+            run.command = self.registry.get(schedule.workflow_type).argv(schedule.parameters)
+        except ValidationFailed as exc:
+            run.status, run.error, run.finished_at = "failed", exc.message, now
+        if blocked and run.status == "queued":
+            ids = ", ".join(f"#{r.id}" for r in active)
+            run.status, run.error, run.finished_at = (
+                "skipped",
+                f"previous run {ids} still going",
+                now,
+            )
+        if trigger in ("schedule", "catch_up"):
+            if runs.claim(session, run) is None:
+                return None
+        else:
+            session.add(run)
+            session.flush()
+        if run.status == "failed":
+            runs.note_on_schedule(session, run)
+        replaced = tuple(r.id for r in active) if schedule.concurrency_policy == "replace" else ()
+        log.info(
+            "%s run %s of %s (%s): %s", trigger, run.id, schedule.name, schedule.id, run.status
+        )
+        return Dispatched(run.id, run.status, replaced)
+
+    def _hand_over(self, outcome: Dispatched) -> None:
+        for old in outcome.replaced:
+            try:
+                self.cancel(old)
+            except Conflict:
+                pass  # it ended meanwhile
+        self.bus.publish(
+            "run",
+            action="queued" if outcome.status == "queued" else "finished",
+            run_id=outcome.run_id,
+        )
+        if outcome.status == "queued":
+            self.executor.submit(outcome.run_id)
+
+
+def _end_queued(session: Session, run: RunRow, status: str, error: str) -> None:
+    now = datetime.now(UTC)
+    session.execute(
+        update(RunRow)
+        .where(RunRow.id == run.id, RunRow.status == "queued")
+        .values(status=status, error=error, finished_at=now, duration_seconds=0.0)
+    )

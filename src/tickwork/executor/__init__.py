@@ -1,0 +1,1 @@
+"""The executor role: runs start here as subprocesses and end here as history."""

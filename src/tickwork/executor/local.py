@@ -1,0 +1,168 @@
+"""The local executor: a bounded thread pool that turns queued runs into finished ones.
+
+The pool size is the global limit on concurrent runs; runs beyond it wait as `queued`.
+Every state change is a conditional update that must change exactly one row, so a run that
+was cancelled while it waited is never started, and a finished run is never rewritten.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, update
+
+from tickwork.config import Settings
+from tickwork.events import EventBus
+from tickwork.executor.process import Control, ProcessResult, ProcessSpec, run_process
+from tickwork.store import runs
+from tickwork.store.db import Store
+from tickwork.store.tables import RunRow, ScheduleRow
+from tickwork.workflows import Registry
+
+log = logging.getLogger(__name__)
+
+
+def _at(ts: float) -> datetime:
+    return datetime.fromtimestamp(ts, UTC)
+
+
+class LocalExecutor:
+    def __init__(self, settings: Settings, store: Store, registry: Registry, bus: EventBus) -> None:
+        self.settings = settings
+        self.store = store
+        self.registry = registry
+        self.bus = bus
+        self._pool = ThreadPoolExecutor(
+            max_workers=settings.max_concurrent_runs, thread_name_prefix="tickwork-run"
+        )
+        self._controls: dict[int, Control] = {}
+        self._lock = threading.Lock()
+
+    def submit(self, run_id: int) -> None:
+        self._pool.submit(self._execute, run_id)
+
+    def running_here(self, run_id: int) -> bool:
+        with self._lock:
+            return run_id in self._controls
+
+    def stop(self, run_id: int, reason: str = "cancelled") -> bool:
+        """Stop a run this process is executing; False when it is not ours."""
+        with self._lock:
+            control = self._controls.get(run_id)
+        if control is None:
+            return False
+        control.cancel(reason)
+        return True
+
+    def shutdown(self, wait: bool = True) -> None:
+        with self._lock:
+            controls = list(self._controls.values())
+        for control in controls:
+            control.cancel("server shutting down")
+        self._pool.shutdown(wait=wait, cancel_futures=True)
+
+    def _execute(self, run_id: int) -> None:
+        try:
+            self._execute_run(run_id)
+        except Exception:  # a bug here must not kill the pool thread silently
+            log.exception("run %s: executor error", run_id)
+            self._finish_with_error(run_id, "internal error in the executor; see server log")
+
+    def _execute_run(self, run_id: int) -> None:
+        control = Control()
+        with self.store.session() as session:
+            run = runs.get(session, run_id)
+            if run is None or run.status != "queued":
+                return  # cancelled while it waited, or already taken
+            schedule = session.get(ScheduleRow, run.schedule_id)
+            assert schedule is not None  # runs are deleted with their schedule
+            workflow = self.registry.workflows.get(schedule.workflow_type)
+            timeout = schedule.timeout_seconds
+        if workflow is None:
+            self._finish_with_error(
+                run_id, f"workflow type {schedule.workflow_type!r} is not in the registry"
+            )
+            return
+        log_path = self.settings.logs_dir / run.schedule_id / f"{run_id}.log"
+        env = {**os.environ, **workflow.env, "PYTHONUNBUFFERED": "1"}
+        env.update(TICKWORK_RUN_ID=str(run_id), TICKWORK_SCHEDULE_ID=run.schedule_id)
+        spec = ProcessSpec(
+            argv=list(run.command),
+            cwd=workflow.working_dir,
+            env=env,
+            timeout_seconds=timeout,
+            log_path=log_path,
+            log_max_bytes=self.settings.log_max_bytes,
+            tail_bytes=self.settings.output_tail_bytes,
+            kill_grace_seconds=self.settings.kill_grace_seconds,
+        )
+        with self._lock:
+            self._controls[run_id] = control
+        try:
+            result = run_process(
+                spec, control, on_start=lambda pid: self._started(run_id, pid, log_path)
+            )
+        finally:
+            with self._lock:
+                self._controls.pop(run_id, None)
+        self._finish(run_id, result)
+
+    def _started(self, run_id: int, pid: int, log_path: Path) -> None:
+        now = datetime.now(UTC)
+        with self.store.session() as session:
+            result = session.execute(
+                update(RunRow)
+                .where(RunRow.id == run_id, RunRow.status == "queued")
+                .values(status="running", started_at=now, pid=pid, log_path=str(log_path))
+            )
+            changed = cast(CursorResult[Any], result).rowcount == 1
+            run = runs.get(session, run_id)
+            if changed and run is not None:
+                runs.note_on_schedule(session, run)
+        if not changed:  # cancelled between our read and the process start
+            self.stop(run_id, "cancelled")
+            return
+        log.info("run %s started: pid %s", run_id, pid)
+        self._publish(run_id, "started")
+
+    def _finish(self, run_id: int, result: ProcessResult) -> None:
+        with self.store.session() as session:
+            run = runs.get(session, run_id)
+            if run is None or run.status not in ("queued", "running"):
+                return
+            started = run.started_at or _at(result.started_at)
+            finished = _at(result.finished_at)
+            run.status = result.outcome
+            run.exit_code = result.exit_code
+            run.finished_at = finished
+            run.started_at = started
+            run.duration_seconds = round((finished - started).total_seconds(), 3)
+            run.output_tail = result.output_tail
+            run.error = result.error
+            run.cpu_seconds = result.cpu_seconds
+            run.peak_memory_bytes = result.peak_memory_bytes
+            runs.note_on_schedule(session, run)
+        log.info("run %s finished: %s (exit %s)", run_id, result.outcome, result.exit_code)
+        self._publish(run_id, "finished")
+
+    def _finish_with_error(self, run_id: int, error: str) -> None:
+        now = datetime.now(UTC)
+        with self.store.session() as session:
+            run = runs.get(session, run_id)
+            if run is None or run.status not in ("queued", "running"):
+                return
+            run.status, run.error, run.finished_at = "failed", error, now
+            run.started_at = run.started_at or now
+            run.duration_seconds = round((now - run.started_at).total_seconds(), 3)
+            runs.note_on_schedule(session, run)
+        log.warning("run %s failed: %s", run_id, error)
+        self._publish(run_id, "finished")
+
+    def _publish(self, run_id: int, action: str) -> None:
+        self.bus.publish("run", action=action, run_id=run_id)

@@ -1,0 +1,237 @@
+"""One subprocess, start to finish: argv without a shell, its own process group, output
+captured to a capped log file, a timeout and a cancel that reach grandchildren too.
+
+No database here: the caller records what `run_process` reports. CPU time comes from wait4's
+rusage (the child and the descendants it waited for). Peak memory is sampled with psutil over
+the whole process tree: rusage's maxrss would report the server's own size, since Linux keeps
+the high-water mark of the image the child had before exec.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
+
+import psutil
+
+CHUNK = 64 * 1024
+MEMORY_SAMPLE_SECONDS = 0.5
+
+
+@dataclass
+class ProcessSpec:
+    argv: list[str]
+    cwd: Path | None
+    env: dict[str, str]
+    timeout_seconds: float
+    log_path: Path
+    log_max_bytes: int
+    tail_bytes: int
+    kill_grace_seconds: float = 5.0
+
+
+@dataclass
+class ProcessResult:
+    outcome: str  # success | failed | timeout | cancelled
+    exit_code: int | None
+    started_at: float
+    finished_at: float
+    output_tail: str
+    error: str | None = None
+    cpu_seconds: float | None = None
+    peak_memory_bytes: int | None = None
+
+
+@dataclass
+class Control:
+    """Handed to whoever may stop the run (cancel, replace, shutdown) while it goes."""
+
+    cancelled: threading.Event = field(default_factory=threading.Event)
+    pid: int | None = None
+    reason: str = "cancelled"
+    peak_memory_bytes: int | None = None
+
+    def cancel(self, reason: str = "cancelled") -> None:
+        self.reason = reason
+        self.cancelled.set()
+
+
+class CappedLog:
+    """Writes at most `limit` bytes to the log file and keeps the last `tail` bytes in memory,
+    so a process printing gigabytes costs neither disk nor memory beyond those bounds."""
+
+    def __init__(self, path: Path, limit: int, tail: int) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._file = path.open("wb")
+        self._limit = limit
+        self._written = 0
+        self._dropped = 0
+        self._tail: deque[bytes] = deque()
+        self._tail_len = 0
+        self._tail_max = tail
+
+    def write(self, chunk: bytes) -> None:
+        if self._file.closed:  # a straggler after the run was recorded
+            return
+        room = self._limit - self._written
+        if room > 0:
+            self._file.write(chunk[:room])
+            self._file.flush()
+            self._written += min(room, len(chunk))
+        self._dropped += max(0, len(chunk) - max(room, 0))
+        self._tail.append(chunk)
+        self._tail_len += len(chunk)
+        while self._tail_len - len(self._tail[0]) >= self._tail_max:
+            self._tail_len -= len(self._tail.popleft())
+
+    def close(self) -> str:
+        if self._dropped:
+            self._file.write(f"\n[tickwork: {self._dropped} more bytes not kept]\n".encode())
+        self._file.close()
+        text = b"".join(self._tail)[-self._tail_max :].decode("utf-8", "replace")
+        return text
+
+
+def run_process(
+    spec: ProcessSpec, control: Control, on_start: Callable[[int], None] | None = None
+) -> ProcessResult:
+    log = CappedLog(spec.log_path, spec.log_max_bytes, spec.tail_bytes)
+    started = time.time()
+    try:
+        proc = subprocess.Popen(
+            spec.argv,
+            cwd=spec.cwd,
+            env=spec.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group, so a kill reaches grandchildren
+        )
+    except OSError as exc:
+        tail = log.close()
+        return ProcessResult("failed", None, started, time.time(), tail, f"could not start: {exc}")
+    control.pid = proc.pid
+    if on_start:
+        on_start(proc.pid)
+    assert proc.stdout is not None
+    exited = threading.Event()
+    reader = threading.Thread(target=_pump, args=(proc.stdout, log), daemon=True)
+    reader.start()
+    threading.Thread(
+        target=_watch, args=(proc.pid, spec, control, started, exited), daemon=True
+    ).start()
+    _, status, usage = os.wait4(proc.pid, 0)
+    exited.set()
+    proc.returncode = code = os.waitstatus_to_exitcode(status)
+    finished = time.time()
+    _reap_group(proc.pid, spec.kill_grace_seconds)  # descendants that outlived the child
+    # A descendant that left the group may still hold the pipe; do not wait for it forever.
+    reader.join(timeout=spec.kill_grace_seconds)
+    tail = log.close()
+    result = ProcessResult(
+        outcome="success" if code == 0 else "failed",
+        exit_code=code,
+        started_at=started,
+        finished_at=finished,
+        output_tail=tail,
+        cpu_seconds=round(usage.ru_utime + usage.ru_stime, 3),
+        peak_memory_bytes=control.peak_memory_bytes,
+    )
+    if control.cancelled.is_set():
+        result.outcome = "timeout" if control.reason == "timeout" else "cancelled"
+        result.error = (
+            f"timed out after {spec.timeout_seconds:g} s"
+            if result.outcome == "timeout"
+            else control.reason
+        )
+    elif code != 0:
+        result.error = f"exited with code {code}" if code > 0 else f"killed by signal {-code}"
+    return result
+
+
+def _pump(stream: BinaryIO, log: CappedLog) -> None:
+    with stream:
+        while chunk := stream.read1(CHUNK):  # type: ignore[attr-defined]
+            log.write(chunk)
+
+
+def _watch(
+    pid: int, spec: ProcessSpec, control: Control, started: float, exited: threading.Event
+) -> None:
+    """Stop the group on timeout or cancel, sampling memory meanwhile; returns quietly when
+    the process ends first."""
+    deadline = started + spec.timeout_seconds
+    next_sample = 0.0
+    while not control.cancelled.wait(timeout=0.05):
+        if exited.is_set():
+            return
+        now = time.time()
+        if now >= next_sample:
+            control.peak_memory_bytes = max(control.peak_memory_bytes or 0, _tree_rss(pid))
+            next_sample = now + MEMORY_SAMPLE_SECONDS
+        if now >= deadline:
+            control.cancel("timeout")
+    if not exited.is_set():
+        terminate_group(pid, spec.kill_grace_seconds)
+
+
+def _tree_rss(pid: int) -> int:
+    try:
+        root = psutil.Process(pid)
+        tree = [root, *root.children(recursive=True)]
+    except psutil.Error:
+        return 0
+    total = 0
+    for proc in tree:
+        try:
+            total += proc.memory_info().rss
+        except psutil.Error:
+            continue
+    return total
+
+
+def terminate_group(pgid: int, grace: float) -> None:
+    """SIGTERM to the whole group, SIGKILL to whatever is left after `grace` seconds."""
+    if not _signal_group(pgid, signal.SIGTERM):
+        return
+    deadline = time.time() + grace
+    while time.time() < deadline:
+        if not _group_alive(pgid):
+            return
+        time.sleep(0.05)
+    _signal_group(pgid, signal.SIGKILL)
+
+
+def _reap_group(pgid: int, grace: float) -> None:
+    if _group_alive(pgid):
+        terminate_group(pgid, grace)
+
+
+def _signal_group(pgid: int, sig: signal.Signals) -> bool:
+    try:
+        os.killpg(pgid, sig)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
+
+
+def _group_alive(pgid: int) -> bool:
+    """Whether any process other than zombies remains in the group."""
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            return True
+    return False

@@ -1,0 +1,168 @@
+"""schedules.json: the portable form of the schedules, for export, import and backups.
+
+An import is all or nothing: every schedule in the file is validated first (shape, cron,
+time zone, workflow type and parameters) and only a file without a single error is applied,
+in one transaction. A schedule with a known `id` is updated, any other is created.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from tickwork.errors import BadRequest, ValidationFailed
+from tickwork.schemas import ImportResponse, PortableDocument, ScheduleCreateRequest, field_errors
+from tickwork.service import EDITABLE, ScheduleService
+from tickwork.store import schedules
+
+log = logging.getLogger(__name__)
+FORMAT_VERSION = 1
+
+
+def export_document(service: ScheduleService) -> dict[str, Any]:
+    with service.store.reading() as session:
+        rows = schedules.all_rows(session)
+        items = [
+            {
+                "id": row.id,
+                **{name: getattr(row, name) for name in EDITABLE},
+                "created_at": row.created_at.isoformat().replace("+00:00", "Z"),
+                "updated_at": row.updated_at.isoformat().replace("+00:00", "Z"),
+            }
+            for row in rows
+        ]
+    return {
+        "version": FORMAT_VERSION,
+        "exported_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
+        "schedules": items,
+    }
+
+
+def parse_document(raw: Any) -> PortableDocument:
+    """A document from parsed JSON: the full form, or a bare list of schedules."""
+    if isinstance(raw, list):
+        raw = {"schedules": raw}
+    if not isinstance(raw, dict):
+        raise ValidationFailed.one("schedules", "expected an object with a schedules list")
+    try:
+        doc = PortableDocument.model_validate(raw)
+    except ValidationError as exc:
+        raise field_errors(exc) from None
+    if doc.version != FORMAT_VERSION:
+        raise ValidationFailed.one("version", f"unsupported version {doc.version}")
+    return doc
+
+
+def import_document(service: ScheduleService, raw: Any) -> ImportResponse:
+    doc = parse_document(raw)
+    checked: list[tuple[str | None, ScheduleCreateRequest]] = []
+    errors = []
+    for index, item in enumerate(doc.schedules):
+        values = item.model_dump(exclude={"id"})
+        try:
+            req = ScheduleCreateRequest.model_validate(values)
+            service.registry.get(req.workflow_type).validate(req.parameters)
+        except ValidationFailed as exc:
+            errors += exc.nested(f"schedules.{index}").errors
+            continue
+        except ValidationError as exc:
+            errors += field_errors(exc, f"schedules.{index}.").errors
+            continue
+        if item.id is not None and not _is_uuid(item.id):
+            errors += ValidationFailed.one(f"schedules.{index}.id", "must be a UUID").errors
+            continue
+        checked.append((item.id, req))
+    ids = [i for i, _ in checked if i]
+    if len(ids) != len(set(ids)):
+        errors += ValidationFailed.one("schedules", "the same id appears twice").errors
+    if errors:
+        raise ValidationFailed(errors, f"nothing imported: {len(errors)} problem(s) found")
+    created, updated = service.apply_import(checked)
+    log.info("imported schedules: %d created, %d updated", created, updated)
+    return ImportResponse(created=created, updated=updated, total=len(checked))
+
+
+def load_file(path: Path) -> Any:
+    try:
+        return json.loads(path.read_text())
+    except OSError as exc:
+        raise BadRequest(f"cannot read {path}: {exc.strerror}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"{path} is not valid JSON: {exc}") from None
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def write_atomically(path: Path, document: dict[str, Any]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".json.tmp")
+    with tmp.open("w") as handle:
+        json.dump(document, handle, indent=2, ensure_ascii=False)
+        handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.replace(tmp, path)
+
+
+class Backup:
+    """Keeps data/schedules.json current and a rolling set of earlier copies in data/backups.
+
+    Writes are coalesced: a burst of changes costs one write after `delay` seconds.
+    """
+
+    def __init__(
+        self, service: ScheduleService, data_dir: Path, keep: int, delay: float = 2.0
+    ) -> None:
+        self.service = service
+        self.path = data_dir / "schedules.json"
+        self.backups = data_dir / "backups"
+        self.keep = keep
+        self.delay = delay
+        self._timer: threading.Timer | None = None
+        self._lock = threading.Lock()
+
+    def changed(self) -> None:
+        with self._lock:
+            if self._timer is None:
+                self._timer = threading.Timer(self.delay, self.write_now)
+                self._timer.daemon = True
+                self._timer.start()
+
+    def write_now(self) -> None:
+        with self._lock:
+            self._timer = None
+        try:
+            document = export_document(self.service)
+            if self.path.exists():
+                self._rotate()
+            write_atomically(self.path, document)
+        except Exception:
+            log.exception("could not write %s", self.path)
+
+    def _rotate(self) -> None:
+        self.backups.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+        os.replace(self.path, self.backups / f"schedules-{stamp}.json")
+        for old in sorted(self.backups.glob("schedules-*.json"))[: -self.keep]:
+            old.unlink(missing_ok=True)
+
+    def flush(self) -> None:
+        with self._lock:
+            timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
+            self.write_now()

@@ -1,0 +1,55 @@
+"""Wires the roles together for one process: store, registry, executor, scheduler, service."""
+
+from __future__ import annotations
+
+import logging
+
+from tickwork.config import Settings
+from tickwork.dispatch import Dispatcher
+from tickwork.events import EventBus
+from tickwork.executor.local import LocalExecutor
+from tickwork.portable import Backup
+from tickwork.scheduler.engine import SchedulerEngine
+from tickwork.service import ScheduleService
+from tickwork.store.db import Store
+from tickwork.workflows import load_registry
+
+log = logging.getLogger(__name__)
+
+
+class Runtime:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        self.registry = load_registry(settings.registry_path)
+        self.store = Store(settings.db_url)
+        self.bus = EventBus()
+        self.executor = LocalExecutor(settings, self.store, self.registry, self.bus)
+        self.dispatcher = Dispatcher(self.store, self.registry, self.executor, self.bus)
+        self.engine = SchedulerEngine(self.store, self.dispatcher, self.bus)
+        self.service = ScheduleService(settings, self.store, self.registry, self.engine, self.bus)
+        self.backup = Backup(self.service, settings.data_dir, settings.backup_count)
+        self.service.on_change.append(self.backup.changed)
+        self._started = False
+
+    def start(self, scheduler: bool = True) -> None:
+        """Migrate the store and start firing; `scheduler=False` serves the API only."""
+        self.store.migrate()
+        log.info(
+            "store %s; registry %s with %d workflow(s)",
+            self.store.engine.url.render_as_string(hide_password=True),
+            self.registry.source,
+            len(self.registry.workflows),
+        )
+        if scheduler:
+            self.engine.start()
+        self._started = True
+
+    def stop(self) -> None:
+        if not self._started:
+            return
+        self._started = False
+        self.engine.shutdown()
+        self.executor.shutdown(wait=True)
+        self.backup.flush()
+        self.store.dispose()

@@ -1,0 +1,1 @@
+"""The scheduler role: APScheduler jobs derived from the schedules table, firing runs."""

@@ -1,0 +1,306 @@
+"""Pydantic models of the API and of schedules.json: the shapes at the edge.
+
+Requests forbid unknown fields so a typo (`cron` for `cron_schedule`) is an error, not a
+silently ignored setting. Cron and time-zone checks live here because they are pure; checks
+that need the workflow registry happen in the service.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import ValidationError as PydanticValidationError
+
+from tickwork import cron
+from tickwork.errors import FieldError, ValidationFailed
+
+RunStatus = Literal[
+    "queued", "running", "success", "failed", "timeout", "cancelled", "lost", "skipped"
+]
+RunTrigger = Literal["schedule", "manual", "retry", "chain", "catch_up"]
+ConcurrencyPolicy = Literal["forbid", "allow", "replace"]
+
+MAX_TIMEOUT = 7 * 24 * 3600
+
+
+def _iso_z(value: datetime) -> str:
+    return value.isoformat().replace("+00:00", "Z")
+
+
+UtcTime = Annotated[datetime, PlainSerializer(_iso_z, return_type=str)]
+
+
+def _check_cron(value: str) -> str:
+    try:
+        return cron.validate(value)
+    except ValidationFailed as exc:  # pydantic reports ValueError with the field's location
+        raise ValueError(exc.errors[0].message) from None
+
+
+def _check_zone(value: str) -> str:
+    try:
+        cron.zone(value)
+    except ValidationFailed as exc:
+        raise ValueError(exc.errors[0].message) from None
+    return value
+
+
+def field_errors(exc: PydanticValidationError, prefix: str = "") -> ValidationFailed:
+    """Pydantic's errors as ours: dotted API field names and messages people can read."""
+    errors = []
+    for err in exc.errors():
+        where = ".".join(str(part) for part in err["loc"]) or "body"
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown field"
+        errors.append(FieldError(f"{prefix}{where}", message))
+    return ValidationFailed(errors)
+
+
+CronExpression = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_check_cron)]
+TimeZoneName = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_check_zone)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+Description = Annotated[str, Field(max_length=2000)]
+Timeout = Annotated[int, Field(ge=1, le=MAX_TIMEOUT)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ScheduleCreateRequest(Strict):
+    name: Name
+    description: Description = ""
+    enabled: bool = True
+    workflow_type: Annotated[str, Field(min_length=1, max_length=100)]
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    cron_schedule: CronExpression
+    timezone: TimeZoneName | None = None
+    timeout_seconds: Timeout = 1800
+    concurrency_policy: ConcurrencyPolicy = "forbid"
+
+
+class ScheduleUpdateRequest(Strict):
+    """Every field optional: only what is sent changes."""
+
+    name: Name | None = None
+    description: Description | None = None
+    enabled: bool | None = None
+    workflow_type: Annotated[str, Field(min_length=1, max_length=100)] | None = None
+    parameters: dict[str, Any] | None = None
+    cron_schedule: CronExpression | None = None
+    timezone: TimeZoneName | None = None
+    timeout_seconds: Timeout | None = None
+    concurrency_policy: ConcurrencyPolicy | None = None
+
+
+class ToggleRequest(Strict):
+    enabled: bool | None = None
+
+
+class RunResponse(BaseModel):
+    id: int
+    schedule_id: str
+    schedule_name: str | None = None
+    timezone: str | None = None
+    trigger: RunTrigger
+    attempt: int
+    scheduled_for: UtcTime
+    queued_at: UtcTime
+    started_at: UtcTime | None
+    finished_at: UtcTime | None
+    duration_seconds: float | None
+    status: RunStatus
+    exit_code: int | None
+    command: list[str]
+    output_tail: str
+    error: str | None
+    cpu_seconds: float | None
+    peak_memory_bytes: int | None
+
+
+class ScheduleResponse(BaseModel):
+    id: str
+    name: str
+    description: str
+    enabled: bool
+    workflow_type: str
+    parameters: dict[str, Any]
+    cron_schedule: str
+    cron_description: str
+    timezone: str
+    timeout_seconds: int
+    concurrency_policy: ConcurrencyPolicy
+    created_at: UtcTime
+    updated_at: UtcTime
+    last_run: UtcTime | None
+    last_status: RunStatus | None
+    next_run: UtcTime | None
+    execution_history: list[RunResponse]
+
+
+class Page(BaseModel):
+    total: int
+    page: int
+    page_size: int
+
+
+class ScheduleListResponse(Page):
+    items: list[ScheduleResponse]
+
+
+class ExecutionHistoryResponse(Page):
+    items: list[RunResponse]
+
+
+class PageQuery(Strict):
+    page: Annotated[int, Field(ge=1, le=1_000_000)] = 1
+    page_size: Annotated[int, Field(ge=1, le=200)] = 50
+
+
+class ScheduleListQuery(PageQuery):
+    q: Annotated[str, Field(max_length=200)] | None = None
+    enabled: bool | None = None
+    workflow_type: Annotated[str, Field(max_length=100)] | None = None
+    last_status: RunStatus | None = None
+
+
+class RunListQuery(PageQuery):
+    status: RunStatus | None = None
+
+
+class ScheduleIdPath(BaseModel):
+    schedule_id: Annotated[str, Field(max_length=64)]
+
+
+class RunIdPath(BaseModel):
+    run_id: Annotated[int, Field(ge=1, le=2**62)]
+
+
+class LogQuery(Strict):
+    offset: Annotated[int, Field(ge=0, le=2**62)] = 0
+    limit: Annotated[int, Field(ge=1, le=1024 * 1024)] = 256 * 1024
+
+
+class LogResponse(BaseModel):
+    run_id: int
+    offset: int
+    next_offset: int
+    content: str
+    complete: bool
+
+
+class NextRun(BaseModel):
+    schedule_id: str
+    name: str
+    workflow_type: str
+    timezone: str
+    next_run: UtcTime
+
+
+class StatusResponse(BaseModel):
+    running: bool
+    paused: bool
+    schedules_total: int
+    schedules_enabled: int
+    max_concurrent_runs: int
+    next_runs: list[NextRun]
+    running_runs: list[RunResponse]
+    recent_failures: list[RunResponse]
+    recent_counts: dict[str, int]
+
+
+class ParameterResponse(BaseModel):
+    name: str
+    flag: str
+    type: str
+    default: Any
+    required: bool
+    choices: list[Any] | None
+    description: str
+
+
+class WorkflowResponse(BaseModel):
+    name: str
+    description: str
+    parameters: list[ParameterResponse]
+
+
+class WorkflowListResponse(BaseModel):
+    items: list[WorkflowResponse]
+
+
+class TemplateResponse(BaseModel):
+    id: str
+    name: str
+    description: str
+    cron_schedule: str
+    workflow_type: str
+    parameters: dict[str, Any]
+
+
+class TemplateListResponse(BaseModel):
+    items: list[TemplateResponse]
+
+
+class CronPreviewQuery(Strict):
+    expression: Annotated[str, Field(max_length=200)]
+    timezone: Annotated[str, Field(max_length=64)] | None = None
+    count: Annotated[int, Field(ge=1, le=cron.MAX_PREVIEW)] = 5
+    after: datetime | None = None
+
+
+class CronPreviewResponse(BaseModel):
+    expression: str
+    timezone: str
+    description: str
+    next_runs: list[UtcTime]
+
+
+class PortableSchedule(BaseModel):
+    """A schedule in schedules.json: the request fields, plus read-only ones that are ignored.
+
+    `id` is kept so a re-import updates the same schedule instead of creating a twin.
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: Annotated[str, Field(max_length=64)] | None = None
+    name: Name
+    description: Description = ""
+    enabled: bool = True
+    workflow_type: Annotated[str, Field(min_length=1, max_length=100)]
+    parameters: dict[str, Any] = Field(default_factory=dict)
+    cron_schedule: CronExpression
+    timezone: TimeZoneName | None = None
+    timeout_seconds: Timeout = 1800
+    concurrency_policy: ConcurrencyPolicy = "forbid"
+
+
+class PortableDocument(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    version: int = 1
+    schedules: list[PortableSchedule]
+
+
+class ImportResponse(BaseModel):
+    created: int
+    updated: int
+    total: int
+
+
+class ErrorResponse(BaseModel):
+    error: str
+    message: str
+
+
+class FieldErrorModel(BaseModel):
+    field: str
+    message: str
+
+
+class ValidationErrorResponse(ErrorResponse):
+    errors: list[FieldErrorModel]

@@ -1,0 +1,277 @@
+"""Schedule operations shared by the API and the CLI: validate, store, tell the scheduler.
+
+Validation that needs the registry (workflow type, parameters) happens here; the request
+models have already checked shapes, cron syntax and time zones.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from tickwork import cron
+from tickwork.config import Settings
+from tickwork.errors import NotFound
+from tickwork.events import EventBus
+from tickwork.scheduler.engine import SchedulerEngine
+from tickwork.schemas import (
+    NextRun,
+    RunResponse,
+    ScheduleCreateRequest,
+    ScheduleResponse,
+    ScheduleUpdateRequest,
+    StatusResponse,
+)
+from tickwork.store import runs, schedules
+from tickwork.store.db import Store
+from tickwork.store.tables import RunRow, ScheduleRow
+from tickwork.workflows import Registry
+
+log = logging.getLogger(__name__)
+EDITABLE = (
+    "name",
+    "description",
+    "enabled",
+    "workflow_type",
+    "parameters",
+    "cron_schedule",
+    "timezone",
+    "timeout_seconds",
+    "concurrency_policy",
+)
+
+
+class ScheduleService:
+    def __init__(
+        self,
+        settings: Settings,
+        store: Store,
+        registry: Registry,
+        engine: SchedulerEngine,
+        bus: EventBus,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.registry = registry
+        self.engine = engine
+        self.bus = bus
+        self.on_change: list[Callable[[], None]] = []  # e.g. the schedules.json backup
+
+    # -- changes --------------------------------------------------------------------------
+
+    def create(
+        self, req: ScheduleCreateRequest, schedule_id: str | None = None
+    ) -> ScheduleResponse:
+        values = self._checked(req.model_dump())
+        now = datetime.now(UTC)
+        row = ScheduleRow(
+            id=schedule_id or str(uuid.uuid4()), created_at=now, updated_at=now, **values
+        )
+        with self.store.session() as session:
+            session.add(row)
+        log.info("schedule created: %s (%s)", row.name, row.id)
+        self._changed(row.id, "created")
+        return self.one(row.id)
+
+    def update(self, schedule_id: str, req: ScheduleUpdateRequest) -> ScheduleResponse:
+        sent = req.model_dump(exclude_unset=True, exclude_none=True)
+        with self.store.session() as session:
+            row = self._row(session, schedule_id)
+            merged = {name: getattr(row, name) for name in EDITABLE} | sent
+            if "workflow_type" in sent and "parameters" not in sent:
+                merged["parameters"] = {}  # old parameters rarely fit a new workflow
+            values = self._checked(merged)
+            for name, value in values.items():
+                setattr(row, name, value)
+            row.updated_at = datetime.now(UTC)
+        log.info("schedule updated: %s (%s): %s", row.name, row.id, sorted(sent))
+        self._changed(schedule_id, "updated")
+        return self.one(schedule_id)
+
+    def delete(self, schedule_id: str) -> None:
+        with self.store.session() as session:
+            row = self._row(session, schedule_id)
+            active = [r.id for r in runs.active_for(session, schedule_id)]
+            session.delete(row)
+        log.info("schedule deleted: %s (%s)", row.name, schedule_id)
+        self.engine.sync(schedule_id)
+        for run_id in active:
+            self.engine.dispatcher.executor.stop(run_id, "schedule deleted")
+        self.bus.publish("schedule", action="deleted", schedule_id=schedule_id)
+        self._notify()
+
+    def toggle(self, schedule_id: str, enabled: bool | None) -> ScheduleResponse:
+        with self.store.session() as session:
+            row = self._row(session, schedule_id)
+            row.enabled = (not row.enabled) if enabled is None else enabled
+            row.updated_at = datetime.now(UTC)
+        log.info("schedule %s: %s", "enabled" if row.enabled else "disabled", schedule_id)
+        self._changed(schedule_id, "updated")
+        return self.one(schedule_id)
+
+    def apply_import(
+        self, items: list[tuple[str | None, ScheduleCreateRequest]]
+    ) -> tuple[int, int]:
+        """Upsert already validated schedules in one transaction: all land or none."""
+        now = datetime.now(UTC)
+        created = updated = 0
+        touched: list[str] = []
+        with self.store.session() as session:
+            for schedule_id, req in items:
+                values = self._checked(req.model_dump())
+                row = schedules.get(session, schedule_id) if schedule_id else None
+                if row is None:
+                    row = ScheduleRow(id=schedule_id or str(uuid.uuid4()), created_at=now, **values)
+                    session.add(row)
+                    created += 1
+                else:
+                    for name, value in values.items():
+                        setattr(row, name, value)
+                    updated += 1
+                row.updated_at = now
+                touched.append(row.id)
+        for schedule_id in touched:
+            self.engine.sync(schedule_id)
+        self.bus.publish("schedule", action="imported", schedule_id=None)
+        self._notify()
+        return created, updated
+
+    def _notify(self) -> None:
+        for callback in self.on_change:
+            callback()
+
+    def _checked(self, values: dict[str, Any]) -> dict[str, Any]:
+        values = {k: v for k, v in values.items() if k in EDITABLE}
+        workflow = self.registry.get(values["workflow_type"])
+        values["parameters"] = workflow.validate(values.get("parameters"))
+        values["timezone"] = values.get("timezone") or self.settings.default_timezone
+        values["cron_schedule"] = cron.validate(values["cron_schedule"])
+        return values
+
+    def _changed(self, schedule_id: str, action: str) -> None:
+        self.engine.sync(schedule_id)
+        self.bus.publish("schedule", action=action, schedule_id=schedule_id)
+        self._notify()
+
+    @staticmethod
+    def _row(session: Any, schedule_id: str) -> ScheduleRow:
+        row = schedules.get(session, schedule_id)
+        if row is None:
+            raise NotFound(f"no schedule {schedule_id}")
+        return row
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def one(self, schedule_id: str) -> ScheduleResponse:
+        with self.store.reading() as session:
+            row = self._row(session, schedule_id)
+            return self.present([row], session)[0]
+
+    def page(
+        self, where: schedules.ScheduleFilter, page: int, size: int
+    ) -> tuple[list[ScheduleResponse], int]:
+        with self.store.reading() as session:
+            rows, total = schedules.page(session, where, (page - 1) * size, size)
+            return self.present(rows, session), total
+
+    def present(self, rows: Sequence[ScheduleRow], session: Any) -> list[ScheduleResponse]:
+        history = runs.latest_for(session, [r.id for r in rows], self.settings.history_size)
+        paused = self.engine.paused
+        now = datetime.now(UTC)
+        return [
+            ScheduleResponse(
+                **{name: getattr(row, name) for name in EDITABLE},
+                id=row.id,
+                cron_description=cron.describe(row.cron_schedule),
+                created_at=row.created_at,
+                updated_at=row.updated_at,
+                last_run=row.last_run,
+                last_status=row.last_status,  # type: ignore[arg-type]
+                next_run=self.engine.next_run(row, now, paused),
+                execution_history=[run_response(r, row) for r in history.get(row.id, [])],
+            )
+            for row in rows
+        ]
+
+    def run_page(
+        self, schedule_id: str, status: str | None, page: int, size: int
+    ) -> tuple[list[RunResponse], int]:
+        with self.store.reading() as session:
+            row = self._row(session, schedule_id)
+            items, total = runs.page_for(session, schedule_id, status, (page - 1) * size, size)
+            return [run_response(r, row) for r in items], total
+
+    def run(self, run_id: int) -> RunResponse:
+        with self.store.reading() as session:
+            run = runs.get(session, run_id)
+            if run is None:
+                raise NotFound(f"no run {run_id}")
+            return run_response(run, session.get(ScheduleRow, run.schedule_id))
+
+    def status(self) -> StatusResponse:
+        now = datetime.now(UTC)
+        paused = self.engine.paused
+        with self.store.reading() as session:
+            total, active = schedules.counts(session)
+            upcoming = self.engine.upcoming(10)
+            rows = {r.id: r for r in schedules.by_ids(session, [i for i, _ in upcoming])}
+            running = runs.with_status(session, ("running", "queued"), 50)
+            failures = runs.with_status(session, runs.FAILED_STATUSES, 10)
+            counts = runs.counts_since(session, now - timedelta(hours=24))
+            names = runs.schedule_names(session, [r.schedule_id for r in [*running, *failures]])
+        return StatusResponse(
+            running=self.engine.running,
+            paused=paused,
+            schedules_total=total,
+            schedules_enabled=active,
+            max_concurrent_runs=self.settings.max_concurrent_runs,
+            next_runs=[
+                NextRun(
+                    schedule_id=row.id,
+                    name=row.name,
+                    workflow_type=row.workflow_type,
+                    timezone=row.timezone,
+                    next_run=when,
+                )
+                for schedule_id, when in upcoming
+                if (row := rows.get(schedule_id)) is not None
+            ],
+            running_runs=[run_response(r, None, names) for r in running],
+            recent_failures=[run_response(r, None, names) for r in failures],
+            recent_counts=counts,
+        )
+
+
+def run_response(
+    run: RunRow,
+    schedule: ScheduleRow | None,
+    names: dict[str, tuple[str, str]] | None = None,
+) -> RunResponse:
+    name, tz = (
+        (schedule.name, schedule.timezone)
+        if schedule
+        else (names or {}).get(run.schedule_id, (None, None))
+    )
+    return RunResponse(
+        id=run.id,
+        schedule_id=run.schedule_id,
+        schedule_name=name,
+        timezone=tz,
+        trigger=run.trigger,  # type: ignore[arg-type]
+        attempt=run.attempt,
+        scheduled_for=run.scheduled_for,
+        queued_at=run.queued_at,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        duration_seconds=run.duration_seconds,
+        status=run.status,  # type: ignore[arg-type]
+        exit_code=run.exit_code,
+        command=run.command,
+        output_tail=run.output_tail,
+        error=run.error,
+        cpu_seconds=run.cpu_seconds,
+        peak_memory_bytes=run.peak_memory_bytes,
+    )

@@ -1,0 +1,125 @@
+"""Queries on the runs table: claiming fires, recording progress, reading history."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tickwork.store.tables import ACTIVE_STATUSES, RunRow, ScheduleRow
+
+FAILED_STATUSES = ("failed", "timeout", "lost")
+
+
+def claim(session: Session, run: RunRow) -> RunRow | None:
+    """Insert `run` unless its (schedule, instant) is already claimed; None when it was.
+
+    The savepoint keeps the caller's transaction usable after the unique key refuses us.
+    """
+    try:
+        with session.begin_nested():
+            session.add(run)
+            session.flush()
+    except IntegrityError:
+        return None
+    return run
+
+
+def get(session: Session, run_id: int) -> RunRow | None:
+    return session.get(RunRow, run_id)
+
+
+def active_for(session: Session, schedule_id: str) -> Sequence[RunRow]:
+    return session.scalars(
+        select(RunRow)
+        .where(RunRow.schedule_id == schedule_id, RunRow.status.in_(ACTIVE_STATUSES))
+        .order_by(RunRow.id)
+    ).all()
+
+
+def page_for(
+    session: Session, schedule_id: str, status: str | None, offset: int, limit: int
+) -> tuple[Sequence[RunRow], int]:
+    query = select(RunRow).where(RunRow.schedule_id == schedule_id)
+    if status:
+        query = query.where(RunRow.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(RunRow.id.desc()).offset(offset).limit(limit)).all()
+    return rows, total
+
+
+def latest_for(
+    session: Session, schedule_ids: Iterable[str], per_schedule: int
+) -> dict[str, list[RunRow]]:
+    """The newest `per_schedule` runs of each schedule, in one indexed query."""
+    ids = list(schedule_ids)
+    if not ids:
+        return {}
+    ranked = (
+        select(
+            RunRow.id,
+            func.row_number()
+            .over(partition_by=RunRow.schedule_id, order_by=RunRow.id.desc())
+            .label("rank"),
+        )
+        .where(RunRow.schedule_id.in_(ids))
+        .subquery()
+    )
+    rows = session.scalars(
+        select(RunRow)
+        .join(ranked, ranked.c.id == RunRow.id)
+        .where(ranked.c.rank <= per_schedule)
+        .order_by(RunRow.id.desc())
+    ).all()
+    grouped: dict[str, list[RunRow]] = {i: [] for i in ids}
+    for row in rows:
+        grouped[row.schedule_id].append(row)
+    return grouped
+
+
+def with_status(session: Session, statuses: Iterable[str], limit: int) -> Sequence[RunRow]:
+    return session.scalars(
+        select(RunRow)
+        .where(RunRow.status.in_(list(statuses)))
+        .order_by(RunRow.id.desc())
+        .limit(limit)
+    ).all()
+
+
+def counts_since(session: Session, since: datetime) -> dict[str, int]:
+    rows = session.execute(
+        select(RunRow.status, func.count())
+        .where(RunRow.finished_at >= since)
+        .group_by(RunRow.status)
+    ).all()
+    return {status: int(n) for status, n in rows}
+
+
+def schedule_names(session: Session, schedule_ids: Iterable[str]) -> dict[str, tuple[str, str]]:
+    ids = list(set(schedule_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(ScheduleRow.id, ScheduleRow.name, ScheduleRow.timezone).where(
+            ScheduleRow.id.in_(ids)
+        )
+    ).all()
+    return {i: (name, tz) for i, name, tz in rows}
+
+
+def note_on_schedule(session: Session, run: RunRow) -> None:
+    """Keep the schedule's denormalised last_run/last_status in step with its newest run.
+
+    A run that ends after a newer one began (concurrency `allow`) must not overwrite it.
+    """
+    newer = select(RunRow.id).where(
+        RunRow.schedule_id == run.schedule_id, RunRow.id > run.id, RunRow.status != "skipped"
+    )
+    session.execute(
+        update(ScheduleRow)
+        .where(ScheduleRow.id == run.schedule_id, ~newer.exists())
+        .values(last_run=run.started_at or run.queued_at, last_status=run.status)
+    )

@@ -52,7 +52,12 @@ class Settings:
 def _coerce(name: str, raw: Any) -> Any:
     kind = {f.name: f.type for f in fields(Settings)}[name]
     try:
+        # int() would take `true` as 1 and truncate 2.5 to 2 without a word.
+        if isinstance(raw, bool) and kind in ("int", "float"):
+            raise TypeError(raw)
         if kind == "int":
+            if isinstance(raw, float):
+                raise TypeError(raw)
             return int(raw)
         if kind == "float":
             return float(raw)

@@ -8,6 +8,7 @@ one in a repeated hour runs once; wildcard-hour jobs run in both copies of the h
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -21,6 +22,9 @@ from tickwork.errors import ValidationFailed
 
 DEFAULT_TIMEZONE = "Europe/Berlin"
 MAX_PREVIEW = 100
+# Month and weekday names are taken away before looking for the `L`/`W`/`#`/`?` extensions,
+# which cronsim reads in any case: `WED` and `JUL` are standard, `l` and `5l` are not.
+_NAMES = re.compile(r"JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|SUN|MON|TUE|WED|THU|FRI|SAT")
 
 
 @cache
@@ -53,7 +57,7 @@ def validate(expression: str, field: str = "cron_schedule") -> str:
             field,
             f"expected 5 fields (minute hour day-of-month month day-of-week), got {len(fields)}",
         )
-    if any(ch in expr for ch in "LW#?"):
+    if any(ch in "LW#?" for ch in _NAMES.sub("", expr.upper())):
         raise ValidationFailed.one(field, "only standard crontab(5) syntax is supported")
     try:
         CronSim(expr, datetime(2000, 1, 1, tzinfo=UTC))
@@ -69,20 +73,27 @@ def describe(expression: str) -> str:
     options.day_of_week_start_index_zero = True
     # cron-descriptor numbers weekdays 0-6 only, so give it Sunday as 0.
     fields = normalize(expression).split(" ")
-    if len(fields) == 5:
-        fields[4] = _sunday_as_zero(fields[4])
-    return str(get_description(" ".join(fields), options))
+    if len(fields) != 5:
+        return str(get_description(" ".join(fields), options))
+    fields[4] = _sunday_as_zero(fields[4])
+    text = str(get_description(" ".join(fields), options))
+    if fields[2] != "*" and fields[2].startswith("*") and fields[4] != "*":
+        # cron ANDs the day fields when either starts with `*` (`*/2`), which cron-descriptor
+        # words as an OR.
+        text = text.replace(", or on ", ", only on ")
+    return text
 
 
 def _sunday_as_zero(dow: str) -> str:
-    parts = []
+    parts: list[str] = []
     for part in dow.split(","):
         if part == "7":
             part = "0"
         elif part.endswith("-7") and "/" not in part:
             start = part[:-2]
-            part = f"{start}-6,0" if start not in ("0", "7") else "*"
-        parts.append(part)
+            # Never `*`: a restricted day-of-week still ORs with a restricted day-of-month.
+            part = {"0": "0-6", "7": "0", "6": "6,0"}.get(start, f"{start}-6,0")
+        parts.extend(p for p in part.split(",") if p not in parts)
     return ",".join(parts)
 
 
@@ -90,7 +101,11 @@ def fire_times(expression: str, tz: ZoneInfo, after: datetime) -> Iterator[datet
     """Fire instants strictly after `after`, in UTC, for ever (the caller slices)."""
     start = after.astimezone(tz)
     for local in CronSim(expression, start):
-        yield local.astimezone(UTC)
+        instant = local.astimezone(UTC)
+        # cronsim walks fixed-time jobs in naive wall time, so a start in the second copy of a
+        # repeated hour can yield the first copy again, which is before `after`.
+        if instant > after:
+            yield instant
 
 
 def next_fire(expression: str, tz: ZoneInfo, after: datetime) -> datetime | None:

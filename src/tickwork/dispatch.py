@@ -10,8 +10,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any, cast
 
-from sqlalchemy import update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from tickwork import cron
@@ -75,12 +76,13 @@ class Dispatcher:
                 raise NotFound(f"no run {run_id}")
             if run.status not in ("queued", "running"):
                 raise Conflict(f"run {run_id} already ended: {run.status}")
-            if run.status == "queued":
-                _end_queued(session, run, "cancelled", "cancelled before it started")
-                self.bus.publish("run", action="finished", run_id=run_id)
-                return
-        if not self.executor.stop(run_id, "cancelled"):
-            raise Conflict(f"run {run_id} is running in another process")
+            # The executor may start it between our read and this update: then 0 rows change
+            # and it is stopped like any running run.
+            ended = run.status == "queued" and _end_queued(session, run.id, "cancelled")
+        if ended:
+            self.bus.publish("run", action="finished", run_id=run_id)
+        elif not self.executor.stop(run_id, "cancelled"):
+            raise Conflict(f"run {run_id} is not running in this process, or already ended")
 
     def _enqueue(
         self,
@@ -142,10 +144,11 @@ class Dispatcher:
             self.executor.submit(outcome.run_id)
 
 
-def _end_queued(session: Session, run: RunRow, status: str, error: str) -> None:
-    now = datetime.now(UTC)
-    session.execute(
+def _end_queued(session: Session, run_id: int, status: str) -> bool:
+    """End a run that has not started; False when it started (or ended) meanwhile."""
+    result = session.execute(
         update(RunRow)
-        .where(RunRow.id == run.id, RunRow.status == "queued")
-        .values(status=status, error=error, finished_at=now, duration_seconds=0.0)
+        .where(RunRow.id == run_id, RunRow.status == "queued")
+        .values(status=status, error=f"{status} before it started", finished_at=datetime.now(UTC))
     )
+    return cast(CursorResult[Any], result).rowcount == 1

@@ -19,7 +19,13 @@ from typing import Any
 from pydantic import ValidationError
 
 from tickwork.errors import BadRequest, ValidationFailed
-from tickwork.schemas import ImportResponse, PortableDocument, ScheduleCreateRequest, field_errors
+from tickwork.schemas import (
+    ImportDocument,
+    ImportResponse,
+    PortableSchedule,
+    ScheduleCreateRequest,
+    field_errors,
+)
 from tickwork.service import EDITABLE, ScheduleService
 from tickwork.store import schedules
 
@@ -46,14 +52,14 @@ def export_document(service: ScheduleService) -> dict[str, Any]:
     }
 
 
-def parse_document(raw: Any) -> PortableDocument:
+def parse_document(raw: Any) -> ImportDocument:
     """A document from parsed JSON: the full form, or a bare list of schedules."""
     if isinstance(raw, list):
         raw = {"schedules": raw}
     if not isinstance(raw, dict):
         raise ValidationFailed.one("schedules", "expected an object with a schedules list")
     try:
-        doc = PortableDocument.model_validate(raw)
+        doc = ImportDocument.model_validate(raw, strict=True)
     except ValidationError as exc:
         raise field_errors(exc) from None
     if doc.version != FORMAT_VERSION:
@@ -66,9 +72,9 @@ def import_document(service: ScheduleService, raw: Any) -> ImportResponse:
     checked: list[tuple[str | None, ScheduleCreateRequest]] = []
     errors = []
     for index, item in enumerate(doc.schedules):
-        values = item.model_dump(exclude={"id"})
         try:
-            req = ScheduleCreateRequest.model_validate(values)
+            entry = PortableSchedule.model_validate(item, strict=True)
+            req = ScheduleCreateRequest.model_validate(entry.model_dump(exclude={"id"}))
             service.registry.get(req.workflow_type).validate(req.parameters)
         except ValidationFailed as exc:
             errors += exc.nested(f"schedules.{index}").errors
@@ -76,10 +82,10 @@ def import_document(service: ScheduleService, raw: Any) -> ImportResponse:
         except ValidationError as exc:
             errors += field_errors(exc, f"schedules.{index}.").errors
             continue
-        if item.id is not None and not _is_uuid(item.id):
+        if entry.id is not None and not _is_uuid(entry.id):
             errors += ValidationFailed.one(f"schedules.{index}.id", "must be a UUID").errors
             continue
-        checked.append((item.id, req))
+        checked.append((entry.id, req))
     ids = [i for i, _ in checked if i]
     if len(ids) != len(set(ids)):
         errors += ValidationFailed.one("schedules", "the same id appears twice").errors

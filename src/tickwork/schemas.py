@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, RootModel
 from pydantic import ValidationError as PydanticValidationError
 
 from tickwork import cron
@@ -284,6 +284,20 @@ class PortableDocument(BaseModel):
 
     version: int = 1
     schedules: list[PortableSchedule]
+
+
+class ImportDocument(BaseModel):
+    """The import body before each schedule is checked on its own, so that one answer can
+    name every problem in the file."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    version: int = 1
+    schedules: list[dict[str, Any]]
+
+
+class ImportRequest(RootModel[ImportDocument | list[dict[str, Any]]]):
+    """schedules.json as exported, or a bare list of schedules written by hand."""
 
 
 class ImportResponse(BaseModel):

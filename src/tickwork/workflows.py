@@ -4,8 +4,11 @@ The registry is a file on the server (JSON or TOML). No request can name an exec
 schedule only picks a workflow by name and fills its declared parameters, which become
 flags and values in an argv list that is never given to a shell.
 
-Two parameter forms are accepted: the seed's `{"number": "-n"}` (type inferred as string) and
-the extended `{"number": {"flag": "-n", "type": "integer", ...}}`.
+Two parameter forms are accepted: the seed's `{"number": "-n"}` and the extended
+`{"number": {"flag": "-n", "type": "integer", ...}}`. A seed-form parameter is a switch when
+its flag is one of the seed's switches, and otherwise of type `any`: like the seed, it takes
+a string, a number, a list (flag then values) or a boolean (flag alone when true), so the
+seed's own schedules (`{"number": 10, "regions": ["germany", "austria"]}`) keep working.
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ from typing import Any, Literal
 
 from tickwork.errors import ConfigError, FieldError, ValidationFailed
 
-ParamType = Literal["integer", "number", "string", "boolean", "list"]
-PARAM_TYPES: tuple[ParamType, ...] = ("integer", "number", "string", "boolean", "list")
+ParamType = Literal["integer", "number", "string", "boolean", "list", "any"]
+PARAM_TYPES: tuple[ParamType, ...] = ("integer", "number", "string", "boolean", "list", "any")
 CUSTOM_ARGS = "custom_args"
 # Bare flags in the seed's short form are switches; everything else takes a value.
 SEED_BOOLEAN_FLAGS = {
@@ -97,7 +100,8 @@ class Workflow:
             else:
                 clean[name] = value
         for name, param in self.parameters.items():
-            if param.required and name not in clean and param.default is None:
+            # A value given with a type error is reported once, as that error.
+            if param.required and values.get(name) is None and param.default is None:
                 errors.append(FieldError(f"{field_prefix}.{name}", "is required"))
         if errors:
             raise ValidationFailed(errors)
@@ -107,28 +111,32 @@ class Workflow:
 def _flag_args(param: Parameter, value: Any) -> list[str]:
     if value is None:
         return []
-    if param.type == "boolean":
+    if param.type == "boolean" or isinstance(value, bool):
         return [param.flag] if value else []
-    if param.type == "list":
+    if param.type == "list" or isinstance(value, list):
         return [param.flag, *(str(v) for v in value)] if value else []
     return [param.flag, str(value)]
 
 
 def _type_problem(param: Parameter, value: Any) -> str | None:
+    def scalar(v: Any) -> bool:
+        return isinstance(v, str | int | float) and not isinstance(v, bool)
+
+    is_list = isinstance(value, list) and all(scalar(v) for v in value)
     ok = {
         "integer": isinstance(value, int) and not isinstance(value, bool),
         "number": isinstance(value, int | float) and not isinstance(value, bool),
         "string": isinstance(value, str),
         "boolean": isinstance(value, bool),
-        "list": isinstance(value, list)
-        and all(isinstance(v, str | int | float) and not isinstance(v, bool) for v in value),
+        "list": is_list,
+        "any": scalar(value) or isinstance(value, bool) or is_list,
     }[param.type]
     if not ok:
         return f"must be of type {param.type}"
-    if isinstance(value, str) and "\x00" in value:
+    items = value if isinstance(value, list) else [value]
+    if any(isinstance(v, str) and "\x00" in v for v in items):
         return "must not contain NUL characters"
     if param.choices is not None:
-        items = value if isinstance(value, list) else [value]
         bad = [v for v in items if v not in param.choices]
         if bad:
             return f"{bad[0]!r} is not one of {list(param.choices)}"
@@ -161,6 +169,8 @@ def load_registry(path: Path | None) -> Registry:
     if not isinstance(raw, dict):
         raise ConfigError(f"workflow registry {path}: expected an object of workflows")
     raw = raw.get("workflows", raw)
+    if not isinstance(raw, dict):
+        raise ConfigError(f"workflow registry {path}: workflows must be an object")
     workflows = {name: parse_workflow(name, spec, path.parent) for name, spec in raw.items()}
     return Registry(workflows, path)
 
@@ -179,6 +189,8 @@ def parse_workflow(name: str, spec: Any, base_dir: Path) -> Workflow:
         raise ConfigError(f"{where}: {CUSTOM_ARGS} is built in and cannot be declared")
     params = {p: _parse_parameter(where, p, s) for p, s in params_raw.items()}
     working_dir = spec.get("working_dir")
+    if working_dir is not None and not isinstance(working_dir, str):
+        raise ConfigError(f"{where}: working_dir must be a string")
     env = spec.get("env") or {}
     if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
         raise ConfigError(f"{where}: env must map names to strings")
@@ -194,7 +206,7 @@ def parse_workflow(name: str, spec: Any, base_dir: Path) -> Workflow:
 
 def _parse_parameter(where: str, name: str, spec: Any) -> Parameter:
     if isinstance(spec, str):
-        kind: ParamType = "boolean" if spec in SEED_BOOLEAN_FLAGS else "string"
+        kind: ParamType = "boolean" if spec in SEED_BOOLEAN_FLAGS else "any"
         return Parameter(name=name, flag=spec, type=kind)
     if not isinstance(spec, dict) or not isinstance(spec.get("flag"), str):
         raise ConfigError(f"{where}: parameter {name!r} needs a flag")
@@ -202,7 +214,9 @@ def _parse_parameter(where: str, name: str, spec: Any) -> Parameter:
     if kind not in PARAM_TYPES:
         raise ConfigError(f"{where}: parameter {name!r} has unknown type {kind!r}")
     choices = spec.get("choices")
-    return Parameter(
+    if choices is not None and not isinstance(choices, list):
+        raise ConfigError(f"{where}: parameter {name!r} choices must be a list")
+    param = Parameter(
         name=name,
         flag=spec["flag"],
         type=kind,
@@ -211,3 +225,8 @@ def _parse_parameter(where: str, name: str, spec: Any) -> Parameter:
         choices=tuple(choices) if choices is not None else None,
         description=str(spec.get("description", "")),
     )
+    # A default goes into argv unchecked at run time, so it is checked here, once.
+    problem = None if param.default is None else _type_problem(param, param.default)
+    if problem:
+        raise ConfigError(f"{where}: parameter {name!r} default {problem}")
+    return param

@@ -9,6 +9,7 @@ from tickwork.api.context import PREFIX, SPEC, runtime
 from tickwork.schemas import (
     ErrorResponse,
     ExecutionHistoryResponse,
+    ImportRequest,
     ImportResponse,
     PortableDocument,
     RunListQuery,
@@ -87,13 +88,14 @@ def export_schedules() -> Response:
     "/schedules/import",
     "POST",
     summary="Import schedules.json (all or nothing)",
-    body=PortableDocument,
+    body=ImportRequest,
     responses={200: ImportResponse},
 )
-def import_schedules(body: PortableDocument) -> ImportResponse:
-    from flask import request
-
-    return portable.import_document(runtime().service, request.get_json(force=True))
+def import_schedules(body: ImportRequest) -> ImportResponse:
+    document = body.root
+    if isinstance(document, list):
+        return portable.import_document(runtime().service, document)
+    return portable.import_document(runtime().service, document.model_dump())
 
 
 @SPEC.route(

@@ -171,7 +171,8 @@ def _parse(op: Operation, path_args: dict[str, Any]) -> dict[str, Any]:
     if op.body is not None:
         raw = _json_body(required=op.body_required)
         try:
-            kwargs["body"] = op.body.model_validate(raw)
+            # Strict: JSON has real booleans and numbers, so "yes" is not True and "5" not 5.
+            kwargs["body"] = op.body.model_validate(raw, strict=True)
         except ValidationError as exc:
             raise field_errors(exc) from None
     return kwargs

@@ -115,7 +115,7 @@ def run_process(
             stderr=subprocess.STDOUT,
             start_new_session=True,  # its own process group, so a kill reaches grandchildren
         )
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in argv or env
         tail = log.close()
         return ProcessResult("failed", None, started, time.time(), tail, f"could not start: {exc}")
     control.pid = proc.pid
@@ -126,7 +126,7 @@ def run_process(
     reader = threading.Thread(target=_pump, args=(proc.stdout, log), daemon=True)
     reader.start()
     threading.Thread(
-        target=_watch, args=(proc.pid, spec, control, started, exited), daemon=True
+        target=_watch, args=(proc.pid, spec, control, time.monotonic(), exited), daemon=True
     ).start()
     _, status, usage = os.wait4(proc.pid, 0)
     exited.set()
@@ -167,13 +167,13 @@ def _watch(
     pid: int, spec: ProcessSpec, control: Control, started: float, exited: threading.Event
 ) -> None:
     """Stop the group on timeout or cancel, sampling memory meanwhile; returns quietly when
-    the process ends first."""
+    the process ends first. `started` is monotonic: a wall-clock step must not time a run out."""
     deadline = started + spec.timeout_seconds
     next_sample = 0.0
     while not control.cancelled.wait(timeout=0.05):
         if exited.is_set():
             return
-        now = time.time()
+        now = time.monotonic()
         if now >= next_sample:
             control.peak_memory_bytes = max(control.peak_memory_bytes or 0, _tree_rss(pid))
             next_sample = now + MEMORY_SAMPLE_SECONDS
@@ -202,8 +202,8 @@ def terminate_group(pgid: int, grace: float) -> None:
     """SIGTERM to the whole group, SIGKILL to whatever is left after `grace` seconds."""
     if not _signal_group(pgid, signal.SIGTERM):
         return
-    deadline = time.time() + grace
-    while time.time() < deadline:
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
         if not _group_alive(pgid):
             return
         time.sleep(0.05)

@@ -1,0 +1,70 @@
+"""GET /api/v1/schedules/status, POST /api/v1/scheduler/pause and /resume"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask.testing import FlaskClient
+
+from tests.conftest import finished_run
+from tickwork.config import Settings
+from tickwork.runtime import Runtime
+
+
+def status(client: FlaskClient) -> dict:
+    response = client.get("/api/v1/schedules/status")
+    assert response.status_code == 200
+    return dict(response.get_json())
+
+
+def test_it_counts_schedules_and_lists_next_runs(
+    client: FlaskClient, make_schedule: Callable
+) -> None:
+    hourly = make_schedule(name="hourly", cron_schedule="0 * * * *")
+    make_schedule(name="yearly", cron_schedule="0 0 1 1 *")
+    make_schedule(name="off", enabled=False)
+    body = status(client)
+    assert body["running"] is True and body["paused"] is False
+    assert (body["schedules_total"], body["schedules_enabled"]) == (3, 2)
+    assert [n["name"] for n in body["next_runs"]] == ["hourly", "yearly"]
+    assert body["next_runs"][0]["schedule_id"] == hourly["id"]
+    assert body["next_runs"][0]["next_run"] == hourly["next_run"]
+
+
+def test_it_shows_running_runs_and_recent_results(
+    client: FlaskClient, make_schedule: Callable
+) -> None:
+    slow = make_schedule(name="slow", workflow_type="job", parameters={"sleep": 60})
+    fails = make_schedule(name="fails", workflow_type="job", parameters={"exit": 1})
+    running = client.post(f"/api/v1/schedules/{slow['id']}/run").get_json()
+    failed = finished_run(
+        client, client.post(f"/api/v1/schedules/{fails['id']}/run").get_json()["id"]
+    )
+    body = status(client)
+    assert [r["id"] for r in body["running_runs"]] == [running["id"]]
+    assert body["running_runs"][0]["schedule_name"] == "slow"
+    assert [r["id"] for r in body["recent_failures"]] == [failed["id"]]
+    assert body["recent_counts"] == {"failed": 1}
+    client.post(f"/api/v1/runs/{running['id']}/cancel")
+    finished_run(client, running["id"])
+
+
+def test_pause_stops_firing_and_is_kept(
+    client: FlaskClient, make_schedule: Callable, settings: Settings
+) -> None:
+    make_schedule()
+    paused = client.post("/api/v1/scheduler/pause").get_json()
+    assert paused["paused"] is True and paused["running"] is False
+    assert paused["next_runs"] == []
+    assert client.get("/api/v1/schedules").get_json()["items"][0]["next_run"] is None
+    # A restart keeps the scheduler paused.
+    other = Runtime(settings)
+    other.start()
+    try:
+        assert other.engine.paused is True
+        assert other.service.status().running is False
+    finally:
+        other.stop()
+    resumed = client.post("/api/v1/scheduler/resume").get_json()
+    assert resumed["paused"] is False and resumed["running"] is True
+    assert len(resumed["next_runs"]) == 1

@@ -1,0 +1,94 @@
+"""A real `tickwork serve` process on a free port, and a tiny HTTP client for it."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+TICKWORK = [sys.executable, "-m", "tickwork"]
+
+
+class Server:
+    def __init__(self, data_dir: Path, registry: Path, database_url: str | None = None) -> None:
+        self.data_dir = data_dir
+        self.registry = registry
+        self.database_url = database_url
+        self.proc: subprocess.Popen[str] | None = None
+        self.url = ""
+        self.output: list[str] = []
+
+    def start(self, timeout: float = 30.0) -> Server:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TICKWORK_")}
+        if self.database_url:
+            env["TICKWORK_DATABASE_URL"] = self.database_url
+        self.proc = subprocess.Popen(
+            [
+                *TICKWORK,
+                "serve",
+                "--port",
+                "0",
+                "--data-dir",
+                str(self.data_dir),
+                "--workflows",
+                str(self.registry),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env=env,
+        )
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            self.output.append(line)
+            if match := re.search(r"serving on (http://\S+?)/? ", line):
+                self.url = match.group(1).rstrip("/")
+                return self
+        self.stop()
+        raise AssertionError("server did not start:\n" + "".join(self.output))
+
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 30.0) -> int:
+        assert self.proc is not None
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+        try:
+            out, _ = self.proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            out, _ = self.proc.communicate()
+        self.output.append(out or "")
+        return self.proc.returncode
+
+    def request(self, method: str, path: str, body: Any = None) -> tuple[int, Any]:
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(
+            self.url + path,
+            data=data,
+            method=method,
+            headers={"Content-Type": "application/json"} if data else {},
+        )
+        try:
+            with urllib.request.urlopen(req, timeout=30) as response:
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as err:
+            raw = err.read()
+            err.close()
+            return err.code, json.loads(raw) if raw else None
+
+    def get(self, path: str) -> Any:
+        status, body = self.request("GET", path)
+        assert status == 200, (status, body)
+        return body

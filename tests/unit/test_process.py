@@ -1,0 +1,315 @@
+"""run_process with real subprocesses: outcomes, logs, timeouts, cancels and resource figures."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import sys
+import textwrap
+import time
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+
+import psutil
+import pytest
+
+from tickwork.executor.process import Control, ProcessResult, ProcessSpec, run_process
+
+MiB = 1024 * 1024
+
+
+def script(tmp_path: Path, code: str) -> list[str]:
+    path = tmp_path / "job.py"
+    path.write_text(textwrap.dedent(code))
+    return [sys.executable, str(path)]
+
+
+def spec(tmp_path: Path, argv: list[str], **overrides: object) -> ProcessSpec:
+    values: dict[str, object] = {
+        "argv": argv,
+        "cwd": tmp_path,
+        "env": {**os.environ, "PYTHONUNBUFFERED": "1"},
+        "timeout_seconds": 60.0,
+        "log_path": tmp_path / "logs" / "run.log",
+        "log_max_bytes": MiB,
+        "tail_bytes": 4096,
+        "kill_grace_seconds": 5.0,
+    }
+    values.update(overrides)
+    return ProcessSpec(**values)  # type: ignore[arg-type]
+
+
+def run(tmp_path: Path, code: str, **overrides: object) -> ProcessResult:
+    return run_process(spec(tmp_path, script(tmp_path, code), **overrides), Control())
+
+
+def wait_for(condition: Callable[[], bool], what: str, seconds: float = 15.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.02)
+
+
+def log_says(path: Path, text: str) -> Callable[[], bool]:
+    return lambda: path.exists() and text.encode() in path.read_bytes()
+
+
+def gone(pid: int) -> bool:
+    """Dead, or a zombie that only waits for its new parent to reap it."""
+    try:
+        return psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return True
+
+
+@pytest.fixture
+def background() -> Iterator[Callable[[ProcessSpec, Control], Future[ProcessResult]]]:
+    pool = ThreadPoolExecutor(max_workers=2)
+
+    def start(process: ProcessSpec, control: Control) -> Future[ProcessResult]:
+        return pool.submit(run_process, process, control)
+
+    yield start
+    pool.shutdown(wait=True)
+
+
+# Outcomes
+
+
+def test_it_captures_stdout_and_stderr_of_a_successful_run(tmp_path):
+    result = run(
+        tmp_path,
+        """
+        import sys
+        print("hello from stdout")
+        print("hello from stderr", file=sys.stderr)
+        print("last line")
+        """,
+    )
+    assert (result.outcome, result.exit_code, result.error) == ("success", 0, None)
+    log = (tmp_path / "logs" / "run.log").read_text()
+    assert "hello from stdout" in log and "hello from stderr" in log
+    assert result.output_tail.endswith("last line\n")
+    assert result.finished_at >= result.started_at
+
+
+def test_it_runs_in_the_working_dir_with_the_given_env(tmp_path):
+    workdir = tmp_path / "work"
+    workdir.mkdir()
+    result = run(
+        tmp_path,
+        """
+        import os
+        print("cwd", os.getcwd())
+        print("value", os.environ["TICKWORK_TEST_VALUE"])
+        """,
+        cwd=workdir,
+        env={**os.environ, "TICKWORK_TEST_VALUE": "forty two"},
+    )
+    assert result.outcome == "success"
+    assert f"cwd {workdir}\n" in result.output_tail
+    assert "value forty two\n" in result.output_tail
+
+
+def test_a_non_zero_exit_is_a_failure_with_its_code(tmp_path):
+    result = run(tmp_path, "import sys\nprint('about to fail')\nsys.exit(3)\n")
+    assert (result.outcome, result.exit_code) == ("failed", 3)
+    assert result.error is not None and "3" in result.error
+    assert "about to fail" in result.output_tail
+
+
+def test_a_child_killed_by_a_signal_is_a_failure_naming_the_signal(tmp_path):
+    result = run(tmp_path, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n")
+    assert (result.outcome, result.exit_code) == ("failed", -signal.SIGKILL)
+    assert result.error is not None and str(int(signal.SIGKILL)) in result.error
+
+
+def test_a_command_that_does_not_exist_could_not_start(tmp_path):
+    missing = tmp_path / "no-such-program"
+    result = run_process(spec(tmp_path, [str(missing)]), Control())
+    assert (result.outcome, result.exit_code) == ("failed", None)
+    assert result.error is not None and "could not start" in result.error
+
+
+def test_a_missing_working_dir_could_not_start(tmp_path):
+    argv = script(tmp_path, "print('never')\n")
+    result = run_process(spec(tmp_path, argv, cwd=tmp_path / "gone"), Control())
+    assert result.outcome == "failed"
+    assert result.error is not None and "could not start" in result.error
+
+
+def test_an_env_value_no_process_can_take_could_not_start(tmp_path):
+    argv = script(tmp_path, "print('never')\n")
+    result = run_process(spec(tmp_path, argv, env={"BROKEN": "a\x00b"}), Control())
+    assert result.outcome == "failed"
+    assert result.error is not None and "could not start" in result.error
+
+
+def test_it_reports_the_pid_when_the_process_starts(tmp_path):
+    seen: list[int] = []
+    control = Control()
+    code = "import os\nprint(os.getpid())\n"
+    result = run_process(spec(tmp_path, script(tmp_path, code)), control, on_start=seen.append)
+    assert seen == [control.pid] == [int(result.output_tail)]
+
+
+# Timeout, cancel, and the whole process group
+
+
+def test_a_timeout_kills_the_child_and_its_grandchild(tmp_path):
+    result = run(
+        tmp_path,
+        """
+        import subprocess, time
+        grandchild = subprocess.Popen(["sleep", "300"])
+        print(grandchild.pid, flush=True)
+        time.sleep(300)
+        """,
+        timeout_seconds=1.0,
+    )
+    assert result.outcome == "timeout"
+    assert result.error is not None and "timed out" in result.error
+    grandchild = int(result.output_tail.split()[0])
+    assert gone(grandchild)
+
+
+def test_a_grandchild_left_behind_by_a_finished_child_is_stopped(tmp_path):
+    result = run(
+        tmp_path,
+        """
+        import subprocess
+        grandchild = subprocess.Popen(["sleep", "300"])
+        print(grandchild.pid, flush=True)
+        """,
+    )
+    assert result.outcome == "success"
+    assert gone(int(result.output_tail.split()[0]))
+
+
+def test_cancel_from_another_thread_stops_the_run(tmp_path, background):
+    process = spec(
+        tmp_path, script(tmp_path, "import time\nprint('working', flush=True)\ntime.sleep(300)\n")
+    )
+    control = Control()
+    running = background(process, control)
+    wait_for(log_says(process.log_path, "working"), "the first line")
+    control.cancel()
+    result = running.result(timeout=30)
+    assert result.outcome == "cancelled"
+    assert result.error == "cancelled"
+    assert result.exit_code == -signal.SIGTERM
+    assert control.pid is not None and gone(control.pid)
+
+
+def test_cancel_records_its_reason(tmp_path, background):
+    process = spec(
+        tmp_path, script(tmp_path, "import time\nprint('working', flush=True)\ntime.sleep(300)\n")
+    )
+    control = Control()
+    running = background(process, control)
+    wait_for(log_says(process.log_path, "working"), "the first line")
+    control.cancel("server shutting down")
+    result = running.result(timeout=30)
+    assert (result.outcome, result.error) == ("cancelled", "server shutting down")
+
+
+def test_a_child_ignoring_sigterm_is_killed_after_the_grace_period(tmp_path, background):
+    code = """
+    import signal, time
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    print("ignoring SIGTERM", flush=True)
+    time.sleep(300)
+    """
+    process = spec(tmp_path, script(tmp_path, code), kill_grace_seconds=0.3)
+    control = Control()
+    running = background(process, control)
+    wait_for(log_says(process.log_path, "ignoring SIGTERM"), "the handler to be in place")
+    control.cancel()
+    result = running.result(timeout=30)
+    assert result.outcome == "cancelled"
+    assert result.exit_code == -signal.SIGKILL
+
+
+# The log file and the output tail
+
+
+def test_the_log_is_capped_and_says_how_much_it_dropped(tmp_path):
+    body = 5 * MiB
+    cap = 64 * 1024
+    result = run(
+        tmp_path,
+        f"""
+        import sys
+        sys.stdout.buffer.write(b"FIRST LINE\\n" + b"x" * {body} + b"\\nTHE END\\n")
+        """,
+        log_max_bytes=cap,
+        tail_bytes=1024,
+    )
+    total = len(b"FIRST LINE\n") + body + len(b"\nTHE END\n")
+    assert result.outcome == "success"
+    log = (tmp_path / "logs" / "run.log").read_bytes()
+    assert log.startswith(b"FIRST LINE\nxxx")
+    kept, marker = log[:cap], log[cap:]
+    assert set(kept[len(b"FIRST LINE\n") :]) == {ord("x")}
+    assert len(marker) <= 100, "only one marker line may follow the capped output"
+    assert marker.count(b"\n[") == 1 and marker.endswith(b"\n")
+    assert re.search(rb"\b%d\b" % (total - cap), marker), marker
+    assert result.output_tail.endswith("x\nTHE END\n")
+    assert len(result.output_tail.encode()) <= 1024
+
+
+def test_a_log_under_the_cap_is_kept_whole_without_a_marker(tmp_path):
+    result = run(tmp_path, "print('short and sweet')\n", log_max_bytes=64 * 1024)
+    assert result.outcome == "success"
+    assert (tmp_path / "logs" / "run.log").read_bytes() == b"short and sweet\n"
+
+
+def test_the_tail_keeps_the_end_of_many_lines(tmp_path):
+    result = run(tmp_path, "for i in range(20000):\n    print(f'line {i}')\n", tail_bytes=200)
+    assert result.output_tail.endswith("line 19998\nline 19999\n")
+    assert "line 0\n" not in result.output_tail
+    assert len(result.output_tail.encode()) <= 200
+
+
+def test_output_that_is_not_utf8_does_not_break_the_run(tmp_path):
+    raw = b"caf\xe9 \xff\xfe\x80 still fine\n"
+    result = run(tmp_path, f"import sys\nsys.stdout.buffer.write({raw!r})\n")
+    assert result.outcome == "success"
+    assert (tmp_path / "logs" / "run.log").read_bytes() == raw
+    assert "\ufffd" in result.output_tail
+    assert result.output_tail.endswith(" still fine\n")
+
+
+# Resource figures
+
+
+def test_it_reports_the_peak_memory_of_the_child(tmp_path):
+    result = run(
+        tmp_path,
+        """
+        import time
+        block = b"x" * (50 * 1024 * 1024)  # written, so the pages are really resident
+        print("allocated", flush=True)
+        time.sleep(1.2)
+        print(len(block))
+        """,
+    )
+    assert result.outcome == "success"
+    assert result.peak_memory_bytes is not None
+    assert result.peak_memory_bytes >= 40 * MiB
+    assert isinstance(result.cpu_seconds, float) and result.cpu_seconds >= 0
+
+
+def test_it_reports_the_cpu_time_of_the_child(tmp_path):
+    result = run(
+        tmp_path,
+        """
+        import time
+        while time.process_time() < 0.3:
+            pass
+        """,
+    )
+    assert result.outcome == "success"
+    assert result.cpu_seconds is not None and result.cpu_seconds >= 0.29

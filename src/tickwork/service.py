@@ -140,6 +140,7 @@ class ScheduleService:
         return created, updated
 
     def _notify(self) -> None:
+        self.engine.changed()
         for callback in self.on_change:
             callback()
 

@@ -108,3 +108,38 @@ def test_schedules_and_history_survive_a_restart(server: Server) -> None:
     assert [n["schedule_id"] for n in status["next_runs"]] == [on["id"]]
     assert datetime.fromisoformat(status["next_runs"][0]["next_run"]) > datetime.now(UTC)
     assert off["id"] not in [n["schedule_id"] for n in status["next_runs"]]
+
+
+def test_an_import_by_another_process_reaches_the_running_scheduler(
+    server: Server, tmp_path: Path
+) -> None:
+    import json
+    import subprocess
+    import sys
+
+    source = tmp_path / "import.json"
+    source.write_text(
+        json.dumps([{"name": "from cli", "workflow_type": "job", "cron_schedule": "0 3 * * *"}])
+    )
+    env = {"PATH": "/usr/bin:/bin"}
+    if server.database_url:
+        env["TICKWORK_DATABASE_URL"] = server.database_url
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "tickwork",
+            "import",
+            str(source),
+            "--data-dir",
+            str(server.data_dir),
+            "--workflows",
+            str(server.registry),
+        ],
+        check=True,
+        capture_output=True,
+        env=env,
+        timeout=60,
+    )
+    upcoming = wait_for(lambda: server.get("/api/v1/schedules/status")["next_runs"], timeout=15)
+    assert [n["name"] for n in upcoming] == ["from cli"]

@@ -155,6 +155,21 @@ def test_it_reports_the_pid_when_the_process_starts(tmp_path):
     assert seen == [control.pid] == [int(result.output_tail)]
 
 
+def test_a_failing_start_callback_leaves_no_process_behind(tmp_path):
+    started: list[int] = []
+
+    def record_then_fail(pid: int) -> None:
+        started.append(pid)
+        raise RuntimeError("the store is down")
+
+    argv = script(tmp_path, "import time\ntime.sleep(300)\n")
+    with pytest.raises(RuntimeError, match="the store is down"):
+        run_process(
+            spec(tmp_path, argv, kill_grace_seconds=0.5), Control(), on_start=record_then_fail
+        )
+    assert len(started) == 1 and gone(started[0])
+
+
 # Timeout, cancel, and the whole process group
 
 
@@ -271,6 +286,12 @@ def test_the_tail_keeps_the_end_of_many_lines(tmp_path):
     assert result.output_tail.endswith("line 19998\nline 19999\n")
     assert "line 0\n" not in result.output_tail
     assert len(result.output_tail.encode()) <= 200
+
+
+def test_a_zero_tail_keeps_the_whole_log_and_no_tail(tmp_path):
+    result = run(tmp_path, "for i in range(3):\n    print(f'line {i}')\n", tail_bytes=0)
+    assert (result.outcome, result.output_tail) == ("success", "")
+    assert (tmp_path / "logs" / "run.log").read_bytes() == b"line 0\nline 1\nline 2\n"
 
 
 def test_output_that_is_not_utf8_does_not_break_the_run(tmp_path):

@@ -89,7 +89,7 @@ class CappedLog:
         self._dropped += max(0, len(chunk) - max(room, 0))
         self._tail.append(chunk)
         self._tail_len += len(chunk)
-        while self._tail_len - len(self._tail[0]) >= self._tail_max:
+        while self._tail and self._tail_len - len(self._tail[0]) >= self._tail_max:
             self._tail_len -= len(self._tail.popleft())
 
     def close(self) -> str:
@@ -119,9 +119,17 @@ def run_process(
         tail = log.close()
         return ProcessResult("failed", None, started, time.time(), tail, f"could not start: {exc}")
     control.pid = proc.pid
-    if on_start:
-        on_start(proc.pid)
     assert proc.stdout is not None
+    if on_start:
+        try:
+            on_start(proc.pid)
+        except BaseException:
+            # Nothing would watch, time out or reap a process whose start was not recorded.
+            terminate_group(proc.pid, spec.kill_grace_seconds)
+            proc.wait()
+            proc.stdout.close()
+            log.close()
+            raise
     exited = threading.Event()
     reader = threading.Thread(target=_pump, args=(proc.stdout, log), daemon=True)
     reader.start()

@@ -11,7 +11,9 @@ import logging
 from datetime import UTC, datetime
 
 from apscheduler.jobstores.base import JobLookupError
+from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.orm import Session
 
 from tickwork import cron
 from tickwork.dispatch import Dispatcher
@@ -23,6 +25,10 @@ from tickwork.store.tables import ScheduleRow, SettingRow
 
 log = logging.getLogger(__name__)
 PAUSED_KEY = "scheduler.paused"
+# Bumped by every change to the schedules; a scheduler that sees it move re-reads the store.
+# It is how changes made by another process (`tickwork import`, a second web) arrive.
+VERSION_KEY = "schedules.version"
+POLL_SECONDS = 2.0
 
 
 class SchedulerEngine:
@@ -30,7 +36,10 @@ class SchedulerEngine:
         self.store = store
         self.dispatcher = dispatcher
         self.bus = bus
+        self._seen_version: str | None = None
+        self._seen_paused: bool | None = None
         self._scheduler = BackgroundScheduler(
+            jobstores={"default": MemoryJobStore(), "internal": MemoryJobStore()},
             timezone=UTC,
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
         )
@@ -46,16 +55,41 @@ class SchedulerEngine:
             return row is not None and row.value == "1"
 
     def start(self) -> None:
-        with self.store.reading() as session:
-            rows = schedules.enabled(session)
-            for row in rows:
-                self._add(row)
-        self._scheduler.start(paused=self.paused)
+        count = self.resync()
+        self._seen_paused = self.paused
+        self._scheduler.start()
+        self._scheduler.add_job(
+            self._poll, "interval", seconds=POLL_SECONDS, id="tickwork.poll", jobstore="internal"
+        )
         log.info(
             "scheduler started with %d enabled schedule(s)%s",
-            len(rows),
-            " (paused)" if self.paused else "",
+            count,
+            " (paused)" if self._seen_paused else "",
         )
+
+    def resync(self) -> int:
+        """Make the jobs match the store as a whole; returns how many are scheduled."""
+        with self.store.reading() as session:
+            self._seen_version = _setting(session, VERSION_KEY)
+            rows = {row.id: row for row in schedules.enabled(session)}
+        for job in self._scheduler.get_jobs(jobstore="default"):
+            if job.id not in rows:
+                job.remove()
+        for row in rows.values():
+            job = self._scheduler.get_job(row.id, jobstore="default")
+            if job is None or job.kwargs.get("version") != row.updated_at.isoformat():
+                self._add(row)
+        return len(rows)
+
+    def _poll(self) -> None:
+        with self.store.reading() as session:
+            version = _setting(session, VERSION_KEY)
+            paused = _setting(session, PAUSED_KEY) == "1"
+        if version != self._seen_version:
+            log.info("schedules changed elsewhere; re-reading them")
+            self.resync()
+        if paused != self._seen_paused:
+            self._apply_paused(paused)
 
     def shutdown(self) -> None:
         if self._scheduler.running:
@@ -77,7 +111,7 @@ class SchedulerEngine:
             )
         else:
             try:
-                self._scheduler.remove_job(schedule_id)
+                self._scheduler.remove_job(schedule_id, jobstore="default")
                 log.info("scheduler: %s unscheduled", schedule_id)
             except JobLookupError:
                 pass
@@ -85,12 +119,27 @@ class SchedulerEngine:
     def set_paused(self, paused: bool) -> None:
         with self.store.session() as session:
             session.merge(SettingRow(key=PAUSED_KEY, value="1" if paused else "0"))
-        if paused:
-            self._scheduler.pause()
-        else:
-            self._scheduler.resume()
-        log.info("scheduler %s", "paused" if paused else "resumed")
+        self._apply_paused(paused)
         self.bus.publish("scheduler", paused=paused)
+
+    def changed(self) -> None:
+        """Record that the schedules changed, for schedulers in other processes."""
+        with self.store.session() as session:
+            row = session.get(SettingRow, VERSION_KEY)
+            before = row.value if row else None
+            version = str(int(before) + 1 if before else 1)
+            session.merge(SettingRow(key=VERSION_KEY, value=version))
+        # Our own jobs are in step already (sync); skip the re-read unless someone else
+        # changed something since we last looked.
+        if before == self._seen_version:
+            self._seen_version = version
+
+    def _apply_paused(self, paused: bool) -> None:
+        # APScheduler itself keeps running (it also polls the store); fires are dropped while
+        # paused, and resuming does not replay them.
+        if paused != self._seen_paused:
+            log.info("scheduler %s", "paused" if paused else "resumed")
+        self._seen_paused = paused
 
     def next_run(
         self, row: ScheduleRow, now: datetime | None = None, paused: bool | None = None
@@ -104,7 +153,9 @@ class SchedulerEngine:
         """The next `limit` fires as APScheduler holds them (sorted by time, no recomputation)."""
         if self.paused:
             return []
-        jobs = [j for j in self._scheduler.get_jobs() if j.next_run_time is not None]
+        jobs = [
+            j for j in self._scheduler.get_jobs(jobstore="default") if j.next_run_time is not None
+        ]
         jobs.sort(key=lambda j: j.next_run_time)
         return [(j.id, j.next_run_time.astimezone(UTC)) for j in jobs[:limit]]
 
@@ -113,10 +164,19 @@ class SchedulerEngine:
             self._fire,
             trigger=CrontabTrigger(row.cron_schedule, cron.zone(row.timezone)),
             args=[row.id],
+            kwargs={"version": row.updated_at.isoformat()},
             id=row.id,
             name=row.name,
             replace_existing=True,
         )
 
-    def _fire(self, schedule_id: str) -> None:
+    def _fire(self, schedule_id: str, version: str = "") -> None:
+        if self._seen_paused:
+            log.info("scheduler paused: fire of %s dropped", schedule_id)
+            return
         self.dispatcher.fire(schedule_id, datetime.now(UTC))
+
+
+def _setting(session: Session, key: str) -> str | None:
+    row = session.get(SettingRow, key)
+    return row.value if row is not None else None

@@ -55,6 +55,7 @@ def settings(tmp_path: Path, database_url: str | None) -> Settings:
         database_url=database_url,
         max_concurrent_runs=4,
         kill_grace_seconds=1.0,
+        shutdown_grace_seconds=2.0,
     )
 
 

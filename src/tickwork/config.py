@@ -32,7 +32,19 @@ class Settings:
     kill_grace_seconds: float = 5.0
     history_size: int = 5
     backup_count: int = 10
+    # Missed fires older than this are not caught up after downtime (systemd's Persistent=).
+    catch_up_window_seconds: int = 24 * 3600
+    # On SIGTERM running runs get this long to finish before they are stopped.
+    shutdown_grace_seconds: float = 30.0
+    # History kept per schedule: the newest N runs, and none older than the age limit.
+    retention_runs: int = 1000
+    retention_days: int = 90
+    prune_interval_seconds: int = 3600
     api_token: str | None = field(default=None, repr=False)
+    # Signs the session cookie; default: generated once into <data_dir>/secret_key.
+    secret_key: str | None = field(default=None, repr=False)
+    # Send the session cookie over HTTPS only: set it when a TLS proxy is in front.
+    cookie_secure: bool = False
 
     @property
     def db_url(self) -> str:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import logging
+import threading
+from datetime import UTC, datetime
 
 from tickwork.config import Settings
 from tickwork.dispatch import Dispatcher
 from tickwork.events import EventBus
 from tickwork.executor.local import LocalExecutor
 from tickwork.portable import Backup
+from tickwork.recovery import instance_name, recover_lost_runs
+from tickwork.retention import prune_history
 from tickwork.scheduler.engine import SchedulerEngine
 from tickwork.service import ScheduleService
 from tickwork.store.db import Store
@@ -24,7 +28,8 @@ class Runtime:
         self.registry = load_registry(settings.registry_path)
         self.store = Store(settings.db_url)
         self.bus = EventBus()
-        self.executor = LocalExecutor(settings, self.store, self.registry, self.bus)
+        self.instance = instance_name()
+        self.executor = LocalExecutor(settings, self.store, self.registry, self.bus, self.instance)
         self.dispatcher = Dispatcher(self.store, self.registry, self.executor, self.bus)
         self.engine = SchedulerEngine(self.store, self.dispatcher, self.bus)
         self.service = ScheduleService(settings, self.store, self.registry, self.engine, self.bus)
@@ -42,14 +47,20 @@ class Runtime:
             len(self.registry.workflows),
         )
         if scheduler:
-            self.engine.start()
+            recover_lost_runs(self.store, self.instance, self.settings.kill_grace_seconds)
+            self.engine.start(self.settings.catch_up_window_seconds)
+            self.engine.every(self.settings.prune_interval_seconds, self.prune, "tickwork.prune")
+            threading.Thread(target=self.prune, name="tickwork-prune", daemon=True).start()
         self._started = True
+
+    def prune(self) -> None:
+        prune_history(self.store, self.settings, datetime.now(UTC))
 
     def stop(self) -> None:
         if not self._started:
             return
         self._started = False
         self.engine.shutdown()
-        self.executor.shutdown(wait=True)
+        self.executor.shutdown(self.settings.shutdown_grace_seconds)
         self.backup.flush()
         self.store.dispose()

@@ -21,6 +21,7 @@ RunStatus = Literal[
 ]
 RunTrigger = Literal["schedule", "manual", "retry", "chain", "catch_up"]
 ConcurrencyPolicy = Literal["forbid", "allow", "replace"]
+CatchUpPolicy = Literal["skip", "once"]
 
 MAX_TIMEOUT = 7 * 24 * 3600
 
@@ -80,6 +81,7 @@ class ScheduleCreateRequest(Strict):
     timezone: TimeZoneName | None = None
     timeout_seconds: Timeout = 1800
     concurrency_policy: ConcurrencyPolicy = "forbid"
+    catch_up: CatchUpPolicy = "once"
 
 
 class ScheduleUpdateRequest(Strict):
@@ -94,6 +96,7 @@ class ScheduleUpdateRequest(Strict):
     timezone: TimeZoneName | None = None
     timeout_seconds: Timeout | None = None
     concurrency_policy: ConcurrencyPolicy | None = None
+    catch_up: CatchUpPolicy | None = None
 
 
 class ToggleRequest(Strict):
@@ -133,6 +136,7 @@ class ScheduleResponse(BaseModel):
     timezone: str
     timeout_seconds: int
     concurrency_policy: ConcurrencyPolicy
+    catch_up: CatchUpPolicy
     created_at: UtcTime
     updated_at: UtcTime
     last_run: UtcTime | None
@@ -277,6 +281,7 @@ class PortableSchedule(BaseModel):
     timezone: TimeZoneName | None = None
     timeout_seconds: Timeout = 1800
     concurrency_policy: ConcurrencyPolicy = "forbid"
+    catch_up: CatchUpPolicy = "once"
 
 
 class PortableDocument(BaseModel):

@@ -41,6 +41,7 @@ EDITABLE = (
     "timezone",
     "timeout_seconds",
     "concurrency_policy",
+    "catch_up",
 )
 
 

@@ -18,7 +18,14 @@ TICKWORK = [sys.executable, "-m", "tickwork"]
 
 
 class Server:
-    def __init__(self, data_dir: Path, registry: Path, database_url: str | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        registry: Path,
+        database_url: str | None = None,
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
+        self.extra_args = extra_args
         self.data_dir = data_dir
         self.registry = registry
         self.database_url = database_url
@@ -40,6 +47,7 @@ class Server:
                 str(self.data_dir),
                 "--workflows",
                 str(self.registry),
+                *self.extra_args,
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,6 +21,7 @@ from sqlalchemy import CursorResult, update
 from tickwork.config import Settings
 from tickwork.events import EventBus
 from tickwork.executor.process import Control, ProcessResult, ProcessSpec, run_process
+from tickwork.recovery import process_started_at
 from tickwork.store import runs
 from tickwork.store.db import Store
 from tickwork.store.tables import RunRow, ScheduleRow
@@ -33,7 +35,11 @@ def _at(ts: float) -> datetime:
 
 
 class LocalExecutor:
-    def __init__(self, settings: Settings, store: Store, registry: Registry, bus: EventBus) -> None:
+    def __init__(
+        self, settings: Settings, store: Store, registry: Registry, bus: EventBus, instance: str
+    ) -> None:
+        self.instance = instance
+        self._closing = False
         self.settings = settings
         self.store = store
         self.registry = registry
@@ -60,12 +66,34 @@ class LocalExecutor:
         control.cancel(reason)
         return True
 
-    def shutdown(self, wait: bool = True) -> None:
+    def shutdown(self, grace: float) -> None:
+        """Let running runs finish for up to `grace` seconds, then stop them; runs still
+        waiting for a slot are not started. Everything ends recorded as what it was."""
+        self._closing = True
+        deadline = time.monotonic() + grace
+        while self._active() and time.monotonic() < deadline:
+            time.sleep(0.05)
         with self._lock:
             controls = list(self._controls.values())
         for control in controls:
-            control.cancel("server shutting down")
-        self._pool.shutdown(wait=wait, cancel_futures=True)
+            control.cancel("stopped: tickwork shut down")
+        self._pool.shutdown(wait=True, cancel_futures=True)
+        with self.store.session() as session:
+            session.execute(
+                update(RunRow)
+                .where(RunRow.owner == self.instance, RunRow.status == "queued")
+                .values(
+                    status="cancelled",
+                    error="tickwork shut down before it started",
+                    finished_at=datetime.now(UTC),
+                )
+            )
+        if controls:
+            log.warning("stopped %d run(s) still going at shutdown", len(controls))
+
+    def _active(self) -> bool:
+        with self._lock:
+            return bool(self._controls)
 
     def _execute(self, run_id: int) -> None:
         try:
@@ -75,8 +103,10 @@ class LocalExecutor:
             self._finish_with_error(run_id, "internal error in the executor; see server log")
 
     def _execute_run(self, run_id: int) -> None:
+        if self._closing:
+            return  # left queued; shutdown records it
         control = Control()
-        with self.store.session() as session:
+        with self.store.reading() as session:
             run = runs.get(session, run_id)
             if run is None or run.status != "queued":
                 return  # cancelled while it waited, or already taken
@@ -119,7 +149,14 @@ class LocalExecutor:
             result = session.execute(
                 update(RunRow)
                 .where(RunRow.id == run_id, RunRow.status == "queued")
-                .values(status="running", started_at=now, pid=pid, log_path=str(log_path))
+                .values(
+                    status="running",
+                    started_at=now,
+                    pid=pid,
+                    pid_started_at=process_started_at(pid),
+                    owner=self.instance,
+                    log_path=str(log_path),
+                )
             )
             changed = cast(CursorResult[Any], result).rowcount == 1
             run = runs.get(session, run_id)

@@ -24,6 +24,7 @@ import psutil
 
 CHUNK = 64 * 1024
 MEMORY_SAMPLE_SECONDS = 0.5
+TAIL_KEEP_MAX = 1024 * 1024
 
 
 @dataclass
@@ -65,39 +66,64 @@ class Control:
 
 
 class CappedLog:
-    """Writes at most `limit` bytes to the log file and keeps the last `tail` bytes in memory,
-    so a process printing gigabytes costs neither disk nor memory beyond those bounds."""
+    """A log file of at most about `limit` bytes that keeps the head and the tail of the output.
+
+    The first part is written as it comes, so the log can be followed live; once that is full,
+    only the last `tail_keep` bytes are held (in memory, bounded) and written after a marker
+    saying how much was cut. A process printing gigabytes costs neither disk nor memory beyond
+    those bounds. `tail` bytes of the very end are also kept for the run's `output_tail`.
+    """
 
     def __init__(self, path: Path, limit: int, tail: int) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         self._file = path.open("wb")
-        self._limit = limit
-        self._written = 0
-        self._dropped = 0
-        self._tail: deque[bytes] = deque()
-        self._tail_len = 0
+        self._tail_keep = min(limit // 4, TAIL_KEEP_MAX)
+        self._head_room = limit - self._tail_keep
+        self._seen = 0
+        self._end = _Ring(max(self._tail_keep, tail))
         self._tail_max = tail
 
     def write(self, chunk: bytes) -> None:
         if self._file.closed:  # a straggler after the run was recorded
             return
-        room = self._limit - self._written
-        if room > 0:
-            self._file.write(chunk[:room])
+        head = chunk[: max(0, self._head_room - self._seen)]
+        if head:
+            self._file.write(head)
             self._file.flush()
-            self._written += min(room, len(chunk))
-        self._dropped += max(0, len(chunk) - max(room, 0))
-        self._tail.append(chunk)
-        self._tail_len += len(chunk)
-        while self._tail and self._tail_len - len(self._tail[0]) >= self._tail_max:
-            self._tail_len -= len(self._tail.popleft())
+        self._seen += len(chunk)
+        self._end.add(chunk)
 
     def close(self) -> str:
-        if self._dropped:
-            self._file.write(f"\n[tickwork: {self._dropped} more bytes not kept]\n".encode())
+        end = self._end.value()
+        if self._seen > self._head_room:
+            rest = self._seen - self._head_room
+            kept = end[-min(rest, self._tail_keep) :] if self._tail_keep else b""
+            cut = rest - len(kept)
+            if cut:
+                self._file.write(f"\n[tickwork: {cut} bytes of output cut here]\n".encode())
+            self._file.write(kept)
         self._file.close()
-        text = b"".join(self._tail)[-self._tail_max :].decode("utf-8", "replace")
-        return text
+        return end[-self._tail_max :].decode("utf-8", "replace") if self._tail_max else ""
+
+
+class _Ring:
+    """The last `size` bytes of a stream."""
+
+    def __init__(self, size: int) -> None:
+        self._size = size
+        self._parts: deque[bytes] = deque()
+        self._len = 0
+
+    def add(self, chunk: bytes) -> None:
+        if self._size == 0:
+            return
+        self._parts.append(chunk[-self._size :])
+        self._len += len(self._parts[-1])
+        while self._len - len(self._parts[0]) >= self._size:
+            self._len -= len(self._parts.popleft())
+
+    def value(self) -> bytes:
+        return b"".join(self._parts)[-self._size :] if self._size else b""
 
 
 def run_process(

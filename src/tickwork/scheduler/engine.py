@@ -8,7 +8,8 @@ paused flag is stored too, so a paused scheduler stays paused across restarts.
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -29,6 +30,8 @@ PAUSED_KEY = "scheduler.paused"
 # It is how changes made by another process (`tickwork import`, a second web) arrive.
 VERSION_KEY = "schedules.version"
 POLL_SECONDS = 2.0
+# When a scheduler was last seen alive: fires after it were missed (see catch_up).
+HEARTBEAT_KEY = "scheduler.heartbeat"
 
 
 class SchedulerEngine:
@@ -54,18 +57,48 @@ class SchedulerEngine:
             row = session.get(SettingRow, PAUSED_KEY)
             return row is not None and row.value == "1"
 
-    def start(self) -> None:
+    def start(self, catch_up_window: float) -> None:
         count = self.resync()
         self._seen_paused = self.paused
+        with self.store.reading() as session:
+            last_alive = _setting(session, HEARTBEAT_KEY)
+        self._beat()
         self._scheduler.start()
-        self._scheduler.add_job(
-            self._poll, "interval", seconds=POLL_SECONDS, id="tickwork.poll", jobstore="internal"
-        )
+        self.every(POLL_SECONDS, self._poll, "tickwork.poll")
         log.info(
             "scheduler started with %d enabled schedule(s)%s",
             count,
             " (paused)" if self._seen_paused else "",
         )
+        if last_alive and not self._seen_paused:
+            self.catch_up(datetime.fromisoformat(last_alive), datetime.now(UTC), catch_up_window)
+
+    def every(self, seconds: float, func: Callable[[], None], name: str) -> None:
+        """Housekeeping on an interval, beside (not among) the schedules' jobs."""
+        self._scheduler.add_job(
+            func, "interval", seconds=seconds, id=name, jobstore="internal", replace_existing=True
+        )
+
+    def catch_up(self, last_alive: datetime, now: datetime, window: float) -> list[int]:
+        """Fires missed while no scheduler ran become one `catch_up` run per schedule whose
+        policy is `once`, if the latest missed fire is within `window` seconds."""
+        oldest = max(last_alive, now - timedelta(seconds=window))
+        with self.store.reading() as session:
+            rows = [r for r in schedules.enabled(session) if r.catch_up == "once"]
+        started = []
+        for row in rows:
+            missed = cron.latest_fire(row.cron_schedule, cron.zone(row.timezone), now)
+            if missed is None or missed <= oldest or missed <= row.created_at:
+                continue
+            outcome = self.dispatcher.catch_up(row.id, missed)
+            if outcome is not None:
+                log.info("caught up %s (%s) for its fire at %s", row.name, row.id, missed)
+                started.append(outcome.run_id)
+        return started
+
+    def _beat(self) -> None:
+        with self.store.session() as session:
+            session.merge(SettingRow(key=HEARTBEAT_KEY, value=datetime.now(UTC).isoformat()))
 
     def resync(self) -> int:
         """Make the jobs match the store as a whole; returns how many are scheduled."""
@@ -82,6 +115,7 @@ class SchedulerEngine:
         return len(rows)
 
     def _poll(self) -> None:
+        self._beat()
         with self.store.reading() as session:
             version = _setting(session, VERSION_KEY)
             paused = _setting(session, PAUSED_KEY) == "1"

@@ -64,6 +64,7 @@ class ScheduleRow(Base):
     timezone: Mapped[str] = mapped_column(String(64))
     timeout_seconds: Mapped[int] = mapped_column(Integer, default=1800)
     concurrency_policy: Mapped[str] = mapped_column(String(16), default="forbid")
+    catch_up: Mapped[str] = mapped_column(String(8), default="once", server_default="once")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Denormalised from runs so the schedule list never has to scan the history.
@@ -94,6 +95,10 @@ class RunRow(Base):
     peak_memory_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     log_path: Mapped[str | None] = mapped_column(String(500), nullable=True)
     pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # With the pid, the process's start time (psutil create_time) names the process for sure:
+    # after a crash and a reboot the pid may belong to something else entirely.
+    pid_started_at: Mapped[float | None] = mapped_column(Float, nullable=True)
+    # Which tickwork process runs it: "host:pid:start", so a restart knows what it left behind.
     owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
     __table_args__ = (
@@ -118,3 +123,27 @@ class SettingRow(Base):
 
     key: Mapped[str] = mapped_column(String(100), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class UserRow(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True)
+    password_hash: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str] = mapped_column(String(16))  # viewer | operator | admin
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditRow(Base):
+    """Who did what to which schedule or run, and when; written with the change itself."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    action: Mapped[str] = mapped_column(String(32))
+    target_type: Mapped[str] = mapped_column(String(16))
+    target_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -1,0 +1,118 @@
+"""After a crash: runs a dead tickwork process left `queued` or `running` become `lost`, and
+the processes they started are terminated, so nothing old keeps running unseen.
+
+A run's process is named by its pid *and* its start time: after a crash and a reboot the
+bare pid may belong to something else, which must never be killed. Only runs whose owner
+was on this host and is gone are touched; a live owner (another tickwork process here) and
+other hosts' runs are left to their owners.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import psutil
+from sqlalchemy import select
+
+from tickwork.executor.process import terminate_group
+from tickwork.store import runs
+from tickwork.store.db import Store
+from tickwork.store.tables import ACTIVE_STATUSES, RunRow
+
+log = logging.getLogger(__name__)
+
+
+def process_started_at(pid: int) -> float | None:
+    try:
+        return float(psutil.Process(pid).create_time())
+    except psutil.Error:
+        return None
+
+
+def instance_name(pid: int | None = None) -> str:
+    """This process as owners are written: host, pid and start time."""
+    pid = pid or os.getpid()
+    return f"{socket.gethostname()}:{pid}:{process_started_at(pid) or 0:.2f}"
+
+
+def _owner_alive(owner: str | None) -> bool:
+    if not owner:
+        return False
+    host, _, rest = owner.partition(":")
+    pid_text, _, started_text = rest.partition(":")
+    if host != socket.gethostname():
+        return True  # not ours to judge
+    try:
+        pid, started = int(pid_text), float(started_text)
+    except ValueError:
+        return False
+    actual = process_started_at(pid)
+    return actual is not None and abs(actual - started) < 0.05
+
+
+def same_process(pid: int, started_at: float | None) -> bool:
+    actual = process_started_at(pid)
+    return started_at is not None and actual is not None and abs(actual - started_at) < 0.05
+
+
+@dataclass
+class RecoveryReport:
+    lost: list[int] = field(default_factory=list)
+    terminated: list[int] = field(default_factory=list)
+
+
+def recover_lost_runs(store: Store, me: str, grace: float) -> RecoveryReport:
+    report = RecoveryReport()
+    with store.reading() as session:
+        active = session.scalars(select(RunRow).where(RunRow.status.in_(ACTIVE_STATUSES))).all()
+    for run in active:
+        if run.owner == me or (run.owner and _owner_alive(run.owner)):
+            continue
+        if run.status == "running" and run.pid and _may_signal_group(run.pid, run.pid_started_at):
+            terminate_group(run.pid, grace)
+            report.terminated.append(run.pid)
+        reason = (
+            "tickwork stopped while it ran; its processes were terminated"
+            if run.status == "running"
+            else "tickwork stopped before it started"
+        )
+        if _mark_lost(store, run.id, reason):
+            report.lost.append(run.id)
+    if report.lost:
+        log.warning(
+            "recovered %d run(s) left by a stopped tickwork as lost: %s (process groups %s ended)",
+            len(report.lost),
+            report.lost,
+            report.terminated,
+        )
+    return report
+
+
+def _may_signal_group(pid: int, started_at: float | None) -> bool:
+    """Whether the group `pid` can only be the run's own.
+
+    The leader alive with its recorded start time: yes. The leader gone: its group id cannot
+    be handed to a new process while members of the old group live, so what is left is the
+    run's (or nothing). A different process under that pid: the old group is empty: no.
+    """
+    actual = process_started_at(pid)
+    if actual is None:
+        return True
+    return started_at is not None and abs(actual - started_at) < 0.05
+
+
+def _mark_lost(store: Store, run_id: int, reason: str) -> bool:
+    now = datetime.now(UTC)
+    with store.session() as session:
+        run = runs.get(session, run_id)
+        if run is None or run.status not in ACTIVE_STATUSES:
+            return False
+        run.status, run.error, run.finished_at = "lost", reason, now
+        start = run.started_at or run.queued_at
+        run.duration_seconds = round((now - start).total_seconds(), 3)
+        runs.note_on_schedule(session, run)
+    return True

@@ -1,0 +1,67 @@
+"""History retention: each schedule keeps its newest `retention_runs` runs and none older than
+`retention_days`; what goes, goes with its log file. Runs still going are never pruned.
+
+Deletes go in small batches so a large backlog never holds the write lock for long.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import delete, select
+
+from tickwork.config import Settings
+from tickwork.store.db import Store
+from tickwork.store.tables import ACTIVE_STATUSES, RunRow, ScheduleRow
+
+log = logging.getLogger(__name__)
+BATCH = 500
+
+
+def prune_history(store: Store, settings: Settings, now: datetime) -> int:
+    """Delete runs beyond the limits; returns how many went."""
+    cutoff = now - timedelta(days=settings.retention_days)
+    removed = _prune_where(store, RunRow.finished_at < cutoff)
+    with store.reading() as session:
+        schedule_ids = session.scalars(select(ScheduleRow.id)).all()
+    for schedule_id in schedule_ids:
+        with store.reading() as session:
+            threshold = session.scalar(
+                select(RunRow.id)
+                .where(RunRow.schedule_id == schedule_id)
+                .order_by(RunRow.id.desc())
+                .offset(settings.retention_runs - 1)
+                .limit(1)
+            )
+        if threshold is not None:
+            removed += _prune_where(
+                store, (RunRow.schedule_id == schedule_id) & (RunRow.id < threshold)
+            )
+    if removed:
+        log.info("pruned %d run(s) from the history", removed)
+    return removed
+
+
+def _prune_where(store: Store, condition: object) -> int:
+    removed = 0
+    while True:
+        with store.session() as session:
+            batch = session.execute(
+                select(RunRow.id, RunRow.log_path)
+                .where(condition, RunRow.status.not_in(ACTIVE_STATUSES))  # type: ignore[arg-type]
+                .limit(BATCH)
+            ).all()
+            if not batch:
+                return removed
+            session.execute(delete(RunRow).where(RunRow.id.in_([row.id for row in batch])))
+        _remove_logs([row.log_path for row in batch])
+        removed += len(batch)
+
+
+def _remove_logs(paths: Sequence[str | None]) -> None:
+    for path in paths:
+        if path:
+            Path(path).unlink(missing_ok=True)

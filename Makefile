@@ -31,10 +31,11 @@ $(WEBUI): $(WEB_STAMP) $(FRONTEND_SRC)
 run: install
 	$(BIN)/tickwork serve
 
-lint: $(PY_STAMP)
+lint: $(PY_STAMP) $(WEB_STAMP)
 	$(BIN)/ruff check src tests bench examples
 	$(BIN)/ruff format --check src tests bench examples
 	$(BIN)/mypy
+	cd frontend && npm run lint --silent
 
 pytest: $(PY_STAMP)
 	TICKWORK_TEST_PG_URL=$(TEST_PG_URL) $(BIN)/pytest

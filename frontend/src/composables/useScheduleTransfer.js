@@ -1,0 +1,44 @@
+import { ref } from 'vue'
+import { ApiError, scheduleApi } from '@/services/api'
+
+/** Export the schedules to a JSON file, and import such a file back. */
+export function useScheduleTransfer() {
+  const exporting = ref(false)
+  const importing = ref(false)
+
+  async function exportToFile() {
+    exporting.value = true
+    try {
+      const document = await scheduleApi.exportSchedules()
+      const blob = new Blob([JSON.stringify(document, null, 2)], { type: 'application/json' })
+      const url = URL.createObjectURL(blob)
+      const link = Object.assign(window.document.createElement('a'), {
+        href: url,
+        download: `tickwork-schedules-${new Date().toISOString().slice(0, 10)}.json`,
+      })
+      link.click()
+      setTimeout(() => URL.revokeObjectURL(url), 1000)
+      return document.schedules?.length ?? 0
+    } finally {
+      exporting.value = false
+    }
+  }
+
+  /** Resolves to the server's `{created, updated, total}`; throws ApiError with its message. */
+  async function importFromFile(file) {
+    importing.value = true
+    try {
+      let document
+      try {
+        document = JSON.parse(await file.text())
+      } catch {
+        throw new ApiError(400, { error: 'bad_request', message: `${file.name} is not a JSON file.` })
+      }
+      return await scheduleApi.importSchedules(document)
+    } finally {
+      importing.value = false
+    }
+  }
+
+  return { exporting, importing, exportToFile, importFromFile }
+}

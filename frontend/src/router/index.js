@@ -1,0 +1,41 @@
+import { createRouter, createWebHistory } from 'vue-router'
+
+export const routes = [
+  { path: '/', name: 'dashboard', component: () => import('@/views/Dashboard.vue'), meta: { title: 'Dashboard' } },
+  {
+    path: '/schedules',
+    name: 'schedules',
+    component: () => import('@/views/ScheduleManager.vue'),
+    meta: { title: 'Schedules' },
+  },
+  {
+    path: '/schedules/:id',
+    name: 'schedule',
+    component: () => import('@/views/ScheduleDetail.vue'),
+    props: true,
+    meta: { title: 'Schedule' },
+  },
+  {
+    path: '/runs/:id',
+    name: 'run',
+    component: () => import('@/views/RunDetail.vue'),
+    props: true,
+    meta: { title: 'Run' },
+  },
+  {
+    path: '/:pathMatch(.*)*',
+    name: 'not-found',
+    component: () => import('@/views/NotFound.vue'),
+    meta: { title: 'Not found' },
+  },
+]
+
+export const router = createRouter({
+  history: createWebHistory(import.meta.env.BASE_URL),
+  routes,
+  scrollBehavior: (to, from, saved) => saved || { top: 0 },
+})
+
+router.afterEach((to) => {
+  document.title = to.meta.title ? `${to.meta.title} · tickwork` : 'tickwork'
+})

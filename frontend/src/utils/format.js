@@ -1,0 +1,133 @@
+/** Display helpers: times in a schedule's zone, relative times, durations, sizes, argv. */
+
+export const DEFAULT_TIMEZONE = 'Europe/Berlin'
+const LOCALE = 'en-GB'
+
+const formatterCache = new Map()
+
+function formatter(timeZone, options) {
+  const key = `${timeZone}|${JSON.stringify(options)}`
+  if (!formatterCache.has(key)) {
+    let instance
+    try {
+      instance = new Intl.DateTimeFormat(LOCALE, { ...options, timeZone })
+    } catch {
+      // An unknown zone from the server must not break the page: fall back to UTC.
+      instance = new Intl.DateTimeFormat(LOCALE, { ...options, timeZone: 'UTC' })
+    }
+    formatterCache.set(key, instance)
+  }
+  return formatterCache.get(key)
+}
+
+function toDate(value) {
+  if (!value) return null
+  const date = value instanceof Date ? value : new Date(value)
+  return Number.isNaN(date.getTime()) ? null : date
+}
+
+/** "Mon 3 Mar 2025, 14:00 CET" in the given IANA zone. */
+export function formatDateTime(value, timeZone = DEFAULT_TIMEZONE, { seconds = false } = {}) {
+  const date = toDate(value)
+  if (!date) return '—'
+  return formatter(timeZone, {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    ...(seconds ? { second: '2-digit' } : {}),
+    timeZoneName: 'short',
+  }).format(date)
+}
+
+/** "14:00:05" in the given zone, for compact lists. */
+export function formatTime(value, timeZone = DEFAULT_TIMEZONE) {
+  const date = toDate(value)
+  if (!date) return '—'
+  return formatter(timeZone, { hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(date)
+}
+
+/** "Mon 3 Mar, 14:00" in the given zone (zone named separately by the caller). */
+export function formatShortDateTime(value, timeZone = DEFAULT_TIMEZONE) {
+  const date = toDate(value)
+  if (!date) return '—'
+  return formatter(timeZone, {
+    weekday: 'short',
+    day: 'numeric',
+    month: 'short',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(date)
+}
+
+function spanParts(totalSeconds) {
+  const s = Math.round(Math.abs(totalSeconds))
+  const days = Math.floor(s / 86400)
+  const hours = Math.floor((s % 86400) / 3600)
+  const minutes = Math.floor((s % 3600) / 60)
+  const seconds = s % 60
+  if (days > 0) return hours ? `${days} d ${hours} h` : `${days} d`
+  if (hours > 0) return minutes ? `${hours} h ${minutes} min` : `${hours} h`
+  if (minutes > 0) return `${minutes} min`
+  return `${seconds} s`
+}
+
+/** "in 2 h 13 min", "5 min ago", "now". */
+export function formatRelative(value, now = Date.now()) {
+  const date = toDate(value)
+  if (!date) return ''
+  const diff = (date.getTime() - (now instanceof Date ? now.getTime() : now)) / 1000
+  if (Math.abs(diff) < 1) return 'now'
+  return diff > 0 ? `in ${spanParts(diff)}` : `${spanParts(diff)} ago`
+}
+
+/** 0.4 s, 12 s, 2 min 5 s, 1 h 2 min. */
+export function formatDuration(seconds) {
+  if (seconds === null || seconds === undefined || Number.isNaN(Number(seconds))) return '—'
+  const value = Number(seconds)
+  if (value < 60) return `${value < 10 ? value.toFixed(1) : Math.round(value)} s`
+  if (value < 600) return `${Math.floor(value / 60)} min ${Math.round(value % 60)} s`
+  return spanParts(value)
+}
+
+export function formatBytes(bytes) {
+  if (bytes === null || bytes === undefined) return '—'
+  const units = ['B', 'KB', 'MB', 'GB', 'TB']
+  let value = Number(bytes)
+  let unit = 0
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024
+    unit += 1
+  }
+  return `${unit === 0 ? value : value.toFixed(1)} ${units[unit]}`
+}
+
+const SAFE_ARG = /^[A-Za-z0-9_\-+=.,/:@%]+$/
+
+/** POSIX shell quoting, for showing an argv list as one copyable line. */
+export function shellQuote(argv) {
+  if (!Array.isArray(argv)) return ''
+  return argv
+    .map((arg) => {
+      const text = String(arg)
+      if (text === '') return "''"
+      if (SAFE_ARG.test(text)) return text
+      return `'${text.replace(/'/g, `'\\''`)}'`
+    })
+    .join(' ')
+}
+
+export function timeZones() {
+  let zones
+  try {
+    zones = Intl.supportedValuesOf('timeZone')
+  } catch {
+    zones = []
+  }
+  const all = new Set(zones)
+  all.add('UTC')
+  all.add(DEFAULT_TIMEZONE)
+  return [...all].sort()
+}

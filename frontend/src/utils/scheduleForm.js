@@ -1,0 +1,109 @@
+/** Pure helpers behind ScheduleForm: blank values, payload cleaning, 422 error mapping. */
+
+import { DEFAULT_TIMEZONE } from './format'
+
+export const FORM_FIELDS = [
+  'name',
+  'description',
+  'enabled',
+  'workflow_type',
+  'parameters',
+  'cron_schedule',
+  'timezone',
+  'timeout_seconds',
+  'concurrency_policy',
+]
+
+// Names a server might use for a field that the form calls differently.
+const FIELD_ALIASES = { expression: 'cron_schedule', cron: 'cron_schedule' }
+
+export const CONCURRENCY_POLICIES = [
+  { value: 'forbid', label: 'Forbid: skip a run while the previous one is still going' },
+  { value: 'allow', label: 'Allow: let runs overlap' },
+  { value: 'replace', label: 'Replace: cancel the running one and start anew' },
+]
+
+function emptyValue(param) {
+  if (param.default !== undefined && param.default !== null) {
+    return Array.isArray(param.default) ? [...param.default] : param.default
+  }
+  if (param.type === 'list') return []
+  if (param.type === 'boolean') return false
+  return null
+}
+
+/** Parameter values for a workflow: the given ones where set, else the defaults. */
+export function parameterValues(workflow, given = {}) {
+  const values = {}
+  for (const param of workflow?.parameters || []) {
+    values[param.name] = param.name in given ? given[param.name] : emptyValue(param)
+  }
+  return values
+}
+
+/** Form state from a schedule (edit), a template (create from it) or nothing. */
+export function formFromSource(source = {}, workflow = null) {
+  const params = { ...(source.parameters || {}) }
+  const customArgs = Array.isArray(params.custom_args) ? [...params.custom_args] : []
+  delete params.custom_args
+  return {
+    name: source.name || '',
+    description: source.description || '',
+    enabled: source.enabled ?? true,
+    workflow_type: source.workflow_type || workflow?.name || null,
+    parameters: workflow ? parameterValues(workflow, params) : params,
+    custom_args: customArgs,
+    cron_schedule: source.cron_schedule || '0 * * * *',
+    timezone: source.timezone || DEFAULT_TIMEZONE,
+    timeout_seconds: source.timeout_seconds ?? null,
+    concurrency_policy: source.concurrency_policy || 'forbid',
+  }
+}
+
+function isUnset(value) {
+  return value === null || value === undefined || value === '' || (Array.isArray(value) && value.length === 0)
+}
+
+/** The request body for POST/PUT /schedules. Unset parameters are left to the server's defaults. */
+export function payloadFromForm(form, workflow = null) {
+  const parameters = {}
+  const known = workflow ? new Set(workflow.parameters.map((p) => p.name)) : null
+  for (const [name, value] of Object.entries(form.parameters || {})) {
+    if (known && !known.has(name)) continue
+    if (isUnset(value)) continue
+    parameters[name] = value
+  }
+  if (form.custom_args?.length) parameters.custom_args = [...form.custom_args]
+  return {
+    name: form.name.trim(),
+    description: form.description.trim(),
+    enabled: form.enabled,
+    workflow_type: form.workflow_type,
+    parameters,
+    cron_schedule: form.cron_schedule.trim(),
+    timezone: form.timezone,
+    concurrency_policy: form.concurrency_policy,
+    // Left out when empty: the server then keeps its default (it does not accept null).
+    ...(isUnset(form.timeout_seconds) ? {} : { timeout_seconds: form.timeout_seconds }),
+  }
+}
+
+/**
+ * Sorts a 422's `[{field, message}]` into the form: `{fields: {name: msg}, general: [msg]}`.
+ * A nested field (`parameters.regions.0`) lands at the closest field the form shows.
+ */
+export function mapFieldErrors(errors, parameterNames = []) {
+  const known = new Set([...FORM_FIELDS, 'parameters.custom_args', ...parameterNames.map((n) => `parameters.${n}`)])
+  const fields = {}
+  const general = []
+  for (const { field, message } of errors || []) {
+    let key = FIELD_ALIASES[field] || field || ''
+    while (key && !known.has(key) && key.includes('.')) key = key.slice(0, key.lastIndexOf('.'))
+    if (key && known.has(key)) {
+      fields[key] = fields[key] ? `${fields[key]}; ${message}` : message
+    } else {
+      general.push(field ? `${field}: ${message}` : message)
+    }
+  }
+  return { fields, general }
+}

@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest'
+import { mount, RouterLinkStub } from '@vue/test-utils'
+import { NPopconfirm, NSwitch } from 'naive-ui'
+import ScheduleCard from '@/components/ScheduleCard.vue'
+
+function run(id, status) {
+  return { id, status, started_at: '2026-11-26T08:00:00Z', duration_seconds: 3.1, trigger: 'schedule' }
+}
+
+const schedule = {
+  id: 'd8a013e3',
+  name: 'Weekday full workflow',
+  description: 'Scrape, evaluate and generate every hour on weekdays',
+  enabled: true,
+  workflow_type: 'main',
+  parameters: { number: 3 },
+  cron_schedule: '0 8-23 * * 1-5',
+  cron_description: 'At 0 minutes past the hour, between 08:00 and 23:59, Monday through Friday',
+  timezone: 'Europe/Berlin',
+  last_run: '2026-11-26T09:00:00Z',
+  last_status: 'failed',
+  next_run: '2026-11-27T07:00:00Z',
+  execution_history: [run(12, 'failed'), run(11, 'success'), run(10, 'timeout')],
+}
+
+function mountCard(props = {}) {
+  return mount(ScheduleCard, {
+    props: { schedule, ...props },
+    global: { stubs: { RouterLink: RouterLinkStub } },
+  })
+}
+
+describe('ScheduleCard', () => {
+  it('shows the schedule in words, with the raw cron, zone and next run in that zone', () => {
+    const card = mountCard()
+
+    expect(card.get('[data-test="schedule-name"]').text()).toBe('Weekday full workflow')
+    expect(card.get('[data-test="description"]').text()).toBe(schedule.description)
+    expect(card.get('[data-test="cron-description"]').text()).toBe(schedule.cron_description)
+    expect(card.get('[data-test="cron-expression"]').text()).toBe('0 8-23 * * 1-5')
+    expect(card.get('[data-test="timezone"]').text()).toBe('Europe/Berlin')
+    // 07:00 UTC is 08:00 in Berlin in November.
+    expect(card.get('[data-test="next-run"]').text()).toContain('08:00')
+    expect(card.get('[data-test="next-run"]').text()).toContain('CET')
+  })
+
+  it('shows the last status and a strip of the latest runs, oldest first, each linking to its run', () => {
+    const card = mountCard()
+
+    expect(card.get('[data-test="last-status"]').text()).toContain('Failed')
+    const pills = card.findAllComponents(RouterLinkStub).filter((link) => link.attributes('data-test') === 'run-pill')
+    expect(pills.map((p) => p.props('to'))).toEqual(['/runs/10', '/runs/11', '/runs/12'])
+    expect(pills.map((p) => p.attributes('data-status'))).toEqual(['timeout', 'success', 'failed'])
+  })
+
+  it('says why there is no next run', () => {
+    expect(mountCard({ schedule: { ...schedule, enabled: false, next_run: null } }).get('[data-test="next-run"]').text()).toBe(
+      'Disabled',
+    )
+    expect(
+      mountCard({ schedule: { ...schedule, next_run: null }, schedulerPaused: true }).get('[data-test="next-run"]').text(),
+    ).toBe('Scheduler paused')
+  })
+
+  it('emits toggle with the new state when the switch is flipped', async () => {
+    const card = mountCard()
+
+    await card.get('[data-test="toggle"]').trigger('click')
+
+    expect(card.emitted('toggle')).toEqual([[false]])
+  })
+
+  it('emits run, edit and history from its buttons', async () => {
+    const card = mountCard()
+
+    await card.get('[data-test="run-now"]').trigger('click')
+    await card.get('[data-test="edit"]').trigger('click')
+    await card.get('[data-test="history"]').trigger('click')
+
+    expect(card.emitted('run')).toHaveLength(1)
+    expect(card.emitted('edit')).toHaveLength(1)
+    expect(card.emitted('history')).toHaveLength(1)
+  })
+
+  it('emits delete only once the deletion is confirmed', async () => {
+    const card = mountCard()
+
+    await card.get('[data-test="delete"]').trigger('click')
+    expect(card.emitted('delete')).toBeUndefined()
+
+    card.findComponent(NPopconfirm).vm.$emit('positive-click')
+    expect(card.emitted('delete')).toHaveLength(1)
+  })
+
+  it('marks a disabled schedule and spins the switch while a toggle is in flight', () => {
+    const card = mountCard({ schedule: { ...schedule, enabled: false }, pending: 'toggle' })
+
+    expect(card.classes()).toContain('is-disabled')
+    expect(card.findComponent(NSwitch).props('loading')).toBe(true)
+    expect(card.findComponent(NSwitch).props('value')).toBe(false)
+  })
+})

@@ -1,0 +1,185 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { enableAutoUnmount, flushPromises, mount } from '@vue/test-utils'
+import { NDynamicTags, NInputNumber, NSelect, NSwitch } from 'naive-ui'
+import ScheduleForm from '@/components/ScheduleForm.vue'
+import { resetRegistry } from '@/composables/useRegistry'
+import { ApiError, scheduleApi } from '@/services/api'
+
+vi.mock('@/services/api', async (importOriginal) => {
+  const actual = await importOriginal()
+  return {
+    ...actual,
+    scheduleApi: {
+      getWorkflows: vi.fn(),
+      getTemplates: vi.fn(),
+      previewCron: vi.fn(),
+      createSchedule: vi.fn(),
+      updateSchedule: vi.fn(),
+    },
+  }
+})
+
+const WORKFLOWS = [
+  {
+    name: 'main',
+    description: 'Full Workflow',
+    parameters: [
+      { name: 'number', flag: '-n', type: 'integer', default: 10, required: false, choices: null, description: 'How many' },
+      { name: 'regions', flag: '-r', type: 'list', default: null, required: false, choices: null, description: 'Regions' },
+      { name: 'output_dir', flag: '-o', type: 'string', default: null, required: false, choices: null, description: 'Out' },
+      { name: 'no_purge', flag: '--no-purge', type: 'boolean', default: null, required: false, choices: null, description: 'Keep' },
+      { name: 'mode', flag: '--mode', type: 'string', default: 'fast', required: false, choices: ['fast', 'full'], description: 'Mode' },
+    ],
+  },
+  { name: 'evaluate', description: 'Evaluation Only', parameters: [] },
+]
+
+enableAutoUnmount(afterEach)
+
+beforeEach(() => {
+  resetRegistry()
+  for (const fn of Object.values(scheduleApi)) fn.mockReset()
+  scheduleApi.getWorkflows.mockResolvedValue({ items: WORKFLOWS })
+  scheduleApi.getTemplates.mockResolvedValue({ items: [] })
+  scheduleApi.previewCron.mockResolvedValue({ description: 'Every hour', next_runs: [] })
+})
+
+async function mountForm(props = {}) {
+  const form = mount(ScheduleForm, { props, attachTo: document.body })
+  await flushPromises()
+  return form
+}
+
+function formItem(form, dataTest) {
+  return form.get(`[data-test="${dataTest}"]`)
+}
+
+describe('ScheduleForm', () => {
+  it('shows each 422 error at its field', async () => {
+    scheduleApi.createSchedule.mockRejectedValue(
+      new ApiError(422, {
+        error: 'validation_error',
+        message: 'name: String should have at least 1 character',
+        errors: [
+          { field: 'name', message: 'String should have at least 1 character' },
+          { field: 'cron_schedule', message: 'invalid cron expression: Bad day-of-week' },
+          { field: 'parameters.number', message: 'must be of type integer' },
+        ],
+      }),
+    )
+    const form = await mountForm({ initial: { workflow_type: 'main', cron_schedule: '0 8 * * 9' } })
+
+    await form.get('form').trigger('submit')
+    await flushPromises()
+
+    expect(formItem(form, 'field-name').text()).toContain('String should have at least 1 character')
+    expect(formItem(form, 'cron-field').text()).toContain('invalid cron expression: Bad day-of-week')
+    expect(formItem(form, 'param-number').text()).toContain('must be of type integer')
+    expect(form.find('[data-test="form-error"]').exists()).toBe(false)
+    expect(form.emitted('saved')).toBeUndefined()
+  })
+
+  it('clears a field error once that field is changed', async () => {
+    scheduleApi.createSchedule.mockRejectedValue(
+      new ApiError(422, { errors: [{ field: 'name', message: 'String should have at least 1 character' }] }),
+    )
+    const form = await mountForm()
+    await form.get('form').trigger('submit')
+    await flushPromises()
+    expect(formItem(form, 'field-name').text()).toContain('at least 1 character')
+
+    await form.get('[data-test="name-input"]').setValue('Nightly')
+
+    expect(formItem(form, 'field-name').text()).not.toContain('at least 1 character')
+  })
+
+  it('shows errors for fields it has no place for above the form', async () => {
+    scheduleApi.createSchedule.mockRejectedValue(
+      new ApiError(422, { message: 'bad', errors: [{ field: 'retries', message: 'must be at most 10' }] }),
+    )
+    const form = await mountForm()
+
+    await form.get('form').trigger('submit')
+    await flushPromises()
+
+    expect(form.get('[data-test="form-error"]').text()).toContain('retries: must be at most 10')
+  })
+
+  it('builds inputs from the parameter types', async () => {
+    const form = await mountForm({ initial: { workflow_type: 'main' } })
+
+    expect(formItem(form, 'param-number').findComponent(NInputNumber).props('value')).toBe(10)
+    expect(formItem(form, 'param-regions').findComponent(NDynamicTags).exists()).toBe(true)
+    expect(formItem(form, 'param-output_dir').find('input').exists()).toBe(true)
+    expect(formItem(form, 'param-no_purge').findComponent(NSwitch).exists()).toBe(true)
+    expect(formItem(form, 'param-mode').findComponent(NSelect).props('options')).toEqual([
+      { label: 'fast', value: 'fast' },
+      { label: 'full', value: 'full' },
+    ])
+  })
+
+  it('creates the schedule from the form and reports it saved', async () => {
+    const saved = { id: 'new', name: 'Weekday hourly' }
+    scheduleApi.createSchedule.mockResolvedValue(saved)
+    const form = await mountForm({
+      initial: {
+        name: 'Weekday hourly',
+        workflow_type: 'main',
+        cron_schedule: '0 8-23 * * 1-5',
+        parameters: { regions: ['germany', 'austria'], custom_args: ['--fast'] },
+      },
+    })
+
+    await form.get('form').trigger('submit')
+    await flushPromises()
+
+    expect(scheduleApi.createSchedule).toHaveBeenCalledWith({
+      name: 'Weekday hourly',
+      description: '',
+      enabled: true,
+      workflow_type: 'main',
+      parameters: { number: 10, regions: ['germany', 'austria'], no_purge: false, mode: 'fast', custom_args: ['--fast'] },
+      cron_schedule: '0 8-23 * * 1-5',
+      timezone: 'Europe/Berlin',
+      concurrency_policy: 'forbid',
+    })
+    expect(form.emitted('saved')).toEqual([[saved]])
+  })
+
+  it('updates an existing schedule', async () => {
+    const schedule = {
+      id: 's1',
+      name: 'Eval',
+      description: '',
+      enabled: false,
+      workflow_type: 'evaluate',
+      parameters: {},
+      cron_schedule: '0 7 * * *',
+      timezone: 'UTC',
+      timeout_seconds: 600,
+      concurrency_policy: 'allow',
+    }
+    scheduleApi.updateSchedule.mockResolvedValue(schedule)
+    const form = await mountForm({ schedule })
+
+    await form.get('form').trigger('submit')
+    await flushPromises()
+
+    expect(scheduleApi.updateSchedule).toHaveBeenCalledWith(
+      's1',
+      expect.objectContaining({ enabled: false, timezone: 'UTC', timeout_seconds: 600, concurrency_policy: 'allow' }),
+    )
+    expect(scheduleApi.createSchedule).not.toHaveBeenCalled()
+  })
+})
+
+describe('ScheduleForm with the registry already loaded', () => {
+  it('starts a blank schedule on the first workflow type', async () => {
+    await mountForm().then((form) => form.unmount())
+    // A second form gets the cached registry at once and must still pick a type.
+    const form = await mountForm()
+
+    expect(form.vm.form.workflow_type).toBe('main')
+    expect(formItem(form, 'param-number').exists()).toBe(true)
+  })
+})

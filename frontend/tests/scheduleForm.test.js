@@ -1,0 +1,47 @@
+import { describe, expect, it } from 'vitest'
+import { formFromSource, mapFieldErrors, payloadFromForm } from '@/utils/scheduleForm'
+
+const main = {
+  name: 'main',
+  parameters: [
+    { name: 'number', flag: '-n', type: 'integer', default: 10 },
+    { name: 'regions', flag: '-r', type: 'list', default: null },
+    { name: 'no_purge', flag: '--no-purge', type: 'boolean', default: null },
+  ],
+}
+
+describe('payloadFromForm', () => {
+  it('sends set parameters, custom_args, and leaves empty ones to the server', () => {
+    const form = formFromSource(
+      { name: ' Weekday ', workflow_type: 'main', parameters: { regions: ['germany'], custom_args: ['--fast'] } },
+      main,
+    )
+    const payload = payloadFromForm(form, main)
+
+    expect(payload.name).toBe('Weekday')
+    expect(payload.parameters).toEqual({ number: 10, regions: ['germany'], no_purge: false, custom_args: ['--fast'] })
+    expect(payload).not.toHaveProperty('timeout_seconds')
+    expect(payload.timezone).toBe('Europe/Berlin')
+  })
+
+  it('drops parameters the chosen workflow does not have', () => {
+    const form = formFromSource({ workflow_type: 'main', parameters: { pre_eval_only: true } })
+    expect(payloadFromForm(form, main).parameters).toEqual({})
+  })
+})
+
+describe('mapFieldErrors', () => {
+  it('puts each error at the closest field the form shows', () => {
+    const { fields, general } = mapFieldErrors(
+      [
+        { field: 'cron_schedule', message: 'bad' },
+        { field: 'parameters.regions.0', message: 'must be a string' },
+        { field: 'expression', message: 'too short' },
+        { field: 'retries', message: 'unknown' },
+      ],
+      ['regions'],
+    )
+    expect(fields).toEqual({ cron_schedule: 'bad; too short', 'parameters.regions': 'must be a string' })
+    expect(general).toEqual(['retries: unknown'])
+  })
+})

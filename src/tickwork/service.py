@@ -16,7 +16,7 @@ from tickwork import cron
 from tickwork.config import Settings
 from tickwork.errors import NotFound
 from tickwork.events import EventBus
-from tickwork.scheduler.engine import SchedulerEngine
+from tickwork.scheduler.engine import SchedulerEngine, paused_in
 from tickwork.schemas import (
     NextRun,
     RunResponse,
@@ -181,7 +181,7 @@ class ScheduleService:
 
     def present(self, rows: Sequence[ScheduleRow], session: Any) -> list[ScheduleResponse]:
         history = runs.latest_for(session, [r.id for r in rows], self.settings.history_size)
-        paused = self.engine.paused
+        paused = paused_in(session)
         now = datetime.now(UTC)
         return [
             ScheduleResponse(
@@ -215,17 +215,17 @@ class ScheduleService:
 
     def status(self) -> StatusResponse:
         now = datetime.now(UTC)
-        paused = self.engine.paused
         with self.store.reading() as session:
+            paused = paused_in(session)
             total, active = schedules.counts(session)
-            upcoming = self.engine.upcoming(10)
+            upcoming = self.engine.upcoming(10, paused)
             rows = {r.id: r for r in schedules.by_ids(session, [i for i, _ in upcoming])}
             running = runs.with_status(session, ("running", "queued"), 50)
             failures = runs.with_status(session, runs.FAILED_STATUSES, 10)
             counts = runs.counts_since(session, now - timedelta(hours=24))
             names = runs.schedule_names(session, [r.schedule_id for r in [*running, *failures]])
         return StatusResponse(
-            running=self.engine.running,
+            running=self.engine.alive and not paused,
             paused=paused,
             schedules_total=total,
             schedules_enabled=active,

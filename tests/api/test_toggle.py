@@ -34,9 +34,9 @@ def test_the_scheduler_follows_the_switch(
     client: FlaskClient, runtime: Runtime, make_schedule: Callable
 ) -> None:
     created = make_schedule()
-    assert [i for i, _ in runtime.engine.upcoming(10)] == [created["id"]]
+    assert [i for i, _ in runtime.engine.upcoming(10, paused=False)] == [created["id"]]
     toggle(client, created["id"])
-    assert runtime.engine.upcoming(10) == []
+    assert runtime.engine.upcoming(10, paused=False) == []
 
 
 def test_it_rejects_a_non_boolean(client: FlaskClient, make_schedule: Callable) -> None:

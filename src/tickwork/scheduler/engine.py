@@ -48,14 +48,14 @@ class SchedulerEngine:
         )
 
     @property
-    def running(self) -> bool:
-        return bool(self._scheduler.running) and not self.paused
+    def alive(self) -> bool:
+        """Whether this process's scheduler is started (paused or not)."""
+        return bool(self._scheduler.running)
 
     @property
     def paused(self) -> bool:
         with self.store.reading() as session:
-            row = session.get(SettingRow, PAUSED_KEY)
-            return row is not None and row.value == "1"
+            return paused_in(session)
 
     def start(self, catch_up_window: float) -> None:
         count = self.resync()
@@ -175,17 +175,15 @@ class SchedulerEngine:
             log.info("scheduler %s", "paused" if paused else "resumed")
         self._seen_paused = paused
 
-    def next_run(
-        self, row: ScheduleRow, now: datetime | None = None, paused: bool | None = None
-    ) -> datetime | None:
+    def next_run(self, row: ScheduleRow, now: datetime, paused: bool) -> datetime | None:
         """When `row` fires next; None while it or the whole scheduler is off."""
-        if not row.enabled or (self.paused if paused is None else paused):
+        if not row.enabled or paused:
             return None
         return cron.next_fire(row.cron_schedule, cron.zone(row.timezone), now or datetime.now(UTC))
 
-    def upcoming(self, limit: int) -> list[tuple[str, datetime]]:
+    def upcoming(self, limit: int, paused: bool) -> list[tuple[str, datetime]]:
         """The next `limit` fires as APScheduler holds them (sorted by time, no recomputation)."""
-        if self.paused:
+        if paused:
             return []
         jobs = [
             j for j in self._scheduler.get_jobs(jobstore="default") if j.next_run_time is not None
@@ -209,6 +207,12 @@ class SchedulerEngine:
             log.info("scheduler paused: fire of %s dropped", schedule_id)
             return
         self.dispatcher.fire(schedule_id, datetime.now(UTC))
+
+
+def paused_in(session: Session) -> bool:
+    """The stored paused flag, read in the caller's transaction (never a nested one: nested
+    sessions could exhaust the connection pool under load and wait on each other)."""
+    return _setting(session, PAUSED_KEY) == "1"
 
 
 def _setting(session: Session, key: str) -> str | None:

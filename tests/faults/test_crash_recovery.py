@@ -1,0 +1,160 @@
+"""A `kill -9` of the server in the middle of a run: after a restart nothing of the old run is
+still running and nothing is shown as running that is not. On SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from tests.conftest import TEST_REGISTRY, wait_for
+from tests.faults.helpers import alive, kill_9, pids_in_log
+from tests.integration.server import Server
+from tickwork.recovery import process_started_at
+from tickwork.store.db import Store
+
+
+@pytest.fixture
+def server(tmp_path: Path, database_url: str | None) -> Iterator[Server]:
+    srv = Server(tmp_path / "data", TEST_REGISTRY, database_url).start()
+    yield srv
+    srv.stop()
+
+
+def start_long_run(server: Server) -> tuple[dict, dict[str, int]]:
+    status, schedule = server.request(
+        "POST",
+        "/api/v1/schedules",
+        {
+            "name": "long",
+            "workflow_type": "job",
+            "cron_schedule": "0 3 * * *",
+            "parameters": {"sleep": 300, "grandchild": True},
+        },
+    )
+    assert status == 201
+    _, run = server.request("POST", f"/api/v1/schedules/{schedule['id']}/run")
+    return run, pids_in_log(server, run["id"])
+
+
+def test_runs_of_a_killed_server_are_lost_and_their_processes_end(server: Server) -> None:
+    run, pids = start_long_run(server)
+    kill_9(server)
+    # The run's processes outlive the server: they are in a session of their own.
+    assert alive(pids["job pid"]) and alive(pids["grandchild"])
+    server.start()
+    recovered = server.get(f"/api/v1/runs/{run['id']}")
+    assert recovered["status"] == "lost"
+    assert "tickwork stopped" in recovered["error"]
+    assert recovered["finished_at"] is not None
+    wait_for(lambda: not alive(pids["job pid"]) and not alive(pids["grandchild"]), timeout=15)
+    status = server.get("/api/v1/schedules/status")
+    assert status["running_runs"] == []
+    schedule = server.get(f"/api/v1/schedules/{run['schedule_id']}")
+    assert schedule["last_status"] == "lost"
+
+
+def test_a_pid_now_owned_by_someone_else_is_not_killed(
+    server: Server, database_url: str | None
+) -> None:
+    run, pids = start_long_run(server)
+    kill_9(server)
+    for pid in pids.values():
+        subprocess.run(["kill", "-9", str(pid)], check=False)
+    wait_for(lambda: not alive(pids["job pid"]) and not alive(pids["grandchild"]))
+    # A stranger in its own process group, whose pid we write into the run as if reused.
+    stranger = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(120)"], start_new_session=True
+    )
+    try:
+        store = Store(database_url or f"sqlite:///{server.data_dir / 'tickwork.db'}")
+        with store.engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE runs SET pid = :pid, pid_started_at = :t WHERE id = :id"),
+                {
+                    "pid": stranger.pid,
+                    "t": process_started_at(stranger.pid) - 3600,
+                    "id": run["id"],
+                },
+            )
+        store.dispose()
+        server.start()
+        assert server.get(f"/api/v1/runs/{run['id']}")["status"] == "lost"
+        assert stranger.poll() is None, "an unrelated process with a reused pid was killed"
+    finally:
+        stranger.send_signal(signal.SIGKILL)
+        stranger.wait()
+
+
+def test_a_queued_run_of_a_killed_server_is_lost_not_started(
+    tmp_path: Path, database_url: str | None
+) -> None:
+    server = Server(
+        tmp_path / "data", TEST_REGISTRY, database_url, ("--max-concurrent-runs", "1")
+    ).start()
+    try:
+        status, schedule = server.request(
+            "POST",
+            "/api/v1/schedules",
+            {
+                "name": "q",
+                "workflow_type": "job",
+                "cron_schedule": "0 3 * * *",
+                "parameters": {"sleep": 300},
+                "concurrency_policy": "allow",
+            },
+        )
+        first = server.request("POST", f"/api/v1/schedules/{schedule['id']}/run")[1]
+        second = server.request("POST", f"/api/v1/schedules/{schedule['id']}/run")[1]
+        wait_for(lambda: server.get(f"/api/v1/runs/{first['id']}")["status"] == "running")
+        assert server.get(f"/api/v1/runs/{second['id']}")["status"] == "queued"
+        kill_9(server)
+        server.start()
+        lost = server.get(f"/api/v1/runs/{second['id']}")
+        assert (lost["status"], lost["started_at"]) == ("lost", None)
+        assert "before it started" in lost["error"]
+        # The running one was recorded with its process: recovery ended it.
+        assert server.get(f"/api/v1/runs/{first['id']}")["status"] == "lost"
+    finally:
+        server.stop()
+
+
+def test_a_restart_within_a_minute_catches_up_once(server: Server) -> None:
+    """Down across a minute boundary: one catch_up run for the missed fire, not more."""
+    # The boundary must fall while the server is down: stop a few seconds before it.
+    now = datetime.now(UTC)
+    if now.second > 50 or now.second < 5:
+        time.sleep((65 - now.second) % 60)
+    status, schedule = server.request(
+        "POST",
+        "/api/v1/schedules",
+        {"name": "every minute", "workflow_type": "job", "cron_schedule": "* * * * *"},
+    )
+    assert status == 201
+    _, skipper = server.request(
+        "POST",
+        "/api/v1/schedules",
+        {
+            "name": "skipper",
+            "workflow_type": "job",
+            "cron_schedule": "* * * * *",
+            "catch_up": "skip",
+        },
+    )
+    kill_9(server)
+    boundary = datetime.now(UTC).replace(second=0, microsecond=0)
+    time.sleep(61 - datetime.now(UTC).second)
+    server.start()
+    runs = server.get(f"/api/v1/schedules/{schedule['id']}/runs")["items"]
+    caught = [r for r in runs if r["trigger"] == "catch_up"]
+    assert len(caught) == 1, runs
+    assert datetime.fromisoformat(caught[0]["scheduled_for"]) > boundary
+    skipped = server.get(f"/api/v1/schedules/{skipper['id']}/runs")["items"]
+    assert [r for r in skipped if r["trigger"] == "catch_up"] == []

@@ -1,0 +1,68 @@
+"""Catch-up after downtime, against the calendar with a fixed clock: one run for all missed
+fires within the window, none for `skip`, none for fires older than the window."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from flask.testing import FlaskClient
+from sqlalchemy import update
+
+from tickwork.runtime import Runtime
+from tickwork.store.tables import ScheduleRow
+
+# A Monday 10:20 in Berlin (CET): the weekday-hourly calendar fired at 09:00 and 10:00.
+NOW = datetime(2026, 11, 30, 9, 20, tzinfo=UTC)
+DOWN_SINCE = NOW - timedelta(hours=3)  # down since 07:20 Berlin
+
+
+def backdate(runtime: Runtime, schedule_id: str) -> None:
+    with runtime.store.session() as session:
+        session.execute(
+            update(ScheduleRow)
+            .where(ScheduleRow.id == schedule_id)
+            .values(created_at=NOW - timedelta(days=7))
+        )
+
+
+def catch_up_runs(client: FlaskClient, schedule_id: str) -> list[dict]:
+    items = client.get(f"/api/v1/schedules/{schedule_id}/runs").get_json()["items"]
+    return [r for r in items if r["trigger"] == "catch_up"]
+
+
+def test_missed_fires_give_exactly_one_run(
+    client: FlaskClient, runtime: Runtime, make_schedule: Callable
+) -> None:
+    schedule = make_schedule(workflow_type="job", parameters={}, cron_schedule="0 8-23 * * 1-5")
+    backdate(runtime, schedule["id"])
+    started = runtime.engine.catch_up(DOWN_SINCE, NOW, window=86400)
+    assert len(started) == 1
+    (run,) = catch_up_runs(client, schedule["id"])
+    assert run["scheduled_for"] == "2026-11-30T09:00:00Z"  # 10:00 Berlin, the latest missed
+    # A second start (or a second scheduler) finds the instant claimed: still one.
+    assert runtime.engine.catch_up(DOWN_SINCE, NOW, window=86400) == []
+    assert len(catch_up_runs(client, schedule["id"])) == 1
+
+
+def test_skip_policy_and_old_fires_are_not_caught_up(
+    client: FlaskClient, runtime: Runtime, make_schedule: Callable
+) -> None:
+    skipper = make_schedule(name="skip", workflow_type="job", parameters={}, catch_up="skip")
+    weekend = make_schedule(
+        name="weekend", workflow_type="job", parameters={}, cron_schedule="0 9,15,21 * * 6,0"
+    )
+    for s in (skipper, weekend):
+        backdate(runtime, s["id"])
+    # Down since Friday: the weekend's last fire (Sunday 21:00) is outside a 6-hour window.
+    assert runtime.engine.catch_up(NOW - timedelta(days=3), NOW, window=6 * 3600) == []
+    assert catch_up_runs(client, skipper["id"]) == []
+    assert catch_up_runs(client, weekend["id"]) == []
+
+
+def test_nothing_is_caught_up_when_no_fire_was_missed(
+    client: FlaskClient, runtime: Runtime, make_schedule: Callable
+) -> None:
+    schedule = make_schedule(workflow_type="job", parameters={}, cron_schedule="0 8-23 * * 1-5")
+    backdate(runtime, schedule["id"])
+    assert runtime.engine.catch_up(NOW - timedelta(minutes=10), NOW, window=86400) == []

@@ -87,7 +87,9 @@ def main() -> None:
             base = baseline(args.schedules, threading.Event(), base_lateness)
             start = time.time()
             end_minute = (int(start // 60) + args.minutes + 1) * 60 + 5
-            print(f"waiting for {args.minutes} minute boundaries with {args.schedules} schedules...")
+            print(
+                f"waiting for {args.minutes} minute boundaries with {args.schedules} schedules..."
+            )
             time.sleep(end_minute - start)
             base.shutdown(wait=True)
             ours: list[float] = []

@@ -110,3 +110,49 @@ def finished_run(client: FlaskClient, run_id: int, timeout: float = 20.0) -> dic
         return run if run["status"] not in ("queued", "running") else None
 
     return dict(wait_for(done, timeout))
+
+
+# -- personas: one user per role, and an outsider without credentials -------------------------
+
+API_TOKEN = "tw-test-token-7c41d2e9"
+PASSWORD = "correct horse battery staple"
+PERSONA_USERS = {"vera": "viewer", "oscar": "operator", "ada": "admin"}
+
+
+def logged_in(runtime: Runtime, username: str, password: str = PASSWORD) -> FlaskClient:
+    """A client with its own cookie jar, logged in, and sending the CSRF header every time."""
+    client = create_app(runtime).test_client()
+    response = client.post("/api/v1/auth/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.get_json()
+    client.environ_base["HTTP_X_CSRF_TOKEN"] = response.get_json()["csrf_token"]
+    return client
+
+
+@pytest.fixture
+def accounts(runtime: Runtime) -> dict[str, str]:
+    """A viewer, an operator and an admin; their existence switches authentication on."""
+    from tickwork.auth import users
+
+    for name, role in PERSONA_USERS.items():
+        users.add(runtime.store, name, PASSWORD, role)
+    return dict(PERSONA_USERS)
+
+
+@pytest.fixture
+def viewer(runtime: Runtime, accounts: dict[str, str]) -> FlaskClient:
+    return logged_in(runtime, "vera")
+
+
+@pytest.fixture
+def operator(runtime: Runtime, accounts: dict[str, str]) -> FlaskClient:
+    return logged_in(runtime, "oscar")
+
+
+@pytest.fixture
+def admin(runtime: Runtime, accounts: dict[str, str]) -> FlaskClient:
+    return logged_in(runtime, "ada")
+
+
+@pytest.fixture
+def outsider(runtime: Runtime, accounts: dict[str, str]) -> FlaskClient:
+    return create_app(runtime).test_client()

@@ -1,4 +1,4 @@
-"""The `tickwork` command: serve, export and import (`tickwork --help` lists them)."""
+"""The `tickwork` command: serve, export, import and user (`tickwork --help` lists them)."""
 
 from __future__ import annotations
 
@@ -7,17 +7,23 @@ import json
 import logging
 import signal
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
 
 import click
+from sqlalchemy import inspect, make_url
 
+from tickwork.auth import audit, users
+from tickwork.auth.roles import ROLES
 from tickwork.config import Settings, load_settings
 from tickwork.errors import ConfigError, TickworkError, ValidationFailed
 from tickwork.runtime import Runtime
+from tickwork.store.db import Store
 
 log = logging.getLogger("tickwork")
+T = TypeVar("T")
 
 
 def _settings(ctx: click.Context, **overrides: Any) -> Settings:
@@ -79,10 +85,11 @@ def _is_loopback(host: str) -> bool:
 def serve(ctx: click.Context, /, **flags: Any) -> None:
     """Serve the API and web page, fire schedules and execute runs, all in one process."""
     settings = _settings(ctx, **flags)
-    if not _is_loopback(settings.host) and not settings.api_token:
+    if not _is_loopback(settings.host) and not _auth_configured(settings):
         raise click.ClickException(
             f"refusing to listen on {settings.host}: without authentication anyone who can reach "
-            "it could run your workflows. Set TICKWORK_API_TOKEN, or listen on 127.0.0.1."
+            "it could run your workflows. Set TICKWORK_API_TOKEN, add a user "
+            "(tickwork user add NAME --role admin), or listen on 127.0.0.1."
         )
     import waitress
 
@@ -113,6 +120,20 @@ def serve(ctx: click.Context, /, **flags: Any) -> None:
         log.info("shutting down")
         server.close()
         runtime.stop()
+
+
+def _auth_configured(settings: Settings) -> bool:
+    """A token is set or a user exists; looked up without creating or migrating anything."""
+    if settings.api_token:
+        return True
+    url = make_url(settings.db_url)
+    if url.get_backend_name() == "sqlite" and not Path(url.database or "").is_file():
+        return False
+    store = Store(settings.db_url)
+    try:
+        return inspect(store.engine).has_table("users") and users.exist(store)
+    finally:
+        store.dispose()
 
 
 def _start(settings: Settings, scheduler: bool = True) -> Runtime:
@@ -158,6 +179,7 @@ def import_cmd(ctx: click.Context, /, file: Path, **flags: Any) -> None:
     runtime = _start(_settings(ctx, **flags), scheduler=False)
     try:
         result = portable.import_document(runtime.service, portable.load_file(file))
+        audit.record(runtime.store, "cli", "schedule.import", "schedule", None, result.model_dump())
     except ValidationFailed as exc:
         lines = "\n".join(f"  {e.field}: {e.message}" for e in exc.errors)
         raise click.ClickException(f"{exc.message}\n{lines}") from None
@@ -168,3 +190,126 @@ def import_cmd(ctx: click.Context, /, file: Path, **flags: Any) -> None:
     click.echo(
         f"imported {result.total} schedule(s): {result.created} created, {result.updated} updated"
     )
+
+
+# -- users ---------------------------------------------------------------------------------
+
+
+def _store_options(command: Any) -> Any:
+    """--data-dir and --database-url, as `export` takes them."""
+    command = click.option("--database-url")(command)
+    return click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False))(command)
+
+
+@main.group()
+def user() -> None:
+    """Manage the users who log in to the web page (roles: viewer, operator, admin)."""
+
+
+def _user_store(ctx: click.Context, flags: dict[str, Any]) -> Store:
+    settings = _settings(ctx, **flags)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = Store(settings.db_url)
+    store.migrate()
+    return store
+
+
+def _users_do(ctx: click.Context, flags: dict[str, Any], action: Callable[[Store], T]) -> T:
+    """Run `action(store)` with the store open, answering tickwork errors as CLI errors."""
+    store = _user_store(ctx, flags)
+    try:
+        return action(store)
+    except TickworkError as exc:
+        raise click.ClickException(exc.message) from None
+    finally:
+        store.dispose()
+
+
+def _read_password(from_stdin: bool) -> str:
+    # Never a plain flag: it would stay in the shell history and in `ps` for everyone to see.
+    if from_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
+
+
+PASSWORD_STDIN = click.option(
+    "--password-stdin", is_flag=True, help="Read the password from standard input."
+)
+ROLE_CHOICE = click.Choice(ROLES)
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=ROLE_CHOICE, required=True)
+@PASSWORD_STDIN
+@_store_options
+@click.pass_context
+def user_add(
+    ctx: click.Context, /, name: str, role: str, password_stdin: bool, **flags: Any
+) -> None:
+    """Add user NAME with a role; the password is asked for (or read with --password-stdin)."""
+    password = _read_password(password_stdin)
+
+    def add(store: Store) -> None:
+        users.add(store, name, password, role)
+        audit.record(store, "cli", "user.create", "user", name, {"role": role})
+
+    _users_do(ctx, flags, add)
+    click.echo(f"added {name} ({role})")
+
+
+@user.command("list")
+@_store_options
+@click.pass_context
+def user_list(ctx: click.Context, /, **flags: Any) -> None:
+    """List the users and their roles."""
+    for found in _users_do(ctx, flags, users.all_users):
+        click.echo(f"{found.username}\t{found.role}\t{found.created_at:%Y-%m-%d %H:%M}Z")
+
+
+@user.command("remove")
+@click.argument("name")
+@_store_options
+@click.pass_context
+def user_remove(ctx: click.Context, /, name: str, **flags: Any) -> None:
+    """Remove user NAME (never the last admin)."""
+
+    def remove(store: Store) -> None:
+        users.remove(store, name)
+        audit.record(store, "cli", "user.delete", "user", name)
+
+    _users_do(ctx, flags, remove)
+    click.echo(f"removed {name}")
+
+
+@user.command("set-role")
+@click.argument("name")
+@click.argument("role", type=ROLE_CHOICE)
+@_store_options
+@click.pass_context
+def user_set_role(ctx: click.Context, /, name: str, role: str, **flags: Any) -> None:
+    """Give user NAME another role (the last admin stays admin)."""
+
+    def set_role(store: Store) -> None:
+        users.change(store, name, role=role)
+        audit.record(store, "cli", "user.update", "user", name, {"fields": ["role"], "role": role})
+
+    _users_do(ctx, flags, set_role)
+    click.echo(f"{name} is now {role}")
+
+
+@user.command("set-password")
+@click.argument("name")
+@PASSWORD_STDIN
+@_store_options
+@click.pass_context
+def user_set_password(ctx: click.Context, /, name: str, password_stdin: bool, **flags: Any) -> None:
+    """Set a new password for user NAME; their sessions end."""
+    password = _read_password(password_stdin)
+
+    def set_password(store: Store) -> None:
+        users.change(store, name, password=password)
+        audit.record(store, "cli", "user.update", "user", name, {"fields": ["password"]})
+
+    _users_do(ctx, flags, set_password)
+    click.echo(f"password of {name} changed")

@@ -75,9 +75,23 @@ def _coerce(name: str, raw: Any) -> Any:
             return float(raw)
         if kind in ("Path", "Path | None"):
             return Path(raw)
+        if kind == "bool":
+            return as_bool(name, raw)
         return str(raw)
     except (TypeError, ValueError):
         raise ConfigError(f"setting {name}: cannot use {raw!r}") from None
+
+
+def as_bool(name: str, value: object) -> bool:
+    """A boolean setting that may arrive as text from the environment or the config file."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"setting {name}: cannot use {value!r}")
 
 
 def load_settings(

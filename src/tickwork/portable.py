@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import threading
 import uuid
 from datetime import UTC, datetime
@@ -162,7 +163,8 @@ class Backup:
     def _rotate(self) -> None:
         self.backups.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
-        os.replace(self.path, self.backups / f"schedules-{stamp}.json")
+        # A copy, not a move: schedules.json must never be missing, even for an instant.
+        shutil.copy2(self.path, self.backups / f"schedules-{stamp}.json")
         for old in sorted(self.backups.glob("schedules-*.json"))[: -self.keep]:
             old.unlink(missing_ok=True)
 

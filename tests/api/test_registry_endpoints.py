@@ -109,7 +109,7 @@ def test_openapi_document_lists_every_route(client: FlaskClient, make_schedule: 
         "/api/v1/scheduler/resume",
     }
     create = doc["paths"]["/api/v1/schedules"]["post"]
-    assert set(create["responses"]) == {"201", "400", "422"}
+    assert set(create["responses"]) == {"201", "400", "401", "403", "422"}
     assert "ScheduleCreateRequest" in doc["components"]["schemas"]
     docs_page = client.get("/api/v1/docs")
     assert docs_page.status_code == 200 and b"swagger-ui" in docs_page.data

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from flask import Blueprint
 
 from tickwork import cron
+from tickwork.api.audit import record
 from tickwork.api.context import PREFIX, SPEC, runtime
 from tickwork.errors import FieldError, ValidationFailed
 from tickwork.schemas import (
@@ -95,18 +96,26 @@ def cron_preview(query: CronPreviewQuery) -> CronPreviewResponse:
     "/scheduler/pause",
     "POST",
     summary="Stop firing schedules (stored)",
+    access="operator",
     responses={200: StatusResponse},
 )
 def pause_scheduler() -> StatusResponse:
     rt = runtime()
     rt.engine.set_paused(True)
+    record("scheduler.pause", "scheduler")
     return rt.service.status()
 
 
 @SPEC.route(
-    bp, "/scheduler/resume", "POST", summary="Fire schedules again", responses={200: StatusResponse}
+    bp,
+    "/scheduler/resume",
+    "POST",
+    summary="Fire schedules again",
+    access="operator",
+    responses={200: StatusResponse},
 )
 def resume_scheduler() -> StatusResponse:
     rt = runtime()
     rt.engine.set_paused(False)
+    record("scheduler.resume", "scheduler")
     return rt.service.status()

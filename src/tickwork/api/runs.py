@@ -6,6 +6,7 @@ from pathlib import Path
 
 from flask import Blueprint
 
+from tickwork.api.audit import record
 from tickwork.api.context import PREFIX, SPEC, runtime
 from tickwork.errors import NotFound
 from tickwork.schemas import ErrorResponse, LogQuery, LogResponse, RunIdPath, RunResponse
@@ -80,9 +81,12 @@ def _whole_chars(data: bytes) -> str:
     "POST",
     summary="Cancel a queued or running run",
     path=RunIdPath,
+    access="operator",
     responses={202: RunResponse, 404: ErrorResponse, 409: ErrorResponse},
 )
 def cancel_run(path: RunIdPath) -> RunResponse:
     rt = runtime()
     rt.dispatcher.cancel(path.run_id)
-    return rt.service.run(path.run_id)
+    run = rt.service.run(path.run_id)
+    record("run.cancel", "run", str(run.id), schedule_id=run.schedule_id)
+    return run

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from tickwork import portable
+from tickwork.api.audit import record
 from tickwork.api.context import PREFIX, SPEC, runtime
 from tickwork.schemas import (
     ErrorResponse,
@@ -54,7 +55,9 @@ def list_schedules(query: ScheduleListQuery) -> ScheduleListResponse:
     responses={201: ScheduleResponse},
 )
 def create_schedule(body: ScheduleCreateRequest) -> ScheduleResponse:
-    return runtime().service.create(body)
+    created = runtime().service.create(body)
+    record("schedule.create", "schedule", created.id, name=created.name)
+    return created
 
 
 @SPEC.route(
@@ -93,9 +96,10 @@ def export_schedules() -> Response:
 )
 def import_schedules(body: ImportRequest) -> ImportResponse:
     document = body.root
-    if isinstance(document, list):
-        return portable.import_document(runtime().service, document)
-    return portable.import_document(runtime().service, document.model_dump())
+    raw = document if isinstance(document, list) else document.model_dump()
+    result = portable.import_document(runtime().service, raw)
+    record("schedule.import", "schedule", None, **result.model_dump())
+    return result
 
 
 @SPEC.route(
@@ -111,7 +115,18 @@ def get_schedule(path: ScheduleIdPath) -> ScheduleResponse:
 
 
 def _update(path: ScheduleIdPath, body: ScheduleUpdateRequest) -> ScheduleResponse:
-    return runtime().service.update(path.schedule_id, body)
+    service = runtime().service
+    before = service.one(path.schedule_id)
+    after = service.update(path.schedule_id, body)
+    # What really changed, which is not always what was sent (a new workflow type clears
+    # the parameters; sending the current value changes nothing).
+    changed = [
+        name
+        for name in ScheduleUpdateRequest.model_fields
+        if getattr(before, name, None) != getattr(after, name, None)
+    ]
+    record("schedule.update", "schedule", after.id, name=after.name, fields=changed)
+    return after
 
 
 @SPEC.route(
@@ -149,7 +164,10 @@ def patch_schedule(path: ScheduleIdPath, body: ScheduleUpdateRequest) -> Schedul
     responses={204: None, **NOT_FOUND},
 )
 def delete_schedule(path: ScheduleIdPath) -> None:
-    runtime().service.delete(path.schedule_id)
+    service = runtime().service
+    name = service.one(path.schedule_id).name
+    service.delete(path.schedule_id)
+    record("schedule.delete", "schedule", path.schedule_id, name=name)
 
 
 @SPEC.route(
@@ -160,10 +178,13 @@ def delete_schedule(path: ScheduleIdPath) -> None:
     path=ScheduleIdPath,
     body=ToggleRequest,
     body_required=False,
+    access="operator",
     responses={200: ScheduleResponse, **NOT_FOUND},
 )
 def toggle_schedule(path: ScheduleIdPath, body: ToggleRequest) -> ScheduleResponse:
-    return runtime().service.toggle(path.schedule_id, body.enabled)
+    schedule = runtime().service.toggle(path.schedule_id, body.enabled)
+    record("schedule.toggle", "schedule", schedule.id, name=schedule.name, enabled=schedule.enabled)
+    return schedule
 
 
 @SPEC.route(
@@ -172,12 +193,22 @@ def toggle_schedule(path: ScheduleIdPath, body: ToggleRequest) -> ScheduleRespon
     "POST",
     summary="Run now",
     path=ScheduleIdPath,
+    access="operator",
     responses={202: RunResponse, **NOT_FOUND},
 )
 def run_schedule_now(path: ScheduleIdPath) -> RunResponse:
     rt = runtime()
     outcome = rt.dispatcher.run_now(path.schedule_id)
-    return rt.service.run(outcome.run_id)
+    run = rt.service.run(outcome.run_id)
+    record(
+        "schedule.run",
+        "schedule",
+        path.schedule_id,
+        name=run.schedule_name,
+        run_id=run.id,
+        status=run.status,
+    )
+    return run
 
 
 @SPEC.route(

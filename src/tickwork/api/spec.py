@@ -1,9 +1,11 @@
 """Typed Flask routes that validate with Pydantic and describe themselves in OpenAPI 3.1.
 
-A route declares its body, query and path models and its responses; the same declaration
-validates the request, serialises the answer and writes the document, so the document
-cannot drift from what the server does. Answers to bad input are built here, in one place:
-400 for a body that is not JSON, 422 naming every offending field.
+A route declares its body, query and path models, its responses and the role it needs; the
+same declaration validates the request, serialises the answer, tells the app's guard whom to
+let through, and writes the document, so the document cannot drift from what the server
+does. Answers to bad input are built here, in one place: 400 for a body that is not JSON,
+422 naming every offending field. Every operation but the public ones also answers 401 (no
+or wrong credentials) and 403 (role too low, or the CSRF header missing).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from flask import Blueprint, Response, jsonify, request
 from pydantic import BaseModel, ValidationError
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from tickwork.auth.roles import Access
+from tickwork.auth.sessions import COOKIE_NAME, CSRF_HEADER
 from tickwork.errors import BadRequest, ValidationFailed
 from tickwork.schemas import ErrorResponse, ValidationErrorResponse, field_errors
 
@@ -30,6 +34,22 @@ ERROR_DESCRIPTIONS = {
     409: "Conflicts with the current state",
     413: "Request body too large",
     422: "Validation failed",
+    429: "Too many failed attempts; wait and try again",
+}
+UNSAFE_METHODS = frozenset({"post", "put", "patch", "delete"})
+SECURITY_SCHEMES = {
+    "bearerAuth": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "The server's API token (setting api_token); acts as admin.",
+    },
+    "cookieAuth": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": COOKIE_NAME,
+        "description": f"The session from POST /auth/login. Requests that change something "
+        f"must also send the session's csrf_token in the {CSRF_HEADER} header.",
+    },
 }
 
 
@@ -45,6 +65,12 @@ class Operation:
     query: type[BaseModel] | None
     path: type[BaseModel] | None
     responses: dict[int, type[BaseModel] | str | None]
+    access: Access
+
+    @property
+    def endpoint(self) -> str:
+        """Flask's name for the route: how a request finds its operation."""
+        return f"{self.tag}.{self.name}"
 
 
 @dataclass
@@ -66,7 +92,11 @@ class ApiSpec:
         body_required: bool = True,
         query: type[BaseModel] | None = None,
         path: type[BaseModel] | None = None,
+        access: Access | None = None,
     ) -> Callable[[View], View]:
+        """Declare a route. `access` is the least role it needs, or "public"; without one,
+        reading needs viewer and anything else admin, so a new route is never left open."""
+
         def register(view: View) -> View:
             op = Operation(
                 method.lower(),
@@ -79,6 +109,7 @@ class ApiSpec:
                 query,
                 path,
                 responses,
+                access or ("viewer" if method.upper() == "GET" else "admin"),
             )
             self.operations.append(op)
 
@@ -111,7 +142,11 @@ class ApiSpec:
             "openapi": "3.1.0",
             "info": {"title": self.title, "version": self.version},
             "paths": paths,
-            "components": {"schemas": defs.get("$defs", {})},
+            "components": {
+                "schemas": defs.get("$defs", {}),
+                "securitySchemes": SECURITY_SCHEMES,
+            },
+            "security": [{"bearerAuth": []}, {"cookieAuth": []}],
         }
 
 
@@ -135,6 +170,19 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
                     "schema": {k: v for k, v in prop.items() if k != "title"},
                 }
             )
+    guarded = op.access != "public"
+    if guarded and op.method in UNSAFE_METHODS:
+        params.append(
+            {
+                "name": CSRF_HEADER,
+                "in": "header",
+                "required": False,
+                "description": "The session's csrf_token; needed with the session cookie.",
+                "schema": {"type": "string"},
+            }
+        )
+    if not guarded:
+        doc["security"] = []
     if params:
         doc["parameters"] = params
     if op.body is not None:
@@ -148,6 +196,10 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
         codes.setdefault(400, ErrorResponse)
     if op.body is not None or op.query is not None or op.path is not None:
         codes.setdefault(422, ValidationErrorResponse)
+    if guarded:
+        codes.setdefault(401, ErrorResponse)
+    if guarded or op.method in UNSAFE_METHODS:  # cross-site writes are refused even when public
+        codes.setdefault(403, ErrorResponse)
     for code, answer in sorted(codes.items()):
         entry: dict[str, Any] = {"description": ERROR_DESCRIPTIONS.get(code, "OK")}
         if isinstance(answer, type):

@@ -1,0 +1,104 @@
+"""Per request: who is calling, whether their role allows the operation, and the CSRF check.
+
+Callers are, in this order: the API token (`Authorization: Bearer ...`, acts as admin), a
+user's session cookie, or, while authentication is off, `anonymous` with the admin role.
+Requests that change something and ride on the session cookie must repeat the session's CSRF
+token in the `X-CSRF-Token` header; a cross-site page cannot read it, so it cannot forge one.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Literal
+
+from flask import g, request
+
+from tickwork.auth import sessions, users
+from tickwork.auth.errors import Forbidden, Unauthorized
+from tickwork.auth.roles import Access, Role, allows
+from tickwork.config import Settings
+from tickwork.store.db import Store
+
+UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+TOKEN_ACTOR = "api-token"
+
+
+@dataclass(frozen=True)
+class Principal:
+    name: str
+    role: Role
+    via: Literal["token", "session", "open"]
+
+
+ANONYMOUS = Principal("anonymous", "admin", "open")
+
+
+def auth_enabled(settings: Settings, store: Store) -> bool:
+    return bool(settings.api_token) or users.exist(store)
+
+
+def authorize(access: Access, settings: Settings, store: Store) -> None:
+    """Let the request through, or raise Unauthorized (401) or Forbidden (403)."""
+    unsafe = request.method in UNSAFE_METHODS
+    # Browsers mark requests that a foreign page makes (a form posted to us, say); none of
+    # ours changes anything on such a request, whatever cookies it carries.
+    if unsafe and request.headers.get("Sec-Fetch-Site") == "cross-site":
+        raise Forbidden("cross-site requests may not change anything")
+    if access == "public":
+        return
+    principal = identify(settings, store)
+    if principal is None:
+        raise Unauthorized("log in, or send the API token as 'Authorization: Bearer <token>'")
+    if unsafe and principal.via == "session":
+        _check_csrf()
+    if not allows(principal.role, access):
+        raise Forbidden(f"the {principal.role} role may not do this; it needs {access}")
+    g.tickwork_principal = principal
+
+
+def identify(settings: Settings, store: Store) -> Principal | None:
+    """The caller, or None when authentication is on and nobody has shown credentials."""
+    header = request.headers.get("Authorization")
+    if header is not None:
+        if _token_matches(header, settings.api_token):
+            return Principal(TOKEN_ACTOR, "admin", "token")
+        if auth_enabled(settings, store):
+            raise Unauthorized("wrong API token")
+        return ANONYMOUS
+    username = sessions.current_username()
+    if username is not None:
+        user = users.get(store, username)
+        if user is not None and sessions.matches(user):
+            # The role comes from the table, not the cookie: a demotion takes effect at once.
+            return Principal(user.username, user.role, "session")
+        sessions.end()  # removed, or the password changed since this session began
+    return None if auth_enabled(settings, store) else ANONYMOUS
+
+
+def current() -> Principal | None:
+    """Whoever `authorize` let through on this request (None on public operations)."""
+    principal: Principal | None = g.get("tickwork_principal")
+    return principal
+
+
+def actor() -> str:
+    principal = current()
+    return principal.name if principal is not None else ANONYMOUS.name
+
+
+def _token_matches(header: str, token: str | None) -> bool:
+    scheme, _, sent = header.partition(" ")
+    if not token or scheme.lower() != "bearer":
+        return False
+    return hmac.compare_digest(sent.strip().encode(), token.encode())
+
+
+def _check_csrf() -> None:
+    expected = sessions.csrf_token()
+    sent = request.headers.get(sessions.CSRF_HEADER, "")
+    if not expected or not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise Forbidden(
+            f"missing or wrong {sessions.CSRF_HEADER} header: send the csrf_token "
+            "that login and /auth/me return"
+        )

@@ -1,6 +1,14 @@
 import { createApp } from 'vue'
 import App from './App.vue'
+import { installAuth } from './composables/useAuth'
 import { router } from './router'
 import './styles.css'
 
-createApp(App).use(router).mount('#app')
+installAuth(router)
+const app = createApp(App).use(router)
+// The first page is mounted once the guard knows whether a login is needed, so a
+// logged-out visitor never sees a flash of the pages behind it.
+router
+  .isReady()
+  .catch((error) => console.error('tickwork: the first page did not load', error))
+  .then(() => app.mount('#app'))

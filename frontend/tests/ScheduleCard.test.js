@@ -1,7 +1,15 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { mount, RouterLinkStub } from '@vue/test-utils'
 import { NPopconfirm, NSwitch } from 'naive-ui'
 import ScheduleCard from '@/components/ScheduleCard.vue'
+import { resetAuth, setSession } from '@/composables/useAuth'
+
+function logIn(role) {
+  setSession({ username: `a-${role}`, role, csrf_token: 't', auth_enabled: true })
+}
+
+beforeEach(() => logIn('admin'))
+afterEach(resetAuth)
 
 function run(id, status) {
   return { id, status, started_at: '2026-11-26T08:00:00Z', duration_seconds: 3.1, trigger: 'schedule' }
@@ -98,5 +106,36 @@ describe('ScheduleCard', () => {
     expect(card.classes()).toContain('is-disabled')
     expect(card.findComponent(NSwitch).props('loading')).toBe(true)
     expect(card.findComponent(NSwitch).props('value')).toBe(false)
+  })
+
+  it('shows a viewer no run, edit or delete, and a switch that only shows the state', () => {
+    logIn('viewer')
+    const card = mountCard()
+
+    expect(card.find('[data-test="run-now"]').exists()).toBe(false)
+    expect(card.find('[data-test="edit"]').exists()).toBe(false)
+    expect(card.find('[data-test="delete"]').exists()).toBe(false)
+    expect(card.findComponent(NPopconfirm).exists()).toBe(false)
+    expect(card.find('[data-test="history"]').exists()).toBe(true)
+    expect(card.findComponent(NSwitch).props('disabled')).toBe(true)
+    expect(card.findComponent(NSwitch).props('value')).toBe(true)
+  })
+
+  it('lets an operator run and switch, but not edit or delete', () => {
+    logIn('operator')
+    const card = mountCard()
+
+    expect(card.find('[data-test="run-now"]').exists()).toBe(true)
+    expect(card.findComponent(NSwitch).props('disabled')).toBe(false)
+    expect(card.find('[data-test="edit"]').exists()).toBe(false)
+    expect(card.find('[data-test="delete"]').exists()).toBe(false)
+  })
+
+  it('shows nothing that changes the schedule to a visitor the server has not named', () => {
+    resetAuth()
+    const card = mountCard()
+
+    expect(card.find('[data-test="run-now"]').exists()).toBe(false)
+    expect(card.find('[data-test="delete"]').exists()).toBe(false)
   })
 })

@@ -142,6 +142,7 @@ describe('ScheduleForm', () => {
       cron_schedule: '0 8-23 * * 1-5',
       timezone: 'Europe/Berlin',
       concurrency_policy: 'forbid',
+      catch_up: 'once',
     })
     expect(form.emitted('saved')).toEqual([[saved]])
   })
@@ -158,6 +159,7 @@ describe('ScheduleForm', () => {
       timezone: 'UTC',
       timeout_seconds: 600,
       concurrency_policy: 'allow',
+      catch_up: 'skip',
     }
     scheduleApi.updateSchedule.mockResolvedValue(schedule)
     const form = await mountForm({ schedule })
@@ -167,9 +169,80 @@ describe('ScheduleForm', () => {
 
     expect(scheduleApi.updateSchedule).toHaveBeenCalledWith(
       's1',
-      expect.objectContaining({ enabled: false, timezone: 'UTC', timeout_seconds: 600, concurrency_policy: 'allow' }),
+      expect.objectContaining({
+        enabled: false,
+        timezone: 'UTC',
+        timeout_seconds: 600,
+        concurrency_policy: 'allow',
+        catch_up: 'skip',
+      }),
     )
     expect(scheduleApi.createSchedule).not.toHaveBeenCalled()
+  })
+
+  it('offers the catch-up policy with a line on what it does', async () => {
+    const form = await mountForm({ initial: { workflow_type: 'main' } })
+    const item = formItem(form, 'field-catch_up')
+
+    expect(item.findComponent(NSelect).props('value')).toBe('once')
+    expect(item.findComponent(NSelect).props('options').map((o) => o.value)).toEqual(['once', 'skip'])
+    expect(item.text()).toContain('missed while tickwork was down')
+
+    await item.findComponent(NSelect).vm.$emit('update:value', 'skip')
+    scheduleApi.createSchedule.mockResolvedValue({ id: 'x', name: 'x' })
+    await form.get('form').trigger('submit')
+    await flushPromises()
+    expect(scheduleApi.createSchedule.mock.calls[0][0].catch_up).toBe('skip')
+  })
+})
+
+describe('ScheduleForm with a short-form registry parameter (type any)', () => {
+  const SEED = [
+    {
+      name: 'seed',
+      description: 'Seed workflow',
+      parameters: [{ name: 'number', flag: '-n', type: 'any', default: null, required: false, choices: null, description: '' }],
+    },
+  ]
+
+  beforeEach(() => {
+    scheduleApi.getWorkflows.mockResolvedValue({ items: SEED })
+    scheduleApi.createSchedule.mockResolvedValue({ id: 'x', name: 'x' })
+  })
+
+  async function submitWith(text) {
+    const form = await mountForm({ initial: { name: 'Seed', workflow_type: 'seed' } })
+    await form.get('[data-test="param-number-input"]').setValue(text)
+    await form.get('form').trigger('submit')
+    await flushPromises()
+    return scheduleApi.createSchedule.mock.calls.at(-1)[0].parameters
+  }
+
+  it('is a text field that says how its value is sent', async () => {
+    const form = await mountForm({ initial: { workflow_type: 'seed' } })
+    const item = formItem(form, 'param-number')
+
+    expect(item.find('[data-test="param-number-input"]').exists()).toBe(true)
+    expect(item.findComponent(NInputNumber).exists()).toBe(false)
+    expect(item.text()).toContain('sent as a number when it is one')
+  })
+
+  it('sends numeric text as a number and anything else as text', async () => {
+    expect(await submitWith('5')).toEqual({ number: 5 })
+    expect(await submitWith('0.8')).toEqual({ number: 0.8 })
+    expect(await submitWith('germany')).toEqual({ number: 'germany' })
+    expect(await submitWith('007')).toEqual({ number: '007' })
+    expect(await submitWith('')).toEqual({})
+  })
+
+  it('keeps a stored list as a list, and can switch between one value and several', async () => {
+    const form = await mountForm({ initial: { workflow_type: 'seed', parameters: { number: ['a', 'b'] } } })
+    expect(formItem(form, 'param-number').findComponent(NDynamicTags).props('value')).toEqual(['a', 'b'])
+
+    await form.get('[data-test="param-number-mode"]').trigger('click')
+    expect(form.vm.form.parameters.number).toBe('a b')
+    await form.get('[data-test="param-number-mode"]').trigger('click')
+    expect(form.vm.form.parameters.number).toEqual(['a b'])
   })
 })
 

@@ -1,5 +1,14 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { ApiError, buildQuery, scheduleApi } from '@/services/api'
+import {
+  ApiError,
+  auditApi,
+  authApi,
+  buildQuery,
+  configureAuth,
+  scheduleApi,
+  setCsrfToken,
+  userApi,
+} from '@/services/api'
 
 function jsonResponse(status, body) {
   return new Response(body === undefined ? null : JSON.stringify(body), {
@@ -17,6 +26,8 @@ function stubFetch(...responses) {
 
 afterEach(() => {
   vi.unstubAllGlobals()
+  setCsrfToken(null)
+  configureAuth()
 })
 
 describe('scheduleApi', () => {
@@ -120,6 +131,124 @@ describe('scheduleApi', () => {
     await scheduleApi.getRunLog(7, 10)
 
     expect(fetch.mock.calls[0][0]).toBe('/api/v1/runs/7/log?offset=10')
+  })
+})
+
+describe('the session: CSRF header, 401 and 403', () => {
+  const header = (fetch, call) => fetch.mock.calls[call][1].headers['X-CSRF-Token']
+
+  it('sends the CSRF token with every change, and never with a read', async () => {
+    const fetch = stubFetch(
+      jsonResponse(200, { items: [] }),
+      jsonResponse(201, { id: 's' }),
+      jsonResponse(200, {}),
+      new Response(null, { status: 204 }),
+      jsonResponse(200, { items: [], total: 0 }),
+    )
+    setCsrfToken('tok-1')
+
+    await scheduleApi.getSchedules()
+    await scheduleApi.createSchedule({ name: 'x' })
+    await userApi.updateUser('ada', { role: 'viewer' })
+    await scheduleApi.deleteSchedule('s')
+    await auditApi.getAudit({ actor: 'ada' })
+
+    expect(header(fetch, 0)).toBeUndefined()
+    expect(header(fetch, 1)).toBe('tok-1')
+    expect(header(fetch, 2)).toBe('tok-1')
+    expect(header(fetch, 3)).toBe('tok-1')
+    expect(header(fetch, 4)).toBeUndefined()
+    expect(fetch.mock.calls.every(([, init]) => init.credentials === 'same-origin')).toBe(true)
+  })
+
+  it('sends no CSRF header in open mode, where there is no token', async () => {
+    const fetch = stubFetch(jsonResponse(202, { id: 1 }))
+
+    await scheduleApi.runScheduleNow('s')
+
+    expect(header(fetch, 0)).toBeUndefined()
+  })
+
+  it('calls the 401 handler and says the session ended', async () => {
+    stubFetch(jsonResponse(401, { error: 'unauthorized', message: "log in, or send the API token as 'Authorization: Bearer <token>'" }))
+    const onUnauthorized = vi.fn()
+    configureAuth({ onUnauthorized })
+
+    const error = await scheduleApi.getSchedules().catch((e) => e)
+
+    expect(onUnauthorized).toHaveBeenCalledTimes(1)
+    expect(error.status).toBe(401)
+    expect(error.message).toBe('Your session has ended: log in again.')
+  })
+
+  it('leaves a 401 of the login itself to the login screen, with the server message', async () => {
+    stubFetch(jsonResponse(401, { error: 'unauthorized', message: 'wrong username or password' }))
+    const onUnauthorized = vi.fn()
+    configureAuth({ onUnauthorized })
+
+    const error = await authApi.login('ada', 'nope').catch((e) => e)
+
+    expect(onUnauthorized).not.toHaveBeenCalled()
+    expect(error.message).toBe('wrong username or password')
+    const [url, init] = fetch.mock.calls[0]
+    expect(url).toBe('/api/v1/auth/login')
+    expect(JSON.parse(init.body)).toEqual({ username: 'ada', password: 'nope' })
+  })
+
+  it('explains a 403 as a refusal and tells the page the current role', async () => {
+    const me = { username: 'vic', role: 'viewer', csrf_token: 'tok-1', auth_enabled: true }
+    stubFetch(
+      jsonResponse(403, { error: 'forbidden', message: 'the viewer role may not do this; it needs operator' }),
+      jsonResponse(200, me),
+    )
+    const onSession = vi.fn()
+    configureAuth({ onSession })
+    setCsrfToken('tok-1')
+
+    const error = await scheduleApi.runScheduleNow('s').catch((e) => e)
+
+    expect(error.isForbidden).toBe(true)
+    expect(error.message).toBe('Not allowed: the viewer role may not do this; it needs operator.')
+    expect(onSession).toHaveBeenCalledWith(me)
+    expect(fetch).toHaveBeenCalledTimes(2) // the same token: no second try
+  })
+
+  it('tries a write once more when the session has a new CSRF token (a login in another tab)', async () => {
+    const fetch = stubFetch(
+      jsonResponse(403, { error: 'forbidden', message: 'missing or wrong X-CSRF-Token header' }),
+      jsonResponse(200, { username: 'ada', role: 'admin', csrf_token: 'tok-2', auth_enabled: true }),
+      jsonResponse(200, { id: 's', enabled: false }),
+    )
+    setCsrfToken('tok-1')
+
+    await expect(scheduleApi.toggleSchedule('s', false)).resolves.toEqual({ id: 's', enabled: false })
+
+    expect(header(fetch, 0)).toBe('tok-1')
+    expect(fetch.mock.calls[1][0]).toBe('/api/v1/auth/me')
+    expect(header(fetch, 2)).toBe('tok-2')
+  })
+})
+
+describe('userApi and auditApi', () => {
+  it('address users by name and the audit log by filters', async () => {
+    const fetch = stubFetch(
+      jsonResponse(200, { items: [] }),
+      jsonResponse(201, { username: 'ada', role: 'viewer' }),
+      new Response(null, { status: 204 }),
+      jsonResponse(200, { items: [], total: 0, page: 2, page_size: 50 }),
+    )
+
+    await userApi.getUsers()
+    await userApi.createUser({ username: 'ada', password: 'long enough', role: 'viewer' })
+    await userApi.deleteUser('ada@example.org')
+    await auditApi.getAudit({ page: 2, page_size: 50, actor: 'ada', action: null })
+
+    expect(fetch.mock.calls.map(([url, init]) => `${init.method} ${url}`)).toEqual([
+      'GET /api/v1/users',
+      'POST /api/v1/users',
+      'DELETE /api/v1/users/ada%40example.org',
+      'GET /api/v1/audit?page=2&page_size=50&actor=ada',
+    ])
   })
 })
 

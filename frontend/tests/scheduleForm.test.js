@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formFromSource, mapFieldErrors, payloadFromForm } from '@/utils/scheduleForm'
+import { anyValue, formFromSource, mapFieldErrors, payloadFromForm } from '@/utils/scheduleForm'
 
 const main = {
   name: 'main',
@@ -43,5 +43,30 @@ describe('mapFieldErrors', () => {
     )
     expect(fields).toEqual({ cron_schedule: 'bad; too short', 'parameters.regions': 'must be a string' })
     expect(general).toEqual(['retries: unknown'])
+  })
+})
+
+describe('anyValue', () => {
+  it('turns text that is a number as written into that number', () => {
+    expect(anyValue('5')).toBe(5)
+    expect(anyValue(' -2 ')).toBe(-2)
+    expect(anyValue('0.8')).toBe(0.8)
+  })
+
+  it('leaves other text, lists and numbers as they are', () => {
+    expect(anyValue('007')).toBe('007')
+    expect(anyValue('1e3')).toBe('1e3')
+    expect(anyValue('germany')).toBe('germany')
+    expect(anyValue('')).toBe('')
+    expect(anyValue(['1', '2'])).toEqual(['1', '2'])
+    expect(anyValue(3)).toBe(3)
+  })
+})
+
+describe('catch_up', () => {
+  it('defaults to once and is sent as set', () => {
+    expect(formFromSource({}).catch_up).toBe('once')
+    const form = formFromSource({ workflow_type: 'main', catch_up: 'skip', name: 'x', cron_schedule: '0 1 * * *' }, main)
+    expect(payloadFromForm(form, main).catch_up).toBe('skip')
   })
 })

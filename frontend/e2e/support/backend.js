@@ -1,6 +1,8 @@
 /**
  * Starts a real tickwork server for the end-to-end tests: a free port on 127.0.0.1,
  * a fresh data directory, and the web page the server serves from its package.
+ * Given users, it adds them with the CLI before the server starts, so authentication
+ * is on from the first request.
  */
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -30,7 +32,26 @@ function freePort() {
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
-export async function startBackend({ timeoutMs = 30_000 } = {}) {
+/** `tickwork user add NAME --role ROLE --password-stdin --data-dir DIR`. */
+function addUser(bin, dataDir, { username, role, password }) {
+  return new Promise((resolveAdd, reject) => {
+    const args = ['user', 'add', username, '--role', role, '--password-stdin', '--data-dir', dataDir]
+    const child = spawn(bin, args, { cwd: REPO_DIR, stdio: ['pipe', 'pipe', 'pipe'] })
+    let output = ''
+    child.stdout.on('data', (chunk) => (output += chunk))
+    child.stderr.on('data', (chunk) => (output += chunk))
+    child.on('error', reject)
+    child.on('exit', (code) =>
+      code === 0 ? resolveAdd() : reject(new Error(`tickwork user add ${username} failed (${code}):\n${output}`)),
+    )
+    child.stdin.end(`${password}\n`)
+  })
+}
+
+/**
+ * @param {{timeoutMs?: number, users?: {username: string, role: string, password: string}[]}} options
+ */
+export async function startBackend({ timeoutMs = 30_000, users = [] } = {}) {
   const bin = process.env.TICKWORK_BIN || DEFAULT_BIN
   if (!process.env.TICKWORK_BIN && !existsSync(bin)) {
     throw new Error(`${bin} does not exist: install the backend first (make install)`)
@@ -40,6 +61,7 @@ export async function startBackend({ timeoutMs = 30_000 } = {}) {
   }
   const port = await freePort()
   const dataDir = await mkdtemp(join(tmpdir(), 'tickwork-e2e-'))
+  for (const user of users) await addUser(bin, dataDir, user)
   const args = ['serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir]
   const child = spawn(bin, args, { cwd: REPO_DIR, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
@@ -66,7 +88,8 @@ export async function startBackend({ timeoutMs = 30_000 } = {}) {
     if (exited) throw new Error(`tickwork serve exited (${JSON.stringify(exited)}):\n${output}`)
     try {
       const response = await fetch(`${url}/api/v1/schedules/status`)
-      if (response.ok) break
+      // 401: up, and asking for credentials (users were added).
+      if (response.ok || response.status === 401) break
     } catch {
       // not listening yet
     }
@@ -77,14 +100,31 @@ export async function startBackend({ timeoutMs = 30_000 } = {}) {
     await sleep(200)
   }
 
-  async function api(method, path, body) {
+  async function call(method, path, body, headers = {}) {
     const response = await fetch(`${url}/api/v1${path}`, {
       method,
-      headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
+      headers: body === undefined ? headers : { 'Content-Type': 'application/json', ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
     })
     const text = await response.text()
-    return { status: response.status, body: text ? JSON.parse(text) : null }
+    return { status: response.status, body: text ? JSON.parse(text) : null, response }
+  }
+
+  const api = async (method, path, body) => {
+    const { status, body: data } = await call(method, path, body)
+    return { status, body: data }
+  }
+
+  /** An `api` that logs in first and then rides on the session cookie with its CSRF token. */
+  async function apiAs(username, password) {
+    const login = await call('POST', '/auth/login', { username, password })
+    if (login.status !== 200) throw new Error(`login of ${username} failed: ${login.status}`)
+    const cookie = login.response.headers.get('set-cookie').split(';')[0]
+    const headers = { Cookie: cookie, 'X-CSRF-Token': login.body.csrf_token }
+    return async (method, path, body) => {
+      const { status, body: data } = await call(method, path, body, headers)
+      return { status, body: data }
+    }
   }
 
   async function stop() {
@@ -102,5 +142,5 @@ export async function startBackend({ timeoutMs = 30_000 } = {}) {
     await rm(dataDir, { recursive: true, force: true })
   }
 
-  return { url, port, dataDir, api, stop, output: () => output }
+  return { url, port, dataDir, api, apiAs, stop, output: () => output }
 }

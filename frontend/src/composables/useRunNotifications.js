@@ -1,7 +1,7 @@
 import { h } from 'vue'
 import { RouterLink } from 'vue-router'
 import { useNotification } from 'naive-ui'
-import { FAILED_STATUSES, statusLabel } from '@/utils/runStatus'
+import { FAILED_STATUSES, statusLabel, triggerLabel } from '@/utils/runStatus'
 import { formatDuration } from '@/utils/format'
 import { useServerEvents } from './useServerEvents'
 
@@ -32,7 +32,7 @@ export function useRunNotifications() {
       notification.info({
         title: title(run),
         content: `Run #${run.id} started`,
-        meta: run.trigger === 'manual' ? 'Run now' : undefined,
+        meta: run.trigger && run.trigger !== 'schedule' ? triggerLabel(run.trigger) : undefined,
         duration: SHORT_MS,
       })
       return

@@ -1,6 +1,14 @@
 import { createRouter, createWebHistory } from 'vue-router'
+import { authGuard } from '@/composables/useAuth'
 
+// `bare`: shown without the navigation bar (and without the live event stream).
 export const routes = [
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('@/views/LoginView.vue'),
+    meta: { title: 'Log in', bare: true },
+  },
   { path: '/', name: 'dashboard', component: () => import('@/views/Dashboard.vue'), meta: { title: 'Dashboard' } },
   {
     path: '/schedules',
@@ -23,6 +31,18 @@ export const routes = [
     meta: { title: 'Run' },
   },
   {
+    path: '/audit',
+    name: 'audit',
+    component: () => import('@/views/AuditLog.vue'),
+    meta: { title: 'Audit log' },
+  },
+  {
+    path: '/users',
+    name: 'users',
+    component: () => import('@/views/UserManager.vue'),
+    meta: { title: 'Users' },
+  },
+  {
     path: '/:pathMatch(.*)*',
     name: 'not-found',
     component: () => import('@/views/NotFound.vue'),
@@ -35,6 +55,8 @@ export const router = createRouter({
   routes,
   scrollBehavior: (to, from, saved) => saved || { top: 0 },
 })
+
+router.beforeEach(authGuard)
 
 router.afterEach((to) => {
   document.title = to.meta.title ? `${to.meta.title} · tickwork` : 'tickwork'

@@ -4,9 +4,38 @@
  * Every request goes through `request()`, which sends JSON with same-origin
  * credentials and turns any non-2xx answer into an `ApiError` that carries the
  * HTTP status, the server's error code and, for a 422, the per-field errors.
+ *
+ * Sessions: the cookie is HttpOnly, so the page never sees it; what the page keeps
+ * (in memory only) is the session's CSRF token from login or `/auth/me`, sent as
+ * `X-CSRF-Token` with every request that changes something. A 401 calls the
+ * handler given to `configureAuth` (the page sends the user to the login screen).
  */
 
 export const API_BASE = '/api/v1'
+export const CSRF_HEADER = 'X-CSRF-Token'
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+
+let csrfToken = null
+const hooks = { unauthorized: null, session: null }
+
+/** The CSRF token of the current session; null in open mode or when logged out. */
+export function setCsrfToken(token) {
+  csrfToken = token || null
+}
+
+export function getCsrfToken() {
+  return csrfToken
+}
+
+/**
+ * @param {{onUnauthorized?: (error: ApiError) => void, onSession?: (me: object) => void}} handlers
+ *   onUnauthorized: a request was answered 401 (not the login itself);
+ *   onSession: a fresh `/auth/me` was read after a 403 (the role may have changed).
+ */
+export function configureAuth({ onUnauthorized = null, onSession = null } = {}) {
+  hooks.unauthorized = onUnauthorized
+  hooks.session = onSession
+}
 
 export class ApiError extends Error {
   /**
@@ -25,6 +54,10 @@ export class ApiError extends Error {
     return this.status === 422
   }
 
+  get isForbidden() {
+    return this.status === 403
+  }
+
   /** The 422 errors as `{field: message}`; several messages for one field are joined. */
   fieldErrors() {
     const byField = {}
@@ -38,7 +71,20 @@ export class ApiError extends Error {
 
 function defaultMessage(status) {
   if (status === 0) return 'The tickwork server cannot be reached.'
+  if (status === 401) return 'Your session has ended: log in again.'
+  if (status === 403) return 'Not allowed.'
   return `The server answered ${status}.`
+}
+
+// What the page says for 401 and 403: the server's words are written for API clients
+// ("send the API token ..."), or need a lead-in to read as a refusal.
+function pageError(status, body) {
+  if (status === 401) return new ApiError(401, { ...body, message: defaultMessage(401) })
+  if (status === 403 && body.message) {
+    const reason = body.message.replace(/\.$/, '')
+    return new ApiError(403, { ...body, message: `Not allowed: ${reason}.` })
+  }
+  return new ApiError(status, body)
 }
 
 export function buildQuery(params = {}) {
@@ -63,7 +109,7 @@ async function readBody(response) {
   }
 }
 
-export async function request(method, path, { query, body, signal } = {}) {
+async function send(method, path, { query, body, signal } = {}) {
   const init = {
     method,
     credentials: 'same-origin',
@@ -74,6 +120,8 @@ export async function request(method, path, { query, body, signal } = {}) {
     init.headers['Content-Type'] = 'application/json'
     init.body = JSON.stringify(body)
   }
+  const token = UNSAFE_METHODS.has(method) ? csrfToken : null
+  if (token) init.headers[CSRF_HEADER] = token
   let response
   try {
     response = await fetch(`${API_BASE}${path}${buildQuery(query)}`, init)
@@ -81,9 +129,45 @@ export async function request(method, path, { query, body, signal } = {}) {
     if (error?.name === 'AbortError') throw error
     throw new ApiError(0, {})
   }
-  const data = await readBody(response)
-  if (!response.ok) throw new ApiError(response.status, data || {})
-  return data
+  return { response, data: await readBody(response), token }
+}
+
+/**
+ * After a 403 on a write: read the session afresh. When its CSRF token is not the one
+ * that was sent (another tab logged in again), the write is worth one more try; either
+ * way the page learns the current role.
+ */
+async function freshTokenAfterForbidden(sent) {
+  let me
+  try {
+    me = await request('GET', '/auth/me', { quiet: true })
+  } catch (error) {
+    if (error.status === 401) hooks.unauthorized?.(pageError(401, {}))
+    return null
+  }
+  setCsrfToken(me.csrf_token)
+  hooks.session?.(me)
+  return me.csrf_token && me.csrf_token !== sent ? me.csrf_token : null
+}
+
+/**
+ * @param {string} method
+ * @param {string} path below `/api/v1`
+ * @param {{query?: object, body?: any, signal?: AbortSignal, quiet?: boolean, retry?: boolean}} options
+ *   quiet: a 401 is the caller's business (login, the first `/auth/me`): no redirect, and
+ *   the server's own message; retry: false to skip the second try after a 403.
+ */
+export async function request(method, path, options = {}) {
+  let { response, data, token } = await send(method, path, options)
+  if (response.status === 403 && UNSAFE_METHODS.has(method) && options.retry !== false) {
+    if (await freshTokenAfterForbidden(token)) ({ response, data } = await send(method, path, options))
+  }
+  if (response.ok) return data
+  const body = data || {}
+  if (response.status === 401 && options.quiet) throw new ApiError(401, body)
+  const error = pageError(response.status, body)
+  if (error.status === 401) hooks.unauthorized?.(error)
+  throw error
 }
 
 const id = (value) => encodeURIComponent(value)
@@ -118,6 +202,28 @@ export const scheduleApi = {
 
   exportSchedules: () => request('GET', '/schedules/export'),
   importSchedules: (document) => request('POST', '/schedules/import', { body: document }),
+}
+
+/** Login, logout and who am I. A 401 from these is answered here, not by a redirect. */
+export const authApi = {
+  me: () => request('GET', '/auth/me', { quiet: true }),
+  login: (username, password) =>
+    request('POST', '/auth/login', { body: { username, password }, quiet: true, retry: false }),
+  logout: () => request('POST', '/auth/logout', { body: {}, quiet: true }),
+}
+
+/** The people who log in (admin only). */
+export const userApi = {
+  getUsers: () => request('GET', '/users'),
+  createUser: ({ username, password, role }) => request('POST', '/users', { body: { username, password, role } }),
+  /** `changes`: `{password?, role?}`; only what is given changes. */
+  updateUser: (username, changes) => request('PUT', `/users/${id(username)}`, { body: changes }),
+  deleteUser: (username) => request('DELETE', `/users/${id(username)}`),
+}
+
+/** The audit log, newest first: `{page, page_size, actor, action, target_id}`. */
+export const auditApi = {
+  getAudit: (params = {}, options = {}) => request('GET', '/audit', { query: params, ...options }),
 }
 
 export const EVENTS_URL = `${API_BASE}/events`

@@ -12,6 +12,7 @@ export const FORM_FIELDS = [
   'timezone',
   'timeout_seconds',
   'concurrency_policy',
+  'catch_up',
 ]
 
 // Names a server might use for a field that the form calls differently.
@@ -22,6 +23,25 @@ export const CONCURRENCY_POLICIES = [
   { value: 'allow', label: 'Allow: let runs overlap' },
   { value: 'replace', label: 'Replace: cancel the running one and start anew' },
 ]
+
+// `short` is for the schedule's page ("after downtime: one catch-up run").
+export const CATCH_UP_POLICIES = [
+  { value: 'once', label: 'Once: one catch-up run for the missed fires', short: 'one catch-up run' },
+  { value: 'skip', label: 'Skip: leave the missed fires out', short: 'missed fires skipped' },
+]
+
+/**
+ * A value of an `any` parameter (the registry's short form, `{"number": "-n"}`) as
+ * typed: a number when the text is one as written (5, 0.8, -2), else the text. "007"
+ * or "1e3" stay text, so what the command receives is what was typed either way.
+ */
+export function anyValue(value) {
+  if (typeof value !== 'string') return value
+  const text = value.trim()
+  if (text === '') return ''
+  const number = Number(text)
+  return Number.isFinite(number) && String(number) === text ? number : value
+}
 
 function emptyValue(param) {
   if (param.default !== undefined && param.default !== null) {
@@ -57,6 +77,7 @@ export function formFromSource(source = {}, workflow = null) {
     timezone: source.timezone || DEFAULT_TIMEZONE,
     timeout_seconds: source.timeout_seconds ?? null,
     concurrency_policy: source.concurrency_policy || 'forbid',
+    catch_up: source.catch_up || 'once',
   }
 }
 
@@ -67,11 +88,12 @@ function isUnset(value) {
 /** The request body for POST/PUT /schedules. Unset parameters are left to the server's defaults. */
 export function payloadFromForm(form, workflow = null) {
   const parameters = {}
-  const known = workflow ? new Set(workflow.parameters.map((p) => p.name)) : null
+  const types = workflow ? new Map(workflow.parameters.map((p) => [p.name, p.type])) : null
   for (const [name, value] of Object.entries(form.parameters || {})) {
-    if (known && !known.has(name)) continue
-    if (isUnset(value)) continue
-    parameters[name] = value
+    if (types && !types.has(name)) continue
+    const sent = types?.get(name) === 'any' ? anyValue(value) : value
+    if (isUnset(sent)) continue
+    parameters[name] = sent
   }
   if (form.custom_args?.length) parameters.custom_args = [...form.custom_args]
   return {
@@ -83,6 +105,7 @@ export function payloadFromForm(form, workflow = null) {
     cron_schedule: form.cron_schedule.trim(),
     timezone: form.timezone,
     concurrency_policy: form.concurrency_policy,
+    catch_up: form.catch_up || 'once',
     // Left out when empty: the server then keeps its default (it does not accept null).
     ...(isUnset(form.timeout_seconds) ? {} : { timeout_seconds: form.timeout_seconds }),
   }

@@ -20,10 +20,9 @@ from tickwork.api import audit, auth, events, meta, runs, schedules
 from tickwork.api.context import PREFIX, SPEC
 from tickwork.api.spec import error_response
 from tickwork.auth import guard, sessions
-from tickwork.auth.errors import TooManyAttempts
 from tickwork.auth.roles import Access
 from tickwork.auth.throttle import LoginThrottle
-from tickwork.errors import TickworkError
+from tickwork.errors import TickworkError, TooManyAttempts
 from tickwork.runtime import Runtime
 
 log = logging.getLogger(__name__)

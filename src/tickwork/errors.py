@@ -2,9 +2,12 @@
 
     TickworkError                 base; `status` is the HTTP status the API answers with
     ├── BadRequest          400   a body that is not JSON, or not the right shape at all
+    ├── Unauthorized        401   no credentials, or wrong ones
+    ├── Forbidden           403   a known caller whose role does not allow it (or no CSRF header)
     ├── NotFound            404   an unknown schedule or run id
     ├── Conflict            409   the request clashes with the current state (cancel a finished run)
     ├── ValidationFailed    422   well-formed input with invalid values; carries field messages
+    ├── TooManyAttempts     429   too many failed logins; carries `retry_after` seconds
     └── ConfigError         -     the server's own configuration is wrong (registry, settings)
 
 Errors raised by the pure modules (cron, workflows) are `ValidationFailed` so the API can
@@ -13,6 +16,7 @@ answer them without translation; the field names they carry are API field names.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 
@@ -34,6 +38,25 @@ class TickworkError(Exception):
 class BadRequest(TickworkError):
     status = 400
     code = "bad_request"
+
+
+class Unauthorized(TickworkError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(TickworkError):
+    status = 403
+    code = "forbidden"
+
+
+class TooManyAttempts(TickworkError):
+    status = 429
+    code = "too_many_requests"
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = max(1, math.ceil(retry_after))
+        super().__init__(f"too many failed logins; try again in {self.retry_after} second(s)")
 
 
 class NotFound(TickworkError):

@@ -263,7 +263,7 @@ class CronPreviewResponse(BaseModel):
     next_runs: list[UtcTime]
 
 
-class PortableSchedule(BaseModel):
+class PortableSchedule(ScheduleCreateRequest):
     """A schedule in schedules.json: the request fields, plus read-only ones that are ignored.
 
     `id` is kept so a re-import updates the same schedule instead of creating a twin.
@@ -272,16 +272,6 @@ class PortableSchedule(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     id: Annotated[str, Field(max_length=64)] | None = None
-    name: Name
-    description: Description = ""
-    enabled: bool = True
-    workflow_type: Annotated[str, Field(min_length=1, max_length=100)]
-    parameters: dict[str, Any] = Field(default_factory=dict)
-    cron_schedule: CronExpression
-    timezone: TimeZoneName | None = None
-    timeout_seconds: Timeout = 1800
-    concurrency_policy: ConcurrencyPolicy = "forbid"
-    catch_up: CatchUpPolicy = "once"
 
 
 class PortableDocument(BaseModel):

@@ -257,23 +257,5 @@ def run_response(
         if schedule
         else (names or {}).get(run.schedule_id, (None, None))
     )
-    return RunResponse(
-        id=run.id,
-        schedule_id=run.schedule_id,
-        schedule_name=name,
-        timezone=tz,
-        trigger=run.trigger,  # type: ignore[arg-type]
-        attempt=run.attempt,
-        scheduled_for=run.scheduled_for,
-        queued_at=run.queued_at,
-        started_at=run.started_at,
-        finished_at=run.finished_at,
-        duration_seconds=run.duration_seconds,
-        status=run.status,  # type: ignore[arg-type]
-        exit_code=run.exit_code,
-        command=run.command,
-        output_tail=run.output_tail,
-        error=run.error,
-        cpu_seconds=run.cpu_seconds,
-        peak_memory_bytes=run.peak_memory_bytes,
-    )
+    response = RunResponse.model_validate(run, from_attributes=True)
+    return response.model_copy(update={"schedule_name": name, "timezone": tz})

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 from flask.testing import FlaskClient
 
-from tests.conftest import finished_run, wait_for
+from tests.conftest import alive, finished_run, wait_for
 
 
 def run_now(client: FlaskClient, schedule_id: str) -> dict:
@@ -53,16 +52,7 @@ def test_a_run_that_times_out_is_killed(client: FlaskClient, make_schedule: Call
     assert run["status"] == "timeout"
     assert "timed out" in run["error"]
     grandchild = int(run["output_tail"].split("grandchild ")[1].split()[0])
-    wait_for(lambda: not _alive(grandchild), timeout=5)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open(f"/proc/{pid}/stat") as stat:
-        return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    wait_for(lambda: not alive(grandchild), timeout=5)
 
 
 def test_cancel_stops_a_running_run(client: FlaskClient, make_schedule: Callable) -> None:
@@ -162,5 +152,5 @@ def test_deleting_a_schedule_stops_its_runs(client: FlaskClient, make_schedule: 
     log = client.get(f"/api/v1/runs/{run['id']}/log").get_json()["content"]
     grandchild = int(log.split("grandchild ")[1].split()[0])
     assert client.delete(f"/api/v1/schedules/{schedule['id']}").status_code == 204
-    wait_for(lambda: not _alive(grandchild), timeout=10)
+    wait_for(lambda: not alive(grandchild), timeout=10)
     assert client.get(f"/api/v1/runs/{run['id']}").status_code == 404

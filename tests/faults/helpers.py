@@ -11,13 +11,6 @@ from tests.conftest import wait_for
 from tests.integration.server import Server
 
 
-def alive(pid: int) -> bool:
-    try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-
-
 def pids_in_log(server: Server, run_id: int) -> dict[str, int]:
     """The job's own pid and its grandchild's, once the job has printed both."""
 

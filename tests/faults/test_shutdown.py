@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_REGISTRY, wait_for
-from tests.faults.helpers import alive, pids_in_log
+from tests.conftest import TEST_REGISTRY, alive, wait_for
+from tests.faults.helpers import pids_in_log
 from tests.integration.server import Server
 
 

@@ -3,7 +3,6 @@ minute boundary, and schedules that survive a restart — on SQLite and PostgreS
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -11,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import TEST_REGISTRY, wait_for
+from tests.conftest import TEST_REGISTRY, alive, wait_for
 from tests.integration.server import Server
 
 pytestmark = pytest.mark.integration
@@ -40,15 +39,6 @@ def run_to_end(server: Server, schedule_id: str, timeout: float = 30.0) -> dict:
             timeout,
         )
     )
-
-
-def alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open(f"/proc/{pid}/stat") as stat:
-        return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
 
 
 def test_run_now_runs_the_demo_pipeline(server: Server) -> None:

@@ -9,7 +9,6 @@ from flask import Blueprint, current_app, request
 from tickwork.api.audit import record
 from tickwork.api.context import PREFIX, SPEC, runtime
 from tickwork.auth import audit, guard, sessions, users
-from tickwork.auth.errors import TooManyAttempts, Unauthorized
 from tickwork.auth.models import (
     LoginRequest,
     MeResponse,
@@ -20,6 +19,7 @@ from tickwork.auth.models import (
     UserUpdateRequest,
 )
 from tickwork.auth.throttle import LoginThrottle
+from tickwork.errors import TooManyAttempts, Unauthorized
 from tickwork.schemas import ErrorResponse
 
 log = logging.getLogger(__name__)

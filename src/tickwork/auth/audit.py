@@ -68,15 +68,4 @@ def page(
             .offset(offset)
             .limit(limit)
         )
-        return [
-            AuditEntry(
-                id=r.id,
-                at=r.at,
-                actor=r.actor,
-                action=r.action,
-                target_type=r.target_type,
-                target_id=r.target_id,
-                detail=r.detail,
-            )
-            for r in rows
-        ], total
+        return [AuditEntry.model_validate(r, from_attributes=True) for r in rows], total

@@ -15,9 +15,9 @@ from typing import Literal
 from flask import g, request
 
 from tickwork.auth import sessions, users
-from tickwork.auth.errors import Forbidden, Unauthorized
 from tickwork.auth.roles import Access, Role, allows
 from tickwork.config import Settings
+from tickwork.errors import Forbidden, Unauthorized
 from tickwork.store.db import Store
 
 UNSAFE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -100,7 +100,7 @@ def serve(ctx: click.Context, /, **flags: Any) -> None:
         create_app(runtime),
         host=settings.host,
         port=settings.port,
-        threads=16,
+        threads=32,  # event streams may hold up to half of them (EventBus caps them at 16)
         channel_timeout=300,
         ident="tickwork",
     )

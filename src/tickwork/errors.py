@@ -8,6 +8,7 @@
     ├── Conflict            409   the request clashes with the current state (cancel a finished run)
     ├── ValidationFailed    422   well-formed input with invalid values; carries field messages
     ├── TooManyAttempts     429   too many failed logins; carries `retry_after` seconds
+    ├── Busy                503   no room for another live event stream just now
     └── ConfigError         -     the server's own configuration is wrong (registry, settings)
 
 Errors raised by the pure modules (cron, workflows) are `ValidationFailed` so the API can
@@ -57,6 +58,11 @@ class TooManyAttempts(TickworkError):
     def __init__(self, retry_after: float) -> None:
         self.retry_after = max(1, math.ceil(retry_after))
         super().__init__(f"too many failed logins; try again in {self.retry_after} second(s)")
+
+
+class Busy(TickworkError):
+    status = 503
+    code = "busy"
 
 
 class NotFound(TickworkError):

@@ -11,6 +11,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
+from tickwork.errors import Busy
+
 
 @dataclass(frozen=True)
 class Event:
@@ -19,9 +21,13 @@ class Event:
 
 
 class EventBus:
-    def __init__(self, max_pending: int = 1000) -> None:
+    """Each subscriber is an open HTTP stream holding a server thread, so their number is
+    capped: past it the page falls back to polling instead of starving the API."""
+
+    def __init__(self, max_subscribers: int = 16, max_pending: int = 1000) -> None:
         self._lock = threading.Lock()
         self._subscribers: set[queue.Queue[Event]] = set()
+        self._max_subscribers = max_subscribers
         self._max_pending = max_pending
 
     def publish(self, kind: str, **data: Any) -> None:
@@ -37,6 +43,8 @@ class EventBus:
     def subscribe(self) -> queue.Queue[Event]:
         q: queue.Queue[Event] = queue.Queue(self._max_pending)
         with self._lock:
+            if len(self._subscribers) >= self._max_subscribers:
+                raise Busy(f"{self._max_subscribers} live streams are open; poll instead")
             self._subscribers.add(q)
         return q
 

@@ -13,6 +13,7 @@ from tickwork.api.context import PREFIX, SPEC, runtime
 from tickwork.errors import NotFound
 from tickwork.events import Event
 from tickwork.runtime import Runtime
+from tickwork.schemas import ErrorResponse
 
 bp = Blueprint("events", __name__, url_prefix=PREFIX)
 HEARTBEAT_SECONDS = 15.0
@@ -23,7 +24,7 @@ HEARTBEAT_SECONDS = 15.0
     "/events",
     "GET",
     summary="Server-sent events: run and schedule changes",
-    responses={200: "text/event-stream"},
+    responses={200: "text/event-stream", 503: ErrorResponse},
 )
 def events() -> Response:
     rt = runtime()

@@ -33,6 +33,7 @@ ERROR_DESCRIPTIONS = {
     404: "Unknown id",
     409: "Conflicts with the current state",
     413: "Request body too large",
+    503: "No room just now; try again later",
     422: "Validation failed",
     429: "Too many failed attempts; wait and try again",
 }

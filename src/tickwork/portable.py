@@ -141,24 +141,30 @@ class Backup:
         self.delay = delay
         self._timer: threading.Timer | None = None
         self._lock = threading.Lock()
+        self._writing = threading.Lock()
+        self._closed = False
 
     def changed(self) -> None:
         with self._lock:
-            if self._timer is None:
+            if self._timer is None and not self._closed:
                 self._timer = threading.Timer(self.delay, self.write_now)
                 self._timer.daemon = True
                 self._timer.start()
 
-    def write_now(self) -> None:
+    def write_now(self, final: bool = False) -> None:
         with self._lock:
             self._timer = None
-        try:
-            document = export_document(self.service)
-            if self.path.exists():
-                self._rotate()
-            write_atomically(self.path, document)
-        except Exception:
-            log.exception("could not write %s", self.path)
+        with self._writing:
+            if self._closed:
+                return  # the store is gone; the final write has been made
+            self._closed = final
+            try:
+                document = export_document(self.service)
+                if self.path.exists():
+                    self._rotate()
+                write_atomically(self.path, document)
+            except Exception:
+                log.exception("could not write %s", self.path)
 
     def _rotate(self) -> None:
         self.backups.mkdir(parents=True, exist_ok=True)
@@ -168,9 +174,13 @@ class Backup:
         for old in sorted(self.backups.glob("schedules-*.json"))[: -self.keep]:
             old.unlink(missing_ok=True)
 
-    def flush(self) -> None:
+    def close(self) -> None:
+        """Write what is pending, once, and no more: a timer firing later finds us closed."""
         with self._lock:
             timer, self._timer = self._timer, None
         if timer is not None:
             timer.cancel()
-            self.write_now()
+            self.write_now(final=True)
+        else:
+            with self._writing:  # waits for a write under way
+                self._closed = True

@@ -36,6 +36,7 @@ class Runtime:
         self.backup = Backup(self.service, settings.data_dir, settings.backup_count)
         self.service.on_change.append(self.backup.changed)
         self._started = False
+        self._first_prune: threading.Thread | None = None
 
     def start(self, scheduler: bool = True) -> None:
         """Migrate the store and start firing; `scheduler=False` serves the API only."""
@@ -50,7 +51,8 @@ class Runtime:
             recover_lost_runs(self.store, self.instance, self.settings.kill_grace_seconds)
             self.engine.start(self.settings.catch_up_window_seconds)
             self.engine.every(self.settings.prune_interval_seconds, self.prune, "tickwork.prune")
-            threading.Thread(target=self.prune, name="tickwork-prune", daemon=True).start()
+            self._first_prune = threading.Thread(target=self.prune, name="tickwork-prune")
+            self._first_prune.start()
         self._started = True
 
     def prune(self) -> None:
@@ -62,5 +64,7 @@ class Runtime:
         self._started = False
         self.engine.shutdown()
         self.executor.shutdown(self.settings.shutdown_grace_seconds)
-        self.backup.flush()
+        if self._first_prune is not None:
+            self._first_prune.join()
+        self.backup.close()
         self.store.dispose()

@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 import psutil
 from sqlalchemy import select
 
-from tickwork.executor.process import terminate_group
+from tickwork.executor.process import run_tag, terminate_group, terminate_tagged
 from tickwork.store import runs
 from tickwork.store.db import Store
 from tickwork.store.tables import ACTIVE_STATUSES, RunRow
@@ -72,9 +72,8 @@ def recover_lost_runs(store: Store, me: str, grace: float) -> RecoveryReport:
     for run in active:
         if run.owner == me or (run.owner and _owner_alive(run.owner)):
             continue
-        if run.status == "running" and run.pid and _may_signal_group(run.pid, run.pid_started_at):
-            terminate_group(run.pid, grace)
-            report.terminated.append(run.pid)
+        if run.status == "running":
+            report.terminated += _end_processes(run, grace)
         reason = (
             "tickwork stopped while it ran; its processes were terminated"
             if run.status == "running"
@@ -92,17 +91,20 @@ def recover_lost_runs(store: Store, me: str, grace: float) -> RecoveryReport:
     return report
 
 
-def _may_signal_group(pid: int, started_at: float | None) -> bool:
-    """Whether the group `pid` can only be the run's own.
+def _end_processes(run: RunRow, grace: float) -> list[int]:
+    """End what is left of a dead owner's run; never anything else.
 
-    The leader alive with its recorded start time: yes. The leader gone: its group id cannot
-    be handed to a new process while members of the old group live, so what is left is the
-    run's (or nothing). A different process under that pid: the old group is empty: no.
+    The group is signalled only while its leader is alive with the recorded start time: once
+    the leader is gone (a reboot, a container restart), its pid may well lead an unrelated
+    group. Whatever else is left is found by the run's tag in its environment.
     """
-    actual = process_started_at(pid)
-    if actual is None:
-        return True
-    return started_at is not None and abs(actual - started_at) < 0.05
+    ended = []
+    if run.pid and same_process(run.pid, run.pid_started_at):
+        terminate_group(run.pid, grace)
+        ended.append(run.pid)
+    if run.owner:
+        ended += terminate_tagged(run_tag(run.owner, run.id), grace)
+    return ended
 
 
 def _mark_lost(store: Store, run_id: int, reason: str) -> bool:

@@ -7,6 +7,7 @@ models have already checked shapes, cron syntax and time zones.
 from __future__ import annotations
 
 import logging
+import shutil
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
@@ -101,6 +102,8 @@ class ScheduleService:
         self.engine.sync(schedule_id)
         for run_id in active:
             self.engine.dispatcher.executor.stop(run_id, "schedule deleted")
+        # The rows went with the schedule (cascade); their log files go too.
+        shutil.rmtree(self.settings.logs_dir / schedule_id, ignore_errors=True)
         self.bus.publish("schedule", action="deleted", schedule_id=schedule_id)
         self._notify()
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from flask.testing import FlaskClient
 
 from tests.conftest import alive, finished_run, wait_for
+from tickwork.runtime import Runtime
 
 
 def run_now(client: FlaskClient, schedule_id: str) -> dict:
@@ -154,3 +155,33 @@ def test_deleting_a_schedule_stops_its_runs(client: FlaskClient, make_schedule: 
     assert client.delete(f"/api/v1/schedules/{schedule['id']}").status_code == 204
     wait_for(lambda: not alive(grandchild), timeout=10)
     assert client.get(f"/api/v1/runs/{run['id']}").status_code == 404
+
+
+def test_log_pages_never_split_or_drop_a_character(
+    client: FlaskClient, make_schedule: Callable
+) -> None:
+    schedule = make_schedule(
+        workflow_type="job", parameters={"say": ["Grüße", "aus", "Köln", "€€€"]}
+    )
+    run = finished_run(client, run_now(client, schedule["id"])["id"])
+    whole = client.get(f"/api/v1/runs/{run['id']}/log").get_json()["content"]
+    pieces, offset = [], 0
+    for _ in range(1000):
+        page = client.get(f"/api/v1/runs/{run['id']}/log?offset={offset}&limit=7").get_json()
+        pieces.append(page["content"])
+        offset = page["next_offset"]
+        if page["complete"]:
+            break
+    assert "".join(pieces) == whole
+    assert "Grüße aus Köln €€€" in whole
+
+
+def test_deleting_a_schedule_removes_its_log_files(
+    client: FlaskClient, runtime: Runtime, make_schedule: Callable
+) -> None:
+    schedule = make_schedule(workflow_type="job", parameters={})
+    finished_run(client, run_now(client, schedule["id"])["id"])
+    logs = runtime.settings.logs_dir / schedule["id"]
+    assert any(logs.iterdir())
+    client.delete(f"/api/v1/schedules/{schedule['id']}")
+    assert not logs.exists()

@@ -3,6 +3,7 @@ still running and nothing is shown as running that is not. On SQLite and Postgre
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -158,3 +159,45 @@ def test_a_restart_within_a_minute_catches_up_once(server: Server) -> None:
     assert datetime.fromisoformat(caught[0]["scheduled_for"]) > boundary
     skipped = server.get(f"/api/v1/schedules/{skipper['id']}/runs")["items"]
     assert [r for r in skipped if r["trigger"] == "catch_up"] == []
+
+
+def test_leftovers_of_a_dead_leader_are_found_by_their_tag(server: Server) -> None:
+    run, pids = start_long_run(server)
+    kill_9(server)
+    os.kill(pids["job pid"], signal.SIGKILL)  # the leader dies too: its group id is unsafe
+    wait_for(lambda: not alive(pids["job pid"]))
+    assert alive(pids["grandchild"])
+    server.start()
+    assert server.get(f"/api/v1/runs/{run['id']}")["status"] == "lost"
+    wait_for(lambda: not alive(pids["grandchild"]), timeout=15)
+
+
+def test_a_leaderless_group_of_strangers_is_not_killed(
+    server: Server, database_url: str | None
+) -> None:
+    run, pids = start_long_run(server)
+    kill_9(server)
+    for pid in pids.values():
+        os.kill(pid, signal.SIGKILL)
+    # A stranger group whose leader has exited: its group id is the leader's old pid.
+    leader = subprocess.Popen(
+        ["sh", "-c", "sleep 120 >/dev/null 2>&1 & echo $!"],
+        stdout=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    member = int(leader.communicate(timeout=10)[0].strip())
+    try:
+        assert alive(member) and not alive(leader.pid)
+        store = Store(database_url or f"sqlite:///{server.data_dir / 'tickwork.db'}")
+        with store.engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE runs SET pid = :pid, pid_started_at = 1 WHERE id = :id"),
+                {"pid": leader.pid, "id": run["id"]},
+            )
+        store.dispose()
+        server.start()
+        assert server.get(f"/api/v1/runs/{run['id']}")["status"] == "lost"
+        assert alive(member), "recovery signalled a group that was not the run's"
+    finally:
+        os.kill(member, signal.SIGKILL)

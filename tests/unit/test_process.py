@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import subprocess
 import sys
 import textwrap
 import time
@@ -17,7 +18,14 @@ from typing import Any
 import psutil
 import pytest
 
-from tickwork.executor.process import Control, ProcessResult, ProcessSpec, run_process
+from tickwork.executor.process import (
+    RUN_TAG,
+    Control,
+    ProcessResult,
+    ProcessSpec,
+    run_process,
+    terminate_tagged,
+)
 
 MiB = 1024 * 1024
 
@@ -340,3 +348,51 @@ def test_it_reports_the_cpu_time_of_the_child(tmp_path):
     )
     assert result.outcome == "success"
     assert result.cpu_seconds is not None and result.cpu_seconds >= 0.29
+
+
+# Descendants that leave the process group
+
+
+ESCAPER = """
+import subprocess, sys, time
+child = subprocess.Popen(
+    [sys.executable, "-c", "import time; time.sleep(300)"],
+    start_new_session=True, stdout=subprocess.DEVNULL,
+)
+print(f"escaped {child.pid}", flush=True)
+time.sleep(300)
+"""
+
+
+def escaped_pid(tmp_path: Path) -> int:
+    log = (tmp_path / "logs" / "run.log").read_text()
+    return int(re.search(r"escaped (\d+)", log).group(1))  # type: ignore[union-attr]
+
+
+def test_a_timeout_ends_a_descendant_in_a_session_of_its_own(tmp_path):
+    tag = f"test-{tmp_path.name}/1"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", RUN_TAG: tag}
+    result = run(tmp_path, ESCAPER, timeout_seconds=1.5, env=env, tag=tag, kill_grace_seconds=1)
+    assert result.outcome == "timeout"
+    pid = escaped_pid(tmp_path)
+    wait_for(
+        lambda: not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie",
+        "the escaped descendant to end",
+    )
+
+
+def test_untagged_processes_are_left_alone(tmp_path):
+    bystander = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(60)"],
+        env={**os.environ, RUN_TAG: "someone-else/1"},
+        start_new_session=True,
+    )
+    try:
+        assert terminate_tagged(f"test-{tmp_path.name}/1", grace=1) == []
+        assert bystander.poll() is None
+        assert terminate_tagged("someone-else/1", grace=1) == [bystander.pid]
+        assert bystander.wait(timeout=10) is not None
+    finally:
+        if bystander.poll() is None:
+            bystander.kill()
+            bystander.wait()

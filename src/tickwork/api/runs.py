@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 from flask import Blueprint
@@ -52,27 +53,19 @@ def run_log(path: RunIdPath, query: LogQuery) -> LogResponse:
                 data = handle.read(query.limit)
         except FileNotFoundError:
             data = b""
-    # Cut at a character boundary so the next request continues cleanly.
-    text = data.decode("utf-8", "ignore") if complete else _whole_chars(data)
-    used = len(text.encode("utf-8")) if not complete else len(data)
-    next_offset = query.offset + used
-    more = len(data) == query.limit
+    # A character split by the page's edge is held back for the next page (never dropped);
+    # bytes that are not UTF-8 show as U+FFFD but still count, so offsets stay file offsets.
+    at_end = complete and len(data) < query.limit
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    text = decoder.decode(data, final=at_end)
+    held_back = len(decoder.getstate()[0])
     return LogResponse(
         run_id=path.run_id,
         offset=query.offset,
-        next_offset=next_offset,
+        next_offset=query.offset + len(data) - held_back,
         content=text,
-        complete=complete and not more,
+        complete=at_end,
     )
-
-
-def _whole_chars(data: bytes) -> str:
-    for cut in range(len(data), max(len(data) - 4, -1), -1):
-        try:
-            return data[:cut].decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-    return data.decode("utf-8", "replace")
 
 
 @SPEC.route(

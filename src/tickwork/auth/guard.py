@@ -9,6 +9,7 @@ token in the `X-CSRF-Token` header; a cross-site page cannot read it, so it cann
 from __future__ import annotations
 
 import hmac
+import ipaddress
 from dataclasses import dataclass
 from typing import Literal
 
@@ -48,6 +49,12 @@ def authorize(access: Access, settings: Settings, store: Store) -> None:
     if access == "public":
         return
     principal = identify(settings, store)
+    if principal is ANONYMOUS and not _loopback_host(request.host):
+        # Open mode trusts whoever reaches 127.0.0.1. A web page that rebinds its own DNS
+        # name to 127.0.0.1 reaches it too, but its requests still name that page's host.
+        raise Forbidden(
+            "without authentication tickwork answers only requests addressed to localhost"
+        )
     if principal is None:
         raise Unauthorized("log in, or send the API token as 'Authorization: Bearer <token>'")
     if unsafe and principal.via == "session":
@@ -74,6 +81,17 @@ def identify(settings: Settings, store: Store) -> Principal | None:
             return Principal(user.username, user.role, "session")
         sessions.end()  # removed, or the password changed since this session began
     return None if auth_enabled(settings, store) else ANONYMOUS
+
+
+def _loopback_host(host: str) -> bool:
+    name = host.rsplit(":", 1)[0] if not host.endswith("]") else host
+    name = name.strip("[]").lower()
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def current() -> Principal | None:

@@ -11,16 +11,25 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, update
+from sqlalchemy.exc import DBAPIError
 
 from tickwork.config import Settings
 from tickwork.events import EventBus
-from tickwork.executor.process import Control, ProcessResult, ProcessSpec, run_process
+from tickwork.executor.process import (
+    RUN_TAG,
+    Control,
+    ProcessResult,
+    ProcessSpec,
+    run_process,
+    run_tag,
+)
 from tickwork.recovery import process_started_at
 from tickwork.store import runs
 from tickwork.store.db import Store
@@ -28,6 +37,25 @@ from tickwork.store.tables import RunRow, ScheduleRow
 from tickwork.workflows import Registry
 
 log = logging.getLogger(__name__)
+
+
+FINISH_RETRY_SECONDS = 600.0
+
+
+def _persist(write: Callable[[], None], what: str) -> None:
+    """Retry a run's final write through a passing database outage: giving up would leave
+    the run 'running' for ever, blocking its schedule (forbid) until the next restart."""
+    delay, deadline = 0.5, time.monotonic() + FINISH_RETRY_SECONDS
+    while True:
+        try:
+            write()
+            return
+        except DBAPIError as exc:
+            if time.monotonic() >= deadline:
+                raise
+            log.warning("%s failed (%s); retrying in %.1f s", what, exc.__class__.__name__, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 30.0)
 
 
 def _at(ts: float) -> datetime:
@@ -69,7 +97,8 @@ class LocalExecutor:
     def shutdown(self, grace: float) -> None:
         """Let running runs finish for up to `grace` seconds, then stop them; runs still
         waiting for a slot are not started. Everything ends recorded as what it was."""
-        self._closing = True
+        with self._lock:
+            self._closing = True
         deadline = time.monotonic() + grace
         while self._active() and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -121,7 +150,11 @@ class LocalExecutor:
             return
         log_path = self.settings.logs_dir / run.schedule_id / f"{run_id}.log"
         env = {**os.environ, **workflow.env, "PYTHONUNBUFFERED": "1"}
-        env.update(TICKWORK_RUN_ID=str(run_id), TICKWORK_SCHEDULE_ID=run.schedule_id)
+        env.update(
+            TICKWORK_RUN_ID=str(run_id),
+            TICKWORK_SCHEDULE_ID=run.schedule_id,
+            **{RUN_TAG: run_tag(self.instance, run_id)},
+        )
         spec = ProcessSpec(
             argv=list(run.command),
             cwd=workflow.working_dir,
@@ -131,8 +164,11 @@ class LocalExecutor:
             log_max_bytes=self.settings.log_max_bytes,
             tail_bytes=self.settings.output_tail_bytes,
             kill_grace_seconds=self.settings.kill_grace_seconds,
+            tag=run_tag(self.instance, run_id),
         )
         with self._lock:
+            if self._closing:  # shutdown began while we read: leave it queued for it to record
+                return
             self._controls[run_id] = control
         try:
             result = run_process(
@@ -169,6 +205,11 @@ class LocalExecutor:
         self._publish(run_id, "started")
 
     def _finish(self, run_id: int, result: ProcessResult) -> None:
+        _persist(lambda: self._record(run_id, result), f"recording the end of run {run_id}")
+        log.info("run %s finished: %s (exit %s)", run_id, result.outcome, result.exit_code)
+        self._publish(run_id, "finished")
+
+    def _record(self, run_id: int, result: ProcessResult) -> None:
         with self.store.session() as session:
             run = runs.get(session, run_id)
             if run is None or run.status not in ("queued", "running"):
@@ -185,8 +226,6 @@ class LocalExecutor:
             run.cpu_seconds = result.cpu_seconds
             run.peak_memory_bytes = result.peak_memory_bytes
             runs.note_on_schedule(session, run)
-        log.info("run %s finished: %s (exit %s)", run_id, result.outcome, result.exit_code)
-        self._publish(run_id, "finished")
 
     def _finish_with_error(self, run_id: int, error: str) -> None:
         now = datetime.now(UTC)

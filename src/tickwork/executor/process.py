@@ -9,6 +9,7 @@ the high-water mark of the image the child had before exec.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -24,6 +25,7 @@ import psutil
 
 CHUNK = 64 * 1024
 MEMORY_SAMPLE_SECONDS = 0.5
+RUN_TAG = "TICKWORK_RUN_TAG"
 TAIL_KEEP_MAX = 1024 * 1024
 
 
@@ -37,6 +39,8 @@ class ProcessSpec:
     log_max_bytes: int
     tail_bytes: int
     kill_grace_seconds: float = 5.0
+    # Set in the run's environment as RUN_TAG; finds descendants that left the process group.
+    tag: str | None = None
 
 
 @dataclass
@@ -167,6 +171,8 @@ def run_process(
     proc.returncode = code = os.waitstatus_to_exitcode(status)
     finished = time.time()
     _reap_group(proc.pid, spec.kill_grace_seconds)  # descendants that outlived the child
+    if spec.tag:
+        terminate_tagged(spec.tag, spec.kill_grace_seconds)  # and those that left the group
     # A descendant that left the group may still hold the pipe; do not wait for it forever.
     reader.join(timeout=spec.kill_grace_seconds)
     tail = log.close()
@@ -242,6 +248,32 @@ def terminate_group(pgid: int, grace: float) -> None:
             return
         time.sleep(0.05)
     _signal_group(pgid, signal.SIGKILL)
+
+
+def run_tag(instance: str, run_id: int) -> str:
+    return f"{instance}/{run_id}"
+
+
+def terminate_tagged(tag: str, grace: float) -> list[int]:
+    """End every process whose environment carries RUN_TAG=`tag`: the run's descendants,
+    including those that started a session of their own (setsid, daemons) and so escaped the
+    process group. A process that cleared its environment is beyond this; a cgroup per run
+    would not be."""
+    tagged = []
+    for proc in psutil.process_iter():
+        try:
+            if proc.pid != os.getpid() and proc.environ().get(RUN_TAG) == tag:
+                tagged.append(proc)
+        except psutil.Error:
+            continue
+    for proc in tagged:
+        with contextlib.suppress(psutil.Error):
+            proc.terminate()
+    _, alive = psutil.wait_procs(tagged, timeout=grace)
+    for proc in alive:
+        with contextlib.suppress(psutil.Error):
+            proc.kill()
+    return [p.pid for p in tagged]
 
 
 def _reap_group(pgid: int, grace: float) -> None:

@@ -8,6 +8,7 @@ paused flag is stored too, so a paused scheduler stays paused across restarts.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
@@ -40,6 +41,7 @@ class SchedulerEngine:
         self.dispatcher = dispatcher
         self.bus = bus
         self._seen_version: str | None = None
+        self._sync_lock = threading.Lock()
         self._seen_paused: bool | None = None
         self._scheduler = BackgroundScheduler(
             jobstores={"default": MemoryJobStore(), "internal": MemoryJobStore()},
@@ -102,17 +104,17 @@ class SchedulerEngine:
 
     def resync(self) -> int:
         """Make the jobs match the store as a whole; returns how many are scheduled."""
-        with self.store.reading() as session:
+        with self._sync_lock, self.store.reading() as session:
             self._seen_version = _setting(session, VERSION_KEY)
             rows = {row.id: row for row in schedules.enabled(session)}
-        for job in self._scheduler.get_jobs(jobstore="default"):
-            if job.id not in rows:
-                job.remove()
-        for row in rows.values():
-            job = self._scheduler.get_job(row.id, jobstore="default")
-            if job is None or job.kwargs.get("version") != row.updated_at.isoformat():
-                self._add(row)
-        return len(rows)
+            for job in self._scheduler.get_jobs(jobstore="default"):
+                if job.id not in rows:
+                    job.remove()
+            for row in rows.values():
+                job = self._scheduler.get_job(row.id, jobstore="default")
+                if job is None or job.kwargs.get("version") != row.updated_at.isoformat():
+                    self._add(row)
+            return len(rows)
 
     def _poll(self) -> None:
         self._beat()
@@ -131,7 +133,15 @@ class SchedulerEngine:
             log.info("scheduler stopped")
 
     def sync(self, schedule_id: str) -> None:
-        """Make the job for `schedule_id` match the store: added, replaced or removed."""
+        """Make the job for `schedule_id` match the store: added, replaced or removed.
+
+        Serialised with resync: a resync that read the rows before this change committed
+        must not put the old job back after this one installed the new.
+        """
+        with self._sync_lock:
+            self._sync(schedule_id)
+
+    def _sync(self, schedule_id: str) -> None:
         with self.store.reading() as session:
             row = schedules.get(session, schedule_id)
         if row is not None and row.enabled:

@@ -152,9 +152,10 @@ def test_it_loads_the_seed_registry_as_is(seed):
     assert seed.get("generate").base_command == ("python", "main.py", "--generate-applications")
 
 
-def test_it_builds_the_seed_example_schedule_from_the_seed_registry(seed):
+@pytest.mark.parametrize("registry", ["seed", "demo"])
+def test_it_builds_the_seed_example_schedule(registry, request):
     values = {"number": 10, "regions": ["germany", "austria"], "custom_args": ["--no-purge"]}
-    assert argv_of(seed.get("main"), values) == [
+    assert argv_of(request.getfixturevalue(registry).get("main"), values) == [
         sys.executable,
         "main.py",
         "-n",
@@ -519,20 +520,6 @@ def test_the_demo_registry_runs_in_the_examples_folder(demo):
     assert {w.working_dir for w in demo.workflows.values()} == {DEMO_REGISTRY.parent}
     assert (DEMO_REGISTRY.parent / "main.py").is_file()
     assert (DEMO_REGISTRY.parent / "evaluate_projects.py").is_file()
-
-
-def test_the_demo_main_argv_for_the_seed_example_schedule(demo):
-    values = {"number": 10, "regions": ["germany", "austria"], "custom_args": ["--no-purge"]}
-    assert argv_of(demo.get("main"), values) == [
-        sys.executable,
-        "main.py",
-        "-n",
-        "10",
-        "-r",
-        "germany",
-        "austria",
-        "--no-purge",
-    ]
 
 
 def test_the_demo_main_argv_with_every_parameter(demo):

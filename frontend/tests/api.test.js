@@ -9,20 +9,8 @@ import {
   setCsrfToken,
   userApi,
 } from '@/services/api'
+import { jsonResponse, stubFetch } from './support/fetch.js'
 
-function jsonResponse(status, body) {
-  return new Response(body === undefined ? null : JSON.stringify(body), {
-    status,
-    headers: { 'Content-Type': 'application/json' },
-  })
-}
-
-function stubFetch(...responses) {
-  const fetch = vi.fn()
-  for (const response of responses) fetch.mockResolvedValueOnce(response)
-  vi.stubGlobal('fetch', fetch)
-  return fetch
-}
 
 afterEach(() => {
   vi.unstubAllGlobals()

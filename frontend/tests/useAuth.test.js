@@ -2,20 +2,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { createMemoryHistory, createRouter } from 'vue-router'
 import { authGuard, installAuth, resetAuth, safeNext, useAuth } from '@/composables/useAuth'
 import { configureAuth, getCsrfToken, scheduleApi } from '@/services/api'
+import { jsonResponse, stubFetch } from './support/fetch.js'
 
-function jsonResponse(status, body) {
-  return new Response(body === undefined ? null : JSON.stringify(body), {
-    status,
-    headers: { 'Content-Type': 'application/json' },
-  })
-}
-
-function stubFetch(...responses) {
-  const fetch = vi.fn()
-  for (const response of responses) fetch.mockResolvedValueOnce(response)
-  vi.stubGlobal('fetch', fetch)
-  return fetch
-}
 
 const Page = { template: '<div />' }
 

@@ -4,10 +4,7 @@ import { createMemoryHistory, createRouter } from 'vue-router'
 import LoginView from '@/views/LoginView.vue'
 import { resetAuth, useAuth } from '@/composables/useAuth'
 import { getCsrfToken } from '@/services/api'
-
-function jsonResponse(status, body) {
-  return new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json' } })
-}
+import { jsonResponse } from './support/fetch.js'
 
 async function mountAt(path) {
   const router = createRouter({

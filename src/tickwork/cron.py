@@ -20,7 +20,6 @@ from cronsim import CronSim, CronSimError
 
 from tickwork.errors import ValidationFailed
 
-DEFAULT_TIMEZONE = "Europe/Berlin"
 MAX_PREVIEW = 100
 # Month and weekday names are taken away before looking for the `L`/`W`/`#`/`?` extensions,
 # which cronsim reads in any case: `WED` and `JUL` are standard, `l` and `5l` are not.

@@ -13,7 +13,6 @@ import logging
 import os
 import socket
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import psutil
 from sqlalchemy import select
@@ -108,13 +107,5 @@ def _end_processes(run: RunRow, grace: float) -> list[int]:
 
 
 def _mark_lost(store: Store, run_id: int, reason: str) -> bool:
-    now = datetime.now(UTC)
     with store.session() as session:
-        run = runs.get(session, run_id)
-        if run is None or run.status not in ACTIVE_STATUSES:
-            return False
-        run.status, run.error, run.finished_at = "lost", reason, now
-        start = run.started_at or run.queued_at
-        run.duration_seconds = round((now - start).total_seconds(), 3)
-        runs.note_on_schedule(session, run)
-    return True
+        return runs.end_active(session, run_id, "lost", reason) is not None

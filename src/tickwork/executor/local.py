@@ -81,10 +81,6 @@ class LocalExecutor:
     def submit(self, run_id: int) -> None:
         self._pool.submit(self._execute, run_id)
 
-    def running_here(self, run_id: int) -> bool:
-        with self._lock:
-            return run_id in self._controls
-
     def stop(self, run_id: int, reason: str = "cancelled") -> bool:
         """Stop a run this process is executing; False when it is not ours."""
         with self._lock:
@@ -228,15 +224,12 @@ class LocalExecutor:
             runs.note_on_schedule(session, run)
 
     def _finish_with_error(self, run_id: int, error: str) -> None:
-        now = datetime.now(UTC)
         with self.store.session() as session:
             run = runs.get(session, run_id)
-            if run is None or run.status not in ("queued", "running"):
+            if run is not None and run.status == "queued":
+                run.started_at = datetime.now(UTC)  # it never started: it took no time
+            if runs.end_active(session, run_id, "failed", error) is None:
                 return
-            run.status, run.error, run.finished_at = "failed", error, now
-            run.started_at = run.started_at or now
-            run.duration_seconds = round((now - run.started_at).total_seconds(), 3)
-            runs.note_on_schedule(session, run)
         log.warning("run %s failed: %s", run_id, error)
         self._publish(run_id, "finished")
 

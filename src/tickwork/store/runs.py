@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -108,6 +108,19 @@ def schedule_names(session: Session, schedule_ids: Iterable[str]) -> dict[str, t
         )
     ).all()
     return {i: (name, tz) for i, name, tz in rows}
+
+
+def end_active(session: Session, run_id: int, status: str, error: str) -> RunRow | None:
+    """End a run that is still queued or running, as `status` with `error`; None when it has
+    ended already (runs are history: a finished one is never rewritten)."""
+    run = get(session, run_id)
+    if run is None or run.status not in ACTIVE_STATUSES:
+        return None
+    now = datetime.now(UTC)
+    run.status, run.error, run.finished_at = status, error, now
+    run.duration_seconds = round((now - (run.started_at or run.queued_at)).total_seconds(), 3)
+    note_on_schedule(session, run)
+    return run
 
 
 def note_on_schedule(session: Session, run: RunRow) -> None:

@@ -37,8 +37,10 @@ def test_the_api_answers_every_input_as_documented(tmp_path: Path) -> None:
                 str(EXAMPLES),
                 "--seed",
                 "20261126",
+                # One worker: with two, CPython 3.11 sometimes fails inside the fuzzer itself
+                # ("AST constructor recursion depth mismatch"), which is no finding about us.
                 "--workers",
-                "2",
+                "1",
                 "--request-timeout",
                 "30",
                 "--report",

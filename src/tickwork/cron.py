@@ -2,8 +2,9 @@
 
 Pure functions over aware datetimes, no IO: the scheduler, the API and the tests share them.
 cronsim does the calendar work because it promises to match Debian's cron, including
-daylight-saving changes (a fixed-time job in a skipped hour runs once right after the jump,
-one in a repeated hour runs once; wildcard-hour jobs run in both copies of the hour).
+daylight-saving changes as cronie makes them: a job whose minute or hour field starts with `*`
+follows the clock (both copies of a repeated hour, nothing in a skipped one); a job at fixed
+times runs once per time (once in a repeated hour, once right after a skipped one).
 """
 
 from __future__ import annotations
@@ -26,9 +27,14 @@ MAX_PREVIEW = 100
 _NAMES = re.compile(r"JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC|SUN|MON|TUE|WED|THU|FRI|SAT")
 
 
+# In the zone database's directory but not places: `localtime` is whatever the machine is set
+# to (a schedule would move with the server), `Factory` is "local time zone must be set".
+NOT_LOCATIONS = frozenset({"localtime", "Factory", "posixrules"})
+
+
 @cache
 def known_zones() -> frozenset[str]:
-    return frozenset(available_timezones())
+    return frozenset(available_timezones()) - NOT_LOCATIONS
 
 
 def zone(name: str, field: str = "timezone") -> ZoneInfo:
@@ -125,3 +131,19 @@ def latest_fire(expression: str, tz: ZoneInfo, at: datetime) -> datetime | None:
         if instant <= at:
             return instant
     return None
+
+
+def fires_between(
+    expression: str, tz: ZoneInfo, after: datetime, at: datetime, most: int
+) -> list[datetime]:
+    """The latest `most` fire instants in (after, at], oldest first; walks back from `at`, so
+    a long gap costs no more than `most` steps."""
+    start = (at + timedelta(minutes=1)).astimezone(tz).replace(second=0, microsecond=0)
+    found: list[datetime] = []
+    for local in CronSim(expression, start, reverse=True):
+        instant = local.astimezone(UTC)
+        if instant <= after or len(found) == most:
+            break
+        if instant <= at and instant not in found:
+            found.append(instant)
+    return found[::-1]

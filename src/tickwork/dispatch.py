@@ -15,7 +15,6 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
-from tickwork import cron
 from tickwork.errors import Conflict, NotFound, ValidationFailed
 from tickwork.events import EventBus
 from tickwork.executor.local import LocalExecutor
@@ -43,19 +42,32 @@ class Dispatcher:
         self.executor = executor
         self.bus = bus
 
-    def fire(self, schedule_id: str, now: datetime | None = None) -> Dispatched | None:
-        """A cron fire of `schedule_id`; None when the instant was already claimed."""
-        now = now or datetime.now(UTC)
+    def fire_at(self, schedule_id: str, instant: datetime, now: datetime) -> Dispatched | None:
+        """The cron fire of `schedule_id` due at `instant`; None when it was already claimed
+        (or the schedule is gone or off)."""
         with self.store.session() as session:
             schedule = session.get(ScheduleRow, schedule_id)
             if schedule is None or not schedule.enabled:
                 return None
-            instant = cron.latest_fire(schedule.cron_schedule, cron.zone(schedule.timezone), now)
-            outcome = self._enqueue(session, schedule, "schedule", instant or now, now)
+            outcome = self._enqueue(session, schedule, "schedule", instant, now)
         if outcome is None:
             log.info("fire of %s at %s already claimed; nothing to do", schedule_id, instant)
             return None
         self._hand_over(outcome)
+        return outcome
+
+    def skip_fire(
+        self, schedule_id: str, instant: datetime, reason: str, now: datetime
+    ) -> Dispatched | None:
+        """Record the fire due at `instant` as `skipped` with `reason`: it was due, it will not
+        run, and the history says why. Claims the instant like a fire, so it never doubles one."""
+        with self.store.session() as session:
+            schedule = session.get(ScheduleRow, schedule_id)
+            if schedule is None:
+                return None
+            outcome = self._enqueue(session, schedule, "schedule", instant, now, skip=reason)
+        if outcome is not None:
+            self._hand_over(outcome)
         return outcome
 
     def catch_up(self, schedule_id: str, instant: datetime) -> Dispatched | None:
@@ -84,7 +96,8 @@ class Dispatcher:
         self._hand_over(outcome)
         return outcome
 
-    def cancel(self, run_id: int) -> None:
+    def cancel(self, run_id: int, reason: str = "cancelled") -> None:
+        """End a queued or running run as `cancelled`, with `reason` as its error."""
         with self.store.session() as session:
             run = runs.get(session, run_id)
             if run is None:
@@ -93,10 +106,12 @@ class Dispatcher:
                 raise Conflict(f"run {run_id} already ended: {run.status}")
             # The executor may start it between our read and this update: then 0 rows change
             # and it is stopped like any running run.
-            ended = run.status == "queued" and _end_queued(session, run.id, "cancelled")
+            ended = run.status == "queued" and _end_queued(
+                session, run.id, f"{reason} before it started"
+            )
         if ended:
             self.bus.publish("run", action="finished", run_id=run_id)
-        elif not self.executor.stop(run_id, "cancelled"):
+        elif not self.executor.stop(run_id, reason):
             raise Conflict(f"run {run_id} is not running in this process, or already ended")
 
     def _enqueue(
@@ -106,6 +121,7 @@ class Dispatcher:
         trigger: str,
         instant: datetime,
         now: datetime,
+        skip: str | None = None,
     ) -> Dispatched | None:
         active = runs.active_for(session, schedule.id)
         blocked = bool(active) and schedule.concurrency_policy == "forbid"
@@ -124,6 +140,9 @@ class Dispatcher:
             run.command = self.registry.get(schedule.workflow_type).argv(schedule.parameters)
         except ValidationFailed as exc:
             run.status, run.error, run.finished_at = "failed", exc.message, now
+        if skip is not None:
+            run.status, run.error, run.finished_at = "skipped", skip, now
+            active = ()  # a fire that does not run replaces nothing
         if blocked and run.status == "queued":
             ids = ", ".join(f"#{r.id}" for r in active)
             run.status, run.error, run.finished_at = (
@@ -148,7 +167,7 @@ class Dispatcher:
     def _hand_over(self, outcome: Dispatched) -> None:
         for old in outcome.replaced:
             try:
-                self.cancel(old)
+                self.cancel(old, f"replaced by run #{outcome.run_id}")
             except Conflict:
                 pass  # it ended meanwhile
         self.bus.publish(
@@ -160,11 +179,11 @@ class Dispatcher:
             self.executor.submit(outcome.run_id)
 
 
-def _end_queued(session: Session, run_id: int, status: str) -> bool:
-    """End a run that has not started; False when it started (or ended) meanwhile."""
+def _end_queued(session: Session, run_id: int, error: str) -> bool:
+    """Cancel a run that has not started; False when it started (or ended) meanwhile."""
     result = session.execute(
         update(RunRow)
         .where(RunRow.id == run_id, RunRow.status == "queued")
-        .values(status=status, error=f"{status} before it started", finished_at=datetime.now(UTC))
+        .values(status="cancelled", error=error, finished_at=datetime.now(UTC))
     )
     return cast(CursorResult[Any], result).rowcount == 1

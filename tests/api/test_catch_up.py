@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 from sqlalchemy import update
 
 from tickwork.runtime import Runtime
+from tickwork.scheduler.engine import MISSED_RECORDS_MAX
 from tickwork.store.tables import ScheduleRow
 
 # A Monday 10:20 in Berlin (CET): the weekday-hourly calendar fired at 09:00 and 10:00.
@@ -66,3 +67,49 @@ def test_nothing_is_caught_up_when_no_fire_was_missed(
     schedule = make_schedule(workflow_type="job", parameters={}, cron_schedule="0 8-23 * * 1-5")
     backdate(runtime, schedule["id"])
     assert runtime.engine.catch_up(NOW - timedelta(minutes=10), NOW, window=86400) == []
+
+
+def skipped_runs(client: FlaskClient, schedule_id: str) -> list[dict]:
+    items = client.get(f"/api/v1/schedules/{schedule_id}/runs?page_size=200").get_json()["items"]
+    return sorted((r for r in items if r["status"] == "skipped"), key=lambda r: r["scheduled_for"])
+
+
+def test_the_other_missed_fires_are_recorded_as_skipped(
+    client: FlaskClient, runtime: Runtime, make_schedule: Callable
+) -> None:
+    schedule = make_schedule(workflow_type="job", parameters={}, cron_schedule="0 8-23 * * 1-5")
+    backdate(runtime, schedule["id"])
+    runtime.engine.catch_up(DOWN_SINCE, NOW, window=86400)
+    skipped = skipped_runs(client, schedule["id"])
+    # 08:00 and 09:00 Berlin did not run; 10:00 is the catch-up run.
+    assert [r["scheduled_for"] for r in skipped] == ["2026-11-30T07:00:00Z", "2026-11-30T08:00:00Z"]
+    assert all("tickwork was not running" in r["error"] for r in skipped)
+    assert all("2026-11-30T09:00:00Z" in r["error"] for r in skipped)
+    # Recorded once: a second start claims nothing more.
+    runtime.engine.catch_up(DOWN_SINCE, NOW, window=86400)
+    assert len(skipped_runs(client, schedule["id"])) == 2
+
+
+def test_under_the_skip_policy_every_missed_fire_is_recorded_skipped(
+    client: FlaskClient, runtime: Runtime, make_schedule: Callable
+) -> None:
+    schedule = make_schedule(
+        workflow_type="job", parameters={}, cron_schedule="0 8-23 * * 1-5", catch_up="skip"
+    )
+    backdate(runtime, schedule["id"])
+    assert runtime.engine.catch_up(DOWN_SINCE, NOW, window=86400) == []
+    skipped = skipped_runs(client, schedule["id"])
+    assert [r["scheduled_for"][11:16] for r in skipped] == ["07:00", "08:00", "09:00"]
+    assert all("catch-up policy: skip" in r["error"] for r in skipped)
+
+
+def test_a_long_downtime_records_only_the_latest_missed_fires(
+    client: FlaskClient, runtime: Runtime, make_schedule: Callable
+) -> None:
+    schedule = make_schedule(workflow_type="job", parameters={}, cron_schedule="* * * * *")
+    backdate(runtime, schedule["id"])
+    runtime.engine.catch_up(DOWN_SINCE, NOW, window=86400)  # 180 missed minutes
+    skipped = skipped_runs(client, schedule["id"])
+    assert len(skipped) == MISSED_RECORDS_MAX - 1  # and the catch-up run is the 20th
+    assert skipped[-1]["scheduled_for"] == "2026-11-30T09:19:00Z"
+    assert catch_up_runs(client, schedule["id"])[0]["scheduled_for"] == "2026-11-30T09:20:00Z"

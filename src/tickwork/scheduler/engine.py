@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from tickwork import cron
 from tickwork.dispatch import Dispatcher
 from tickwork.events import EventBus
+from tickwork.scheduler.fires import FireRecorder
 from tickwork.scheduler.trigger import CrontabTrigger
 from tickwork.store import schedules
 from tickwork.store.db import Store
@@ -33,6 +34,9 @@ VERSION_KEY = "schedules.version"
 POLL_SECONDS = 2.0
 # When a scheduler was last seen alive: fires after it were missed (see catch_up).
 HEARTBEAT_KEY = "scheduler.heartbeat"
+# Missed fires recorded as `skipped` per schedule after downtime: the newest ones; an
+# every-minute schedule down for a day would otherwise add 1,440 rows to its history at start.
+MISSED_RECORDS_MAX = 20
 
 
 class SchedulerEngine:
@@ -43,10 +47,13 @@ class SchedulerEngine:
         self._seen_version: str | None = None
         self._sync_lock = threading.Lock()
         self._seen_paused: bool | None = None
+        self.fires = FireRecorder(dispatcher, lambda: datetime.now(UTC))
         self._scheduler = BackgroundScheduler(
             jobstores={"default": MemoryJobStore(), "internal": MemoryJobStore()},
             timezone=UTC,
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 60},
+            # A fire job only notes its instant (see _fire), so it never overlaps itself; a
+            # fire APScheduler itself was late for (a stalled process) still runs, once.
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
 
     @property
@@ -65,6 +72,7 @@ class SchedulerEngine:
         with self.store.reading() as session:
             last_alive = _setting(session, HEARTBEAT_KEY)
         self._beat()
+        self.fires.start()
         self._scheduler.start()
         self.every(POLL_SECONDS, self._poll, "tickwork.poll")
         log.info(
@@ -78,24 +86,43 @@ class SchedulerEngine:
     def every(self, seconds: float, func: Callable[[], None], name: str) -> None:
         """Housekeeping on an interval, beside (not among) the schedules' jobs."""
         self._scheduler.add_job(
-            func, "interval", seconds=seconds, id=name, jobstore="internal", replace_existing=True
+            func,
+            "interval",
+            seconds=seconds,
+            id=name,
+            jobstore="internal",
+            replace_existing=True,
+            misfire_grace_time=max(1, int(seconds)),  # late housekeeping is done next time
         )
 
     def catch_up(self, last_alive: datetime, now: datetime, window: float) -> list[int]:
-        """Fires missed while no scheduler ran become one `catch_up` run per schedule whose
-        policy is `once`, if the latest missed fire is within `window` seconds."""
+        """Fires missed while no scheduler ran, within `window` seconds: the latest becomes one
+        `catch_up` run per schedule whose policy is `once`; every other missed fire (and the
+        latest, under `skip`) is recorded as `skipped`, so the history shows what did not run.
+        Returns the ids of the catch-up runs."""
         oldest = max(last_alive, now - timedelta(seconds=window))
         with self.store.reading() as session:
-            rows = [r for r in schedules.enabled(session) if r.catch_up == "once"]
+            rows = list(schedules.enabled(session))
         started = []
         for row in rows:
-            missed = cron.latest_fire(row.cron_schedule, cron.zone(row.timezone), now)
-            if missed is None or missed <= oldest or missed <= row.created_at:
+            missed = _missed_fires(row, max(oldest, row.created_at), now)
+            if not missed:
                 continue
-            outcome = self.dispatcher.catch_up(row.id, missed)
+            latest = missed[-1]
+            outcome = None
+            if row.catch_up == "once":
+                outcome = self.dispatcher.catch_up(row.id, latest)
             if outcome is not None:
-                log.info("caught up %s (%s) for its fire at %s", row.name, row.id, missed)
+                log.info("caught up %s (%s) for its fire at %s", row.name, row.id, latest)
                 started.append(outcome.run_id)
+                missed = missed[:-1]
+            reason = "missed: tickwork was not running when it was due"
+            if row.catch_up == "once":
+                reason += f"; the catch-up run is for the fire at {_iso(latest)}"
+            else:
+                reason += " (catch-up policy: skip)"
+            for instant in missed:
+                self.dispatcher.skip_fire(row.id, instant, reason, now)
         return started
 
     def _beat(self) -> None:
@@ -130,6 +157,7 @@ class SchedulerEngine:
     def shutdown(self) -> None:
         if self._scheduler.running:
             self._scheduler.shutdown(wait=True)
+            self.fires.stop()
             log.info("scheduler stopped")
 
     def sync(self, schedule_id: str) -> None:
@@ -205,18 +233,32 @@ class SchedulerEngine:
         self._scheduler.add_job(
             self._fire,
             trigger=CrontabTrigger(row.cron_schedule, cron.zone(row.timezone)),
-            args=[row.id],
+            args=[row.id, row.cron_schedule, row.timezone],
             kwargs={"version": row.updated_at.isoformat()},
             id=row.id,
             name=row.name,
             replace_existing=True,
         )
 
-    def _fire(self, schedule_id: str, version: str = "") -> None:
+    def _fire(self, schedule_id: str, expression: str, timezone: str, version: str = "") -> None:
+        """APScheduler's job: note the instant that is due, without touching the store, so a
+        slow or failing store can never make APScheduler drop this fire or the next."""
         if self._seen_paused:
             log.info("scheduler paused: fire of %s dropped", schedule_id)
             return
-        self.dispatcher.fire(schedule_id, datetime.now(UTC))
+        now = datetime.now(UTC)
+        self.fires.add(schedule_id, cron.latest_fire(expression, cron.zone(timezone), now) or now)
+
+
+def _missed_fires(row: ScheduleRow, after: datetime, now: datetime) -> list[datetime]:
+    """The last MISSED_RECORDS_MAX fire instants of `row` in (after, now], oldest first."""
+    return cron.fires_between(
+        row.cron_schedule, cron.zone(row.timezone), after, now, MISSED_RECORDS_MAX
+    )
+
+
+def _iso(instant: datetime) -> str:
+    return instant.isoformat().replace("+00:00", "Z")
 
 
 def paused_in(session: Session) -> bool:

@@ -1,0 +1,169 @@
+"""Due instants on their way into the store: every fire becomes a run row, whatever the store does.
+
+APScheduler calls a job on time and drops the next call while the previous one is still going
+("maximum number of running instances reached"), so a fire that waited on a locked or full
+database used to take the following fires down with it, and nothing recorded any of them.
+Here APScheduler's job only notes the instant (no IO, it cannot block) and one thread of our own
+writes the notes: when the store fails it keeps them, says so once, and retries until the store
+answers. Instants that piled up for one schedule meanwhile are coalesced: the latest runs (late),
+the older ones are recorded as `skipped` with the reason.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.exc import DBAPIError
+
+from tickwork.dispatch import Dispatcher
+
+log = logging.getLogger(__name__)
+# A store that fails is retried after this long at first, then after longer waits up to the cap.
+RETRY_FIRST_SECONDS = 0.5
+RETRY_MAX_SECONDS = 10.0
+# What we keep trying through: the database refused or failed (locked, full disk, connection
+# lost) or the file system did. Anything else is a bug, logged and not retried for ever.
+STORAGE_ERRORS: tuple[type[BaseException], ...] = (DBAPIError, OSError)
+
+
+@dataclass(frozen=True)
+class Fire:
+    schedule_id: str
+    instant: datetime
+
+
+class FireRecorder:
+    """A queue of due instants and the thread that turns them into runs through `dispatcher`."""
+
+    def __init__(
+        self,
+        dispatcher: Dispatcher,
+        now: Callable[[], datetime],
+        retry_first: float = RETRY_FIRST_SECONDS,
+    ) -> None:
+        self.dispatcher = dispatcher
+        self._now = now
+        self._retry_first = retry_first
+        self._pending: deque[Fire] = deque()
+        self._wake = threading.Condition()
+        self._idle = threading.Event()
+        self._idle.set()
+        self._stopping = False
+        self._outage: str | None = None
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="tickwork-fires", daemon=True)
+        self._thread.start()
+
+    def add(self, schedule_id: str, instant: datetime) -> None:
+        """Note a due instant; returns at once (APScheduler's job thread calls this)."""
+        with self._wake:
+            self._pending.append(Fire(schedule_id, instant))
+            self._idle.clear()
+            self._wake.notify()
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Whether everything noted so far is recorded within `timeout` seconds (for tests and
+        a clean shutdown)."""
+        return self._idle.wait(timeout)
+
+    @property
+    def held(self) -> int:
+        """How many instants wait to be recorded (more than a moment's worth: an outage)."""
+        with self._wake:
+            return len(self._pending)
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Record what is pending if the store lets us within `timeout`, then stop. Instants
+        still held are not lost for good: the stored heartbeat stopped with the store, so the
+        next start catches them up."""
+        with self._wake:
+            self._stopping = True
+            self._wake.notify()
+        if self._thread is not None:
+            self._thread.join(timeout)
+        if self.held:
+            log.warning("stopped with %d fire(s) unrecorded; the next start catches up", self.held)
+
+    def _loop(self) -> None:
+        delay = self._retry_first
+        while True:
+            with self._wake:
+                while not self._pending and not self._stopping:
+                    self._idle.set()
+                    self._wake.wait()
+                if not self._pending:
+                    return
+                # The batch stays in the queue while it is written: `held` counts it.
+                batch = list(self._pending)
+            left = self._record(batch)
+            with self._wake:
+                for _ in batch:
+                    self._pending.popleft()
+                self._pending.extendleft(reversed(left))
+                if not left:
+                    delay = self._retry_first
+                    continue
+                if self._stopping:
+                    return
+                self._wake.wait(delay)
+            delay = min(delay * 2, RETRY_MAX_SECONDS)
+
+    def _record(self, batch: list[Fire]) -> list[Fire]:
+        """Record `batch`; returns the fires not recorded because the store failed."""
+        for index, (fire, coalesced_into) in enumerate(_coalesce(batch)):
+            try:
+                if coalesced_into is None:
+                    self.dispatcher.fire_at(fire.schedule_id, fire.instant, self._now())
+                else:
+                    self.dispatcher.skip_fire(
+                        fire.schedule_id,
+                        fire.instant,
+                        "not run: the store could not be written when it was due; the fire at "
+                        f"{_iso(coalesced_into)} ran instead",
+                        self._now(),
+                    )
+            except STORAGE_ERRORS as exc:
+                self._note_outage(exc)
+                return [f for f, _ in _coalesce(batch)[index:]]
+            except Exception:
+                log.exception("fire of %s at %s not recorded", fire.schedule_id, fire.instant)
+        if self._outage is not None:
+            log.warning("store writable again; held fires recorded (was: %s)", self._outage)
+            self._outage = None
+        return []
+
+    def _note_outage(self, exc: BaseException) -> None:
+        reason = _reason(exc)
+        if self._outage is None:
+            log.error("cannot record fires: %s; holding them and retrying", reason)
+        self._outage = reason
+
+
+def _coalesce(batch: list[Fire]) -> list[tuple[Fire, datetime | None]]:
+    """Each fire with None when it is to run, or with the later instant of the same schedule
+    that runs in its place. The order of the batch is kept."""
+    latest: dict[str, datetime] = {}
+    for fire in batch:
+        latest[fire.schedule_id] = max(fire.instant, latest.get(fire.schedule_id, fire.instant))
+    out: list[tuple[Fire, datetime | None]] = []
+    for fire in batch:
+        newest = latest[fire.schedule_id]
+        out.append((fire, None if fire.instant == newest else newest))
+    return out
+
+
+def _reason(exc: BaseException) -> str:
+    original = getattr(exc, "orig", None) or exc
+    first_line = (str(original).splitlines() or [""])[0]
+    return f"{original.__class__.__name__}: {first_line}"
+
+
+def _iso(instant: datetime) -> str:
+    return instant.isoformat().replace("+00:00", "Z")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import resource
 import signal
 import sys
 from collections.abc import Callable
@@ -19,11 +20,15 @@ from tickwork.auth import audit, users
 from tickwork.auth.roles import ROLES
 from tickwork.config import Settings, load_settings
 from tickwork.errors import ConfigError, TickworkError, ValidationFailed
-from tickwork.runtime import Runtime
+from tickwork.runtime import Runtime, prepare_data_dir
 from tickwork.store.db import Store
 
 log = logging.getLogger("tickwork")
 T = TypeVar("T")
+# Request threads; event streams may hold up to half of them (EventBus caps them at 16).
+HTTP_THREADS = 32
+# Open files besides HTTP connections: database connections, run logs and pipes, the data dir.
+FILES_RESERVED = 512
 
 
 def _settings(ctx: click.Context, **overrides: Any) -> Settings:
@@ -96,12 +101,17 @@ def serve(ctx: click.Context, /, **flags: Any) -> None:
     from tickwork.app import create_app
 
     runtime = _start(settings)
+    _allow_open_files(settings.http_connection_limit + FILES_RESERVED)
     server = waitress.create_server(  # type: ignore[attr-defined]
         create_app(runtime),
         host=settings.host,
         port=settings.port,
-        threads=32,  # event streams may hold up to half of them (EventBus caps them at 16)
-        channel_timeout=300,
+        threads=HTTP_THREADS,
+        # Idle clients hold sockets, not threads; their number is capped well above the
+        # threads, and an idle one is closed after the timeout (checked every few seconds).
+        connection_limit=settings.http_connection_limit,
+        channel_timeout=settings.http_idle_timeout_seconds,
+        cleanup_interval=max(1, min(10, settings.http_idle_timeout_seconds // 2)),
         ident="tickwork",
     )
     port = getattr(server, "effective_port", settings.port)
@@ -120,6 +130,19 @@ def serve(ctx: click.Context, /, **flags: Any) -> None:
         log.info("shutting down")
         server.close()
         runtime.stop()
+
+
+def _allow_open_files(needed: int) -> None:
+    """Raise the soft limit on open files towards `needed` (as far as the hard limit lets us):
+    the connection limit is worth nothing if accept() fails with EMFILE first."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+    if soft != resource.RLIM_INFINITY and soft < want:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+    if want < needed:
+        log.warning(
+            "open-file limit %d is below the %d that http_connection_limit needs", want, needed
+        )
 
 
 def _auth_configured(settings: Settings) -> bool:
@@ -208,7 +231,7 @@ def user() -> None:
 
 def _user_store(ctx: click.Context, flags: dict[str, Any]) -> Store:
     settings = _settings(ctx, **flags)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    prepare_data_dir(settings)
     store = Store(settings.db_url)
     store.migrate()
     return store

@@ -45,6 +45,11 @@ class Settings:
     secret_key: str | None = field(default=None, repr=False)
     # Send the session cookie over HTTPS only: set it when a TLS proxy is in front.
     cookie_secure: bool = False
+    # Open connections the HTTP server holds at once (idle ones included; past it new ones wait
+    # in the listen backlog), and how long a connection may sit idle before it is closed. A
+    # waiting connection costs a socket, never a thread: threads serve requests only.
+    http_connection_limit: int = 1000
+    http_idle_timeout_seconds: int = 30
 
     @property
     def db_url(self) -> str:

@@ -17,3 +17,25 @@ def test_open_mode_answers_only_requests_addressed_to_localhost(client: FlaskCli
 def test_the_api_document_stays_public_from_any_host(client: FlaskClient) -> None:
     response = client.get("/api/v1/openapi.json", headers={"Host": "tickwork.example"})
     assert response.status_code == 200
+
+
+def test_a_write_from_another_origin_is_refused_without_sec_fetch_site(
+    client: FlaskClient,
+) -> None:
+    for origin in ("http://evil.com", "null", "http://127.0.0.1:9999", "http://localhost.evil"):
+        response = client.post("/api/v1/scheduler/pause", headers={"Origin": origin})
+        assert response.status_code == 403, origin
+        assert "may not change anything" in response.get_json()["message"]
+    assert client.get("/api/v1/schedules/status").get_json()["paused"] is False
+
+
+def test_a_write_from_the_page_itself_is_let_through(client: FlaskClient) -> None:
+    for host, origin in (
+        ("localhost", "http://localhost"),
+        ("127.0.0.1:8000", "http://127.0.0.1:8000"),
+        ("[::1]:8000", "http://[::1]:8000"),
+    ):
+        response = client.post("/api/v1/scheduler/pause", headers={"Host": host, "Origin": origin})
+        assert response.status_code == 200, (host, response.get_json())
+    # Reads are never refused by origin: a cross-origin page cannot read the answer anyway.
+    assert client.get("/api/v1/schedules", headers={"Origin": "http://evil.com"}).status_code == 200

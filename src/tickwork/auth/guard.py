@@ -12,6 +12,7 @@ import hmac
 import ipaddress
 from dataclasses import dataclass
 from typing import Literal
+from urllib.parse import urlsplit
 
 from flask import g, request
 
@@ -46,6 +47,11 @@ def authorize(access: Access, settings: Settings, store: Store) -> None:
     # ours changes anything on such a request, whatever cookies it carries.
     if unsafe and request.headers.get("Sec-Fetch-Site") == "cross-site":
         raise Forbidden("cross-site requests may not change anything")
+    # Browsers that send no Sec-Fetch-Site (older ones, some embedded views) still name the
+    # page's origin on a cross-origin write; a client that is not a browser names none.
+    origin = request.headers.get("Origin")
+    if unsafe and origin is not None and not _same_origin(origin, request.host):
+        raise Forbidden(f"requests from {origin[:100]!r} may not change anything here")
     if access == "public":
         return
     principal = identify(settings, store)
@@ -81,6 +87,25 @@ def identify(settings: Settings, store: Store) -> Principal | None:
             return Principal(user.username, user.role, "session")
         sessions.end()  # removed, or the password changed since this session began
     return None if auth_enabled(settings, store) else ANONYMOUS
+
+
+def _same_origin(origin: str, host: str) -> bool:
+    """Whether `origin` (scheme://host[:port], or "null" from a sandboxed or file page) is the
+    server as the request addressed it. Behind a proxy, the proxy must pass the Host on. The
+    scheme is not compared: behind a TLS proxy the page is https while we are addressed http."""
+    try:
+        parts = urlsplit(origin)
+        port = parts.port
+    except ValueError:
+        return False
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    default = 443 if parts.scheme == "https" else 80
+    netloc = parts.hostname if port in (None, default) else f"{parts.hostname}:{port}"
+    if ":" in parts.hostname:  # an IPv6 literal keeps its brackets in Host
+        netloc = f"[{parts.hostname}]" + ("" if port in (None, default) else f":{port}")
+    addressed = host.lower().removesuffix(f":{default}")
+    return netloc.lower() == addressed
 
 
 def _loopback_host(host: str) -> bool:

@@ -117,7 +117,8 @@ class RunResponse(BaseModel):
     duration_seconds: float | None
     status: RunStatus
     exit_code: int | None
-    command: list[str]
+    # The argv, in one run's own answer (GET /runs/{id}, run now, cancel); null in lists.
+    command: list[str] | None
     output_tail: str
     error: str | None
     cpu_seconds: float | None
@@ -212,6 +213,7 @@ class StatusResponse(BaseModel):
     max_concurrent_runs: int
     next_runs: list[NextRun]
     running_runs: list[RunResponse]
+    queued_runs: list[RunResponse]
     recent_failures: list[RunResponse]
     recent_counts: dict[str, int]
 

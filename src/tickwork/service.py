@@ -214,7 +214,7 @@ class ScheduleService:
             run = runs.get(session, run_id)
             if run is None:
                 raise NotFound(f"no run {run_id}")
-            return run_response(run, session.get(ScheduleRow, run.schedule_id))
+            return run_response(run, session.get(ScheduleRow, run.schedule_id), full=True)
 
     def status(self) -> StatusResponse:
         now = datetime.now(UTC)
@@ -223,10 +223,13 @@ class ScheduleService:
             total, active = schedules.counts(session)
             upcoming = self.engine.upcoming(10, paused)
             rows = {r.id: r for r in schedules.by_ids(session, [i for i, _ in upcoming])}
-            running = runs.with_status(session, ("running", "queued"), 50)
+            running = runs.with_status(session, ("running",), 50)
+            queued = runs.with_status(session, ("queued",), 50)
             failures = runs.with_status(session, runs.FAILED_STATUSES, 10)
             counts = runs.counts_since(session, now - timedelta(hours=24))
-            names = runs.schedule_names(session, [r.schedule_id for r in [*running, *failures]])
+            names = runs.schedule_names(
+                session, [r.schedule_id for r in [*running, *queued, *failures]]
+            )
         return StatusResponse(
             running=self.engine.alive and not paused,
             paused=paused,
@@ -245,6 +248,7 @@ class ScheduleService:
                 if (row := rows.get(schedule_id)) is not None
             ],
             running_runs=[run_response(r, None, names) for r in running],
+            queued_runs=[run_response(r, None, names) for r in queued],
             recent_failures=[run_response(r, None, names) for r in failures],
             recent_counts=counts,
         )
@@ -254,11 +258,18 @@ def run_response(
     run: RunRow,
     schedule: ScheduleRow | None,
     names: dict[str, tuple[str, str]] | None = None,
+    *,
+    full: bool = False,
 ) -> RunResponse:
+    """A run as the API shows it. Lists leave out the command (`full=False`): it can be long,
+    and a list of runs repeating it grew to megabytes; one run's own answer carries it."""
     name, tz = (
         (schedule.name, schedule.timezone)
         if schedule
         else (names or {}).get(run.schedule_id, (None, None))
     )
     response = RunResponse.model_validate(run, from_attributes=True)
-    return response.model_copy(update={"schedule_name": name, "timezone": tz})
+    update: dict[str, object] = {"schedule_name": name, "timezone": tz}
+    if not full:
+        update["command"] = None
+    return response.model_copy(update=update)

@@ -25,6 +25,12 @@ from tickwork.errors import ConfigError, FieldError, ValidationFailed
 ParamType = Literal["integer", "number", "string", "boolean", "list", "any"]
 PARAM_TYPES: tuple[ParamType, ...] = ("integer", "number", "string", "boolean", "list", "any")
 CUSTOM_ARGS = "custom_args"
+# Bounds on what a schedule's parameters may hold. Linux refuses a single argument over 128 KiB
+# and a whole command line over about 2 MiB ("Argument list too long"), and every list of
+# schedules and every backup repeats the parameters, so they are kept far below that.
+MAX_STRING_CHARS = 4096
+MAX_LIST_ITEMS = 100
+MAX_TOTAL_CHARS = 64 * 1024
 # Bare flags in the seed's short form are switches; everything else takes a value.
 SEED_BOOLEAN_FLAGS = {
     "--no-applications",
@@ -80,8 +86,8 @@ class Workflow:
             if name == CUSTOM_ARGS:
                 if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                     errors.append(FieldError(where, "must be a list of strings"))
-                elif any("\x00" in v for v in value):
-                    errors.append(FieldError(where, "must not contain NUL characters"))
+                elif problem := _size_problem(value) or _nul_problem(value):
+                    errors.append(FieldError(where, problem))
                 else:
                     clean[name] = value
                 continue
@@ -103,9 +109,42 @@ class Workflow:
             # A value given with a type error is reported once, as that error.
             if param.required and values.get(name) is None and param.default is None:
                 errors.append(FieldError(f"{field_prefix}.{name}", "is required"))
+        if not errors and (total := _text_size(clean)) > MAX_TOTAL_CHARS:
+            errors.append(
+                FieldError(
+                    field_prefix,
+                    f"too long together: {total} characters, at most {MAX_TOTAL_CHARS}",
+                )
+            )
         if errors:
             raise ValidationFailed(errors)
         return clean
+
+
+def _text_size(values: dict[str, Any]) -> int:
+    """About how many characters `values` add to a command line."""
+    total = 0
+    for value in values.values():
+        for item in value if isinstance(value, list) else [value]:
+            total += len(str(item)) + 1
+    return total
+
+
+def _size_problem(value: Any) -> str | None:
+    items = value if isinstance(value, list) else [value]
+    if isinstance(value, list) and len(value) > MAX_LIST_ITEMS:
+        return f"has {len(value)} items, at most {MAX_LIST_ITEMS}"
+    longest = max((len(v) for v in items if isinstance(v, str)), default=0)
+    if longest > MAX_STRING_CHARS:
+        return f"a value of {longest} characters is too long, at most {MAX_STRING_CHARS}"
+    return None
+
+
+def _nul_problem(value: Any) -> str | None:
+    items = value if isinstance(value, list) else [value]
+    if any(isinstance(v, str) and "\x00" in v for v in items):
+        return "must not contain NUL characters"
+    return None
 
 
 def _flag_args(param: Parameter, value: Any) -> list[str]:
@@ -133,9 +172,9 @@ def _type_problem(param: Parameter, value: Any) -> str | None:
     }[param.type]
     if not ok:
         return f"must be of type {param.type}"
+    if problem := _size_problem(value) or _nul_problem(value):
+        return problem
     items = value if isinstance(value, list) else [value]
-    if any(isinstance(v, str) and "\x00" in v for v in items):
-        return "must not contain NUL characters"
     if param.choices is not None:
         bad = [v for v in items if v not in param.choices]
         if bad:

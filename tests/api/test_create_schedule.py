@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask.testing import FlaskClient
 
 from tests.conftest import schedule_body
@@ -61,6 +62,13 @@ def test_it_rejects_a_six_field_cron(client: FlaskClient) -> None:
 
 def test_it_rejects_an_unknown_time_zone(client: FlaskClient) -> None:
     status, body = post(client, timezone="Mars/Olympus")
+    assert status == 422
+    assert fields(body) == {"timezone"}
+
+
+@pytest.mark.parametrize("name", ["localtime", "Factory", "posixrules", "europe/berlin"])
+def test_it_rejects_zone_files_that_are_not_places(client: FlaskClient, name: str) -> None:
+    status, body = post(client, timezone=name)
     assert status == 422
     assert fields(body) == {"timezone"}
 
@@ -132,3 +140,17 @@ def test_custom_args_are_accepted_for_every_workflow(client: FlaskClient) -> Non
     )
     assert status == 201
     assert body["parameters"] == {"custom_args": ["--pre-eval-only"]}
+
+
+def test_it_refuses_a_two_megabyte_parameter_naming_the_field(client: FlaskClient) -> None:
+    status, body = post(client, parameters={"output_dir": "x" * 2_000_000})
+    assert status == 422
+    assert [e["field"] for e in body["errors"]] == ["parameters.output_dir"]
+    assert client.get("/api/v1/schedules").get_json()["total"] == 0
+
+
+def test_it_refuses_a_list_of_100000_items(client: FlaskClient) -> None:
+    status, body = post(client, parameters={"regions": ["germany"] * 100_000})
+    assert status == 422
+    assert [e["field"] for e in body["errors"]] == ["parameters.regions"]
+    assert "at most 100" in body["errors"][0]["message"]

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from flask.testing import FlaskClient
 
-from tests.conftest import finished_run
+from tests.conftest import finished_run, wait_for
 from tickwork.config import Settings
 from tickwork.runtime import Runtime
 
@@ -68,3 +69,43 @@ def test_pause_stops_firing_and_is_kept(
     resumed = client.post("/api/v1/scheduler/resume").get_json()
     assert resumed["paused"] is False and resumed["running"] is True
     assert len(resumed["next_runs"]) == 1
+
+
+def test_lists_of_runs_leave_the_command_out_and_one_run_has_it(
+    client: FlaskClient, make_schedule: Callable[..., dict[str, Any]]
+) -> None:
+    schedule = make_schedule(workflow_type="job", parameters={"exit": 3})
+    run = client.post(f"/api/v1/schedules/{schedule['id']}/run").get_json()
+    assert run["command"][-2:] == ["--exit", "3"]
+    finished_run(client, run["id"])
+    status = client.get("/api/v1/schedules/status").get_json()
+    assert [r["id"] for r in status["recent_failures"]] == [run["id"]]
+    assert status["recent_failures"][0]["command"] is None
+    listed = client.get("/api/v1/schedules").get_json()["items"][0]["execution_history"]
+    assert listed[0]["command"] is None
+    history = client.get(f"/api/v1/schedules/{schedule['id']}/runs").get_json()["items"]
+    assert history[0]["command"] is None
+    assert client.get(f"/api/v1/runs/{run['id']}").get_json()["command"] == run["command"]
+
+
+def test_running_runs_hold_only_running_ones_and_queued_ones_are_apart(
+    client: FlaskClient, runtime: Runtime, make_schedule: Callable[..., dict[str, Any]]
+) -> None:
+    # Four run slots (tests/conftest.py): five long runs leave one waiting.
+    schedule = make_schedule(
+        workflow_type="job", parameters={"sleep": 30}, concurrency_policy="allow"
+    )
+    ids = [
+        client.post(f"/api/v1/schedules/{schedule['id']}/run").get_json()["id"] for _ in range(5)
+    ]
+
+    def settled() -> dict[str, Any] | None:
+        status = client.get("/api/v1/schedules/status").get_json()
+        return status if len(status["running_runs"]) == 4 else None
+
+    status = wait_for(settled)
+    assert {r["status"] for r in status["running_runs"]} == {"running"}
+    assert [r["status"] for r in status["queued_runs"]] == ["queued"]
+    assert {r["id"] for r in status["running_runs"] + status["queued_runs"]} == set(ids)
+    for run_id in ids:
+        client.post(f"/api/v1/runs/{run_id}/cancel")

@@ -568,3 +568,33 @@ def test_the_demo_main_refuses_the_number_as_a_string(demo):
     with pytest.raises(ValidationFailed) as caught:
         demo.get("main").validate({"number": "10"})
     assert fields_of(caught) == ["parameters.number"]
+
+
+@pytest.mark.parametrize(
+    ("values", "field", "words"),
+    [
+        ({"output_dir": "x" * 4097}, "parameters.output_dir", "at most 4096"),
+        ({"regions": ["de"] * 101}, "parameters.regions", "101 items, at most 100"),
+        ({"regions": ["de", "y" * 5000]}, "parameters.regions", "5000 characters"),
+        ({"custom_args": ["-v"] * 101}, "parameters.custom_args", "at most 100"),
+        ({"custom_args": ["z" * 4097]}, "parameters.custom_args", "at most 4096"),
+    ],
+)
+def test_it_bounds_strings_and_lists(demo, values, field, words):
+    with pytest.raises(ValidationFailed) as caught:
+        demo.get("main").validate(values)
+    assert fields_of(caught) == [field]
+    assert words in caught.value.errors[0].message
+
+
+def test_it_bounds_all_parameters_together(demo):
+    values = {"regions": ["r" * 4000] * 10, "custom_args": ["c" * 4000] * 10}
+    with pytest.raises(ValidationFailed) as caught:
+        demo.get("main").validate(values)
+    assert fields_of(caught) == ["parameters"]
+    assert "at most 65536" in caught.value.errors[0].message
+
+
+def test_values_at_the_bounds_are_accepted(demo):
+    values = {"output_dir": "x" * 4096, "regions": ["de"] * 100}
+    assert demo.get("main").validate(values) == values

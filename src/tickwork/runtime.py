@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from datetime import UTC, datetime
+from pathlib import Path
 
 from tickwork.config import Settings
 from tickwork.dispatch import Dispatcher
@@ -21,10 +23,25 @@ from tickwork.workflows import load_registry
 log = logging.getLogger(__name__)
 
 
+def prepare_data_dir(settings: Settings) -> None:
+    """The data directory, private to us: it holds the database, the session key and the runs'
+    logs, which may carry whatever a job printed. Created 0700, the SQLite file 0600 (SQLite
+    gives its -wal and -shm files the database file's mode)."""
+    data_dir = settings.data_dir
+    if not data_dir.exists():
+        data_dir.mkdir(parents=True, mode=0o700)
+        data_dir.chmod(0o700)  # mkdir's mode passes through the umask
+    elif data_dir.stat().st_mode & 0o077:
+        log.warning("%s can be read by other users; chmod 700 it", data_dir)
+    if settings.database_url is None:
+        database = data_dir / "tickwork.db"
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
 class Runtime:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        prepare_data_dir(settings)
         self.registry = load_registry(settings.registry_path)
         self.store = Store(settings.db_url)
         self.bus = EventBus()
@@ -37,6 +54,8 @@ class Runtime:
         self.service.on_change.append(self.backup.changed)
         self._started = False
         self._first_prune: threading.Thread | None = None
+        # Set at start when the store was empty but schedules.json was not (see Backup).
+        self.orphaned_mirror: Path | None = None
 
     def start(self, scheduler: bool = True) -> None:
         """Migrate the store and start firing; `scheduler=False` serves the API only."""
@@ -47,6 +66,7 @@ class Runtime:
             self.registry.source,
             len(self.registry.workflows),
         )
+        self.orphaned_mirror = self.backup.check_at_start()
         if scheduler:
             recover_lost_runs(self.store, self.instance, self.settings.kill_grace_seconds)
             self.engine.start(self.settings.catch_up_window_seconds)

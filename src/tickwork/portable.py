@@ -115,39 +115,79 @@ def _is_uuid(text: str) -> bool:
 
 
 def write_atomically(path: Path, document: dict[str, Any]) -> None:
+    """Write `document` to `path` so that `path` always holds a whole document: the old one
+    until the new one is complete on disk. A failed write (a full disk) leaves no debris."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".json.tmp")
-    with tmp.open("w") as handle:
-        json.dump(document, handle, indent=2, ensure_ascii=False)
-        handle.write("\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with tmp.open("w") as handle:
+            json.dump(document, handle, indent=2, ensure_ascii=False)
+            handle.write("\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def copy_atomically(source: Path, target: Path) -> None:
+    """Copy `source` to `target`, which appears complete or not at all."""
+    tmp = target.with_name(f".{target.name}.tmp")
+    try:
+        shutil.copy2(source, tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def schedules_in(path: Path) -> int | None:
+    """How many schedules the file at `path` holds; None when it is missing, empty or not a
+    schedules document (never worth keeping as a backup)."""
+    try:
+        raw = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    items = raw.get("schedules") if isinstance(raw, dict) else raw
+    return len(items) if isinstance(items, list) else None
 
 
 class Backup:
     """Keeps data/schedules.json current and a rolling set of earlier copies in data/backups.
 
-    Writes are coalesced: a burst of changes costs one write after `delay` seconds.
+    Writes are coalesced: a burst of changes costs one write after `delay` seconds. A write
+    that fails (a full disk) is tried again every `retry` seconds until it succeeds, so the
+    mirror never stays behind the store for long.
     """
 
     def __init__(
-        self, service: ScheduleService, data_dir: Path, keep: int, delay: float = 2.0
+        self,
+        service: ScheduleService,
+        data_dir: Path,
+        keep: int,
+        delay: float = 2.0,
+        retry: float = 10.0,
     ) -> None:
         self.service = service
         self.path = data_dir / "schedules.json"
         self.backups = data_dir / "backups"
         self.keep = keep
         self.delay = delay
+        self.retry = retry
         self._timer: threading.Timer | None = None
         self._lock = threading.Lock()
         self._writing = threading.Lock()
         self._closed = False
+        self._failing = False
 
     def changed(self) -> None:
+        self._later(self.delay)
+
+    def _later(self, seconds: float) -> None:
         with self._lock:
             if self._timer is None and not self._closed:
-                self._timer = threading.Timer(self.delay, self.write_now)
+                self._timer = threading.Timer(seconds, self.write_now)
                 self._timer.daemon = True
                 self._timer.start()
 
@@ -160,19 +200,58 @@ class Backup:
             self._closed = final
             try:
                 document = export_document(self.service)
-                if self.path.exists():
+                if schedules_in(self.path) is not None:
                     self._rotate()
                 write_atomically(self.path, document)
-            except Exception:
-                log.exception("could not write %s", self.path)
+            except Exception as exc:
+                self._failed(exc, final)
+                return
+        if self._failing:
+            self._failing = False
+            log.warning("%s written again: it matches the store", self.path)
+
+    def _failed(self, exc: Exception, final: bool) -> None:
+        if not self._failing:
+            log.error(
+                "could not write %s (%s); trying again every %g s", self.path, exc, self.retry
+            )
+        self._failing = True
+        if not final:
+            self._later(self.retry)
 
     def _rotate(self) -> None:
         self.backups.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         # A copy, not a move: schedules.json must never be missing, even for an instant.
-        shutil.copy2(self.path, self.backups / f"schedules-{stamp}.json")
+        copy_atomically(self.path, self.backups / f"schedules-{stamp}.json")
         for old in sorted(self.backups.glob("schedules-*.json"))[: -self.keep]:
             old.unlink(missing_ok=True)
+
+    def check_at_start(self) -> Path | None:
+        """Compare schedules.json with the store. When the store holds no schedule but the file
+        does (the database was deleted or replaced while tickwork was stopped), set the file
+        aside where rotation never reaches it, say how to restore it, and return where it is.
+        When the file is merely behind (its last write failed), write it again."""
+        held = schedules_in(self.path)
+        with self.service.store.reading() as session:
+            stored, _ = schedules.counts(session)
+        if held != stored and not (held and not stored):
+            self.changed()  # behind the store (a write failed before a stop): bring it up
+        if not held or stored:
+            return None
+        self.backups.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        kept = self.backups / f"orphaned-schedules-{stamp}.json"
+        copy_atomically(self.path, kept)
+        log.warning(
+            "the store holds no schedules but %s holds %d: restore them with "
+            "`tickwork import %s` (a copy is kept in %s)",
+            self.path,
+            held,
+            kept,
+            kept,
+        )
+        return kept
 
     def close(self) -> None:
         """Write what is pending, once, and no more: a timer firing later finds us closed."""

@@ -98,7 +98,9 @@ def test_concurrency_replace_cancels_the_old_run(
     first = run_now(client, schedule["id"])
     wait_for(lambda: client.get(f"/api/v1/runs/{first['id']}").get_json()["status"] == "running")
     second = run_now(client, schedule["id"])
-    assert finished_run(client, first["id"])["status"] == "cancelled"
+    replaced = finished_run(client, first["id"])
+    assert replaced["status"] == "cancelled"
+    assert replaced["error"] == f"replaced by run #{second['id']}"
     assert client.get(f"/api/v1/runs/{second['id']}").get_json()["status"] in ("queued", "running")
     client.post(f"/api/v1/runs/{second['id']}/cancel")
     finished_run(client, second["id"])

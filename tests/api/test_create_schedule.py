@@ -96,6 +96,14 @@ def test_it_names_every_offending_field(client: FlaskClient) -> None:
     assert fields(body) == {"name", "cron_schedule", "timeout_seconds"}
 
 
+def test_it_says_why_a_cron_expression_is_wrong(client: FlaskClient) -> None:
+    status, body = post(client, cron_schedule="0 0 31 4,6 *")
+    assert status == 422
+    assert body["errors"] == [
+        {"field": "cron_schedule", "message": "never fires: April and June have no 31st"}
+    ]
+
+
 def test_it_rejects_unknown_fields(client: FlaskClient) -> None:
     status, body = post(client, cron="0 * * * *")
     assert status == 422

@@ -103,6 +103,12 @@ class ToggleRequest(Strict):
     enabled: bool | None = None
 
 
+class RunNowRequest(Strict):
+    """Values that replace the schedule's parameters of the same names, for this run only."""
+
+    parameters: dict[str, Any] | None = None
+
+
 class RunResponse(BaseModel):
     id: int
     schedule_id: str
@@ -122,6 +128,7 @@ class RunResponse(BaseModel):
     error: str | None
     cpu_seconds: float | None
     peak_memory_bytes: int | None
+    parameter_overrides: dict[str, Any] | None = None
 
 
 class ScheduleResponse(BaseModel):
@@ -159,6 +166,10 @@ class ExecutionHistoryResponse(Page):
     items: list[RunResponse]
 
 
+class RunListResponse(Page):
+    items: list[RunResponse]
+
+
 class PageQuery(Strict):
     page: Annotated[int, Field(ge=1, le=1_000_000)] = 1
     page_size: Annotated[int, Field(ge=1, le=200)] = 50
@@ -173,6 +184,11 @@ class ScheduleListQuery(PageQuery):
 
 class RunListQuery(PageQuery):
     status: RunStatus | None = None
+
+
+class AllRunsQuery(RunListQuery):
+    trigger: RunTrigger | None = None
+    schedule_id: Annotated[str, Field(max_length=64)] | None = None
 
 
 class ScheduleIdPath(BaseModel):

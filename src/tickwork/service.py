@@ -209,6 +209,14 @@ class ScheduleService:
             items, total = runs.page_for(session, schedule_id, status, (page - 1) * size, size)
             return [run_response(r, row) for r in items], total
 
+    def all_runs(
+        self, where: runs.RunFilter, page: int, size: int
+    ) -> tuple[list[RunResponse], int]:
+        with self.store.reading() as session:
+            items, total = runs.page_all(session, where, (page - 1) * size, size)
+            names = runs.schedule_names(session, [r.schedule_id for r in items])
+            return [run_response(r, None, names) for r in items], total
+
     def run(self, run_id: int) -> RunResponse:
         with self.store.reading() as session:
             run = runs.get(session, run_id)

@@ -150,6 +150,8 @@ class ScheduleResponse(BaseModel):
     last_status: RunStatus | None
     next_run: UtcTime | None
     execution_history: list[RunResponse]
+    # Things allowed but probably unintended (a second schedule with the same name).
+    warnings: list[str] = Field(default_factory=list)
 
 
 class Page(BaseModel):

@@ -6,6 +6,7 @@ models have already checked shapes, cron syntax and time zones.
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import uuid
@@ -185,6 +186,7 @@ class ScheduleService:
     def present(self, rows: Sequence[ScheduleRow], session: Any) -> list[ScheduleResponse]:
         history = runs.latest_for(session, [r.id for r in rows], self.settings.history_size)
         paused = paused_in(session)
+        namesakes = _namesakes(schedules.names(session))
         now = datetime.now(UTC)
         return [
             ScheduleResponse(
@@ -197,6 +199,7 @@ class ScheduleService:
                 last_status=row.last_status,  # type: ignore[arg-type]
                 next_run=self.engine.next_run(row, now, paused),
                 execution_history=[run_response(r, row) for r in history.get(row.id, [])],
+                warnings=_name_warnings(row, namesakes),
             )
             for row in rows
         ]
@@ -256,6 +259,30 @@ class ScheduleService:
             recent_failures=[run_response(r, None, names) for r in failures],
             recent_counts=counts,
         )
+
+
+def _name_key(name: str) -> str:
+    return name.strip().casefold()
+
+
+def _namesakes(pairs: Sequence[tuple[str, str]]) -> dict[str, list[tuple[str, str]]]:
+    """Schedules grouped by name as people read it (case and edge spaces ignored).
+
+    Done here, not in SQL: SQLite's lower() knows only ASCII, so "Äpfel" and "äpfel" would
+    differ there and match in PostgreSQL.
+    """
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for schedule_id, name in pairs:
+        groups.setdefault(_name_key(name), []).append((schedule_id, name))
+    return groups
+
+
+def _name_warnings(row: ScheduleRow, namesakes: dict[str, list[tuple[str, str]]]) -> list[str]:
+    others = {name for i, name in namesakes.get(_name_key(row.name), []) if i != row.id}
+    return [
+        f"another schedule is named {json.dumps(name, ensure_ascii=False)}"
+        for name in sorted(others)
+    ]
 
 
 def run_response(

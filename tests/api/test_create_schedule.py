@@ -34,6 +34,20 @@ def test_it_creates_a_schedule_with_defaults(client: FlaskClient) -> None:
     assert body["created_at"].endswith("Z")
 
 
+def test_it_warns_about_a_name_another_schedule_has(client: FlaskClient) -> None:
+    _, first = post(client, name="Nightly Report")
+    assert first["warnings"] == []
+    status, second = post(client, name="  nightly report ")
+    assert status == 201
+    assert second["warnings"] == ['another schedule is named "Nightly Report"']
+
+
+def test_the_warning_quotes_names_with_quotes_in_them(client: FlaskClient) -> None:
+    post(client, name='The "big" one')
+    _, second = post(client, name='the "BIG" one')
+    assert second["warnings"] == ['another schedule is named "The \\"big\\" one"']
+
+
 def test_next_run_follows_the_schedules_zone(client: FlaskClient) -> None:
     _, berlin = post(client, cron_schedule="0 9 * * *", timezone="Europe/Berlin")
     _, tokyo = post(client, cron_schedule="0 9 * * *", timezone="Asia/Tokyo")

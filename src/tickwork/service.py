@@ -33,6 +33,7 @@ from tickwork.store.tables import RunRow, ScheduleRow
 from tickwork.workflows import Registry
 
 log = logging.getLogger(__name__)
+NEXT_RUNS = 10  # fires in the status's next_runs, over all schedules
 EDITABLE = (
     "name",
     "description",
@@ -232,8 +233,9 @@ class ScheduleService:
         with self.store.reading() as session:
             paused = paused_in(session)
             total, active = schedules.counts(session)
-            upcoming = self.engine.upcoming(10, paused)
-            rows = {r.id: r for r in schedules.by_ids(session, [i for i, _ in upcoming])}
+            enabled = sorted(schedules.enabled(session), key=lambda r: (r.name.casefold(), r.id))
+            upcoming = self.engine.upcoming(enabled, NEXT_RUNS, paused, now)
+            rows = {r.id: r for r in enabled}
             running = runs.with_status(session, ("running", "queued"), 50)
             failures = runs.with_status(session, runs.FAILED_STATUSES, 10)
             counts = runs.counts_since(session, now - timedelta(hours=24))

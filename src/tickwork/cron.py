@@ -85,7 +85,7 @@ class _Field:
 
     def _item_problem(self, item: str) -> str | None:
         span, _, step = item.partition("/")
-        if "/" in item and not (step.isdigit() and int(step) > 0):
+        if "/" in item and not (_is_number(step) and int(step) > 0):
             return f"{self.name} step {step!r} must be a whole number of at least 1"
         if span == "*":
             return None
@@ -104,7 +104,7 @@ class _Field:
 
     def _value(self, text: str) -> int | str:
         """The number `text` stands for, or a message saying why it stands for none."""
-        if text.isdigit():
+        if _is_number(text):
             return int(text)
         if text.lower() in self.names:
             return self.names.index(text.lower()) + self.low
@@ -112,6 +112,11 @@ class _Field:
             return f"{self.name} has an empty value"
         kind = f"a number or one of {self.names[0]}-{self.names[-1]}" if self.names else "a number"
         return f"{self.name} {text!r} is not {kind}"
+
+
+def _is_number(text: str) -> bool:
+    # ASCII only: str.isdigit() also takes "²", which int() refuses.
+    return text.isascii() and text.isdigit()
 
 
 _MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")

@@ -488,6 +488,7 @@ def test_it_names_the_field_it_was_given():
         ("0 0 * * mon-", "day-of-week has an empty value"),
         ("1,,2 * * * *", "minute has an empty value"),
         ("61 25 * * *", "minute 61 is out of range 0-59; hour 25 is out of range 0-23"),
+        ("\u00b2 * * * *", "minute '\u00b2' is not a number"),
     ],
 )
 def test_it_says_which_field_and_value_is_wrong_and_the_allowed_range(expression, message):

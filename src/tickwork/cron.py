@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from itertools import islice
@@ -64,11 +65,122 @@ def validate(expression: str, field: str = "cron_schedule") -> str:
         )
     if any(ch in "LW#?" for ch in _NAMES.sub("", expr.upper())):
         raise ValidationFailed.one(field, "only standard crontab(5) syntax is supported")
+    problems = [p for spec, text in zip(_FIELDS, fields, strict=True) for p in spec.problems(text)]
+    if not problems:
+        problems = _never_fires(fields)
+    if problems:
+        raise ValidationFailed.one(field, "; ".join(problems))
     try:
         CronSim(expr, datetime(2000, 1, 1, tzinfo=UTC))
     except CronSimError as exc:
         raise ValidationFailed.one(field, f"invalid cron expression: {exc}") from None
     return expr
+
+
+@dataclass(frozen=True)
+class _Field:
+    """One of the five crontab fields, so a message can name it and its allowed range."""
+
+    name: str
+    low: int
+    high: int
+    names: tuple[str, ...] = ()  # `jan`..., `sun`...: index + low is the value
+
+    def problems(self, text: str) -> list[str]:
+        return [p for item in text.split(",") if (p := self._item_problem(item))]
+
+    def _item_problem(self, item: str) -> str | None:
+        span, _, step = item.partition("/")
+        if "/" in item and not (_is_number(step) and int(step) > 0):
+            return f"{self.name} step {step!r} must be a whole number of at least 1"
+        if span == "*":
+            return None
+        ends = span.split("-")
+        if len(ends) > 2:
+            return f"{self.name} range {span!r} has more than one '-'"
+        values = [self._value(end) for end in ends]
+        for end, value in zip(ends, values, strict=True):
+            if isinstance(value, str):
+                return value
+            if not self.low <= value <= self.high:
+                return f"{self.name} {end} is out of range {self.low}-{self.high}"
+        if len(values) == 2 and values[0] > values[1]:  # type: ignore[operator]
+            return f"{self.name} range {span} runs backwards: write {ends[1]}-{ends[0]}"
+        return None
+
+    def _value(self, text: str) -> int | str:
+        """The number `text` stands for, or a message saying why it stands for none."""
+        if _is_number(text):
+            return int(text)
+        if text.lower() in self.names:
+            return self.names.index(text.lower()) + self.low
+        if not text:
+            return f"{self.name} has an empty value"
+        kind = f"a number or one of {self.names[0]}-{self.names[-1]}" if self.names else "a number"
+        return f"{self.name} {text!r} is not {kind}"
+
+
+def _is_number(text: str) -> bool:
+    # ASCII only: str.isdigit() also takes "²", which int() refuses.
+    return text.isascii() and text.isdigit()
+
+
+_MONTHS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_FIELDS = (
+    _Field("minute", 0, 59),
+    _Field("hour", 0, 23),
+    _Field("day-of-month", 1, 31),
+    _Field("month", 1, 12, _MONTHS),
+    _Field("day-of-week", 0, 7, ("sun", "mon", "tue", "wed", "thu", "fri", "sat")),
+)
+_MONTH_NAMES = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+# February counts its leap day: `0 0 29 2 *` fires, every four years.
+_MONTH_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+
+
+def _never_fires(fields: list[str]) -> list[str]:
+    """Why days and months that parse can never meet (`30 2`), or nothing.
+
+    Only when the day-of-week does not rescue them: a restricted weekday is ORed with the
+    day of the month (`0 0 30 2 1` fires on Mondays in February), unless either starts with
+    `*`, which makes cron AND them.
+    """
+    dom, month, dow = fields[2], fields[3], fields[4]
+    if dom.startswith("*") or not dow.startswith("*"):
+        return []
+    days = _members(dom, _FIELDS[2])
+    months = _members(month, _FIELDS[3])
+    if any(min(days) <= _MONTH_DAYS[m - 1] for m in months):
+        return []
+    names = [_MONTH_NAMES[m - 1] for m in sorted(months)]
+    ordinals = " or ".join(_ordinal(d) for d in sorted(days)[:3])
+    if len(names) == 1:
+        return [f"never fires: {names[0]} has no {ordinals}"]
+    return [f"never fires: {', '.join(names[:-1])} and {names[-1]} have no {ordinals}"]
+
+
+def _members(text: str, spec: _Field) -> set[int]:
+    """The values a field that passed `_Field.problems` stands for."""
+    found: set[int] = set()
+    for item in text.split(","):
+        span, _, step = item.partition("/")
+        if span == "*":
+            low, high = spec.low, spec.high
+        else:
+            ends = [spec._value(end) for end in span.split("-")]
+            low, high = int(ends[0]), int(ends[-1])
+            if step and len(ends) == 1:
+                high = spec.high  # `5/15` runs from 5 to the end of the range
+        found.update(range(low, high + 1, int(step or 1)))
+    return found
+
+
+def _ordinal(day: int) -> str:
+    suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{suffix}"
 
 
 def describe(expression: str) -> str:

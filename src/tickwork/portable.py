@@ -19,7 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tickwork.errors import BadRequest, ValidationFailed
+from tickwork.errors import BadRequest, FieldError, ValidationFailed
 from tickwork.schemas import (
     ImportDocument,
     ImportResponse,
@@ -29,6 +29,7 @@ from tickwork.schemas import (
 )
 from tickwork.service import EDITABLE, ScheduleService
 from tickwork.store import schedules
+from tickwork.workflows import Registry
 
 log = logging.getLogger(__name__)
 FORMAT_VERSION = 1
@@ -71,22 +72,14 @@ def parse_document(raw: Any) -> ImportDocument:
 def import_document(service: ScheduleService, raw: Any) -> ImportResponse:
     doc = parse_document(raw)
     checked: list[tuple[str | None, ScheduleCreateRequest]] = []
-    errors = []
+    errors: list[FieldError] = []
     for index, item in enumerate(doc.schedules):
-        try:
-            entry = PortableSchedule.model_validate(item, strict=True)
+        entry, problems = check_schedule(service.registry, item)
+        if problems:
+            errors += ValidationFailed(problems).nested(f"schedules.{index}").errors
+        elif entry is not None:
             req = ScheduleCreateRequest.model_validate(entry.model_dump(exclude={"id"}))
-            service.registry.get(req.workflow_type).validate(req.parameters)
-        except ValidationFailed as exc:
-            errors += exc.nested(f"schedules.{index}").errors
-            continue
-        except ValidationError as exc:
-            errors += field_errors(exc, f"schedules.{index}.").errors
-            continue
-        if entry.id is not None and not _is_uuid(entry.id):
-            errors += ValidationFailed.one(f"schedules.{index}.id", "must be a UUID").errors
-            continue
-        checked.append((entry.id, req))
+            checked.append((entry.id, req))
     ids = [i for i, _ in checked if i]
     if len(ids) != len(set(ids)):
         errors += ValidationFailed.one("schedules", "the same id appears twice").errors
@@ -95,6 +88,50 @@ def import_document(service: ScheduleService, raw: Any) -> ImportResponse:
     created, updated = service.apply_import(checked)
     log.info("imported schedules: %d created, %d updated", created, updated)
     return ImportResponse(created=created, updated=updated, total=len(checked))
+
+
+def check_schedule(
+    registry: Registry, item: dict[str, Any]
+) -> tuple[PortableSchedule | None, list[FieldError]]:
+    """One schedule of a file, with every problem it has rather than the first.
+
+    The shape, cron and zone checks and the registry checks run independently, so a file
+    with an unknown workflow type still hears about its bad cron expression; parameters are
+    checked only against a known type (against what else?).
+    """
+    entry: PortableSchedule | None = None
+    errors: list[FieldError] = []
+    try:
+        entry = PortableSchedule.model_validate(item, strict=True)
+    except ValidationError as exc:
+        errors += field_errors(exc).errors
+    errors += _registry_problems(registry, item)
+    schedule_id = item.get("id")
+    if isinstance(schedule_id, str) and not _is_uuid(schedule_id):
+        errors.append(FieldError("id", "must be a UUID"))
+    return entry, _first_per_field(errors)
+
+
+def _registry_problems(registry: Registry, item: dict[str, Any]) -> list[FieldError]:
+    name = item.get("workflow_type")
+    if not isinstance(name, str) or not name:
+        return []  # the shape check names it
+    try:
+        registry.get(name).validate(item.get("parameters"))
+    except ValidationFailed as exc:
+        return exc.errors
+    return []
+
+
+def _first_per_field(errors: list[FieldError]) -> list[FieldError]:
+    """One message a field: `parameters` that is not an object fails both checks."""
+    seen: set[str] = set()
+    kept = []
+    for error in errors:
+        if error.field not in seen:
+            seen.add(error.field)
+            kept.append(error)
+    return kept
 
 
 def load_file(path: Path) -> Any:

@@ -103,6 +103,12 @@ class ToggleRequest(Strict):
     enabled: bool | None = None
 
 
+class RunNowRequest(Strict):
+    """Values that replace the schedule's parameters of the same names, for this run only."""
+
+    parameters: dict[str, Any] | None = None
+
+
 class RunResponse(BaseModel):
     id: int
     schedule_id: str
@@ -123,6 +129,7 @@ class RunResponse(BaseModel):
     error: str | None
     cpu_seconds: float | None
     peak_memory_bytes: int | None
+    parameter_overrides: dict[str, Any] | None = None
 
 
 class ScheduleResponse(BaseModel):
@@ -144,6 +151,8 @@ class ScheduleResponse(BaseModel):
     last_status: RunStatus | None
     next_run: UtcTime | None
     execution_history: list[RunResponse]
+    # Things allowed but probably unintended (a second schedule with the same name).
+    warnings: list[str] = Field(default_factory=list)
 
 
 class Page(BaseModel):
@@ -157,6 +166,10 @@ class ScheduleListResponse(Page):
 
 
 class ExecutionHistoryResponse(Page):
+    items: list[RunResponse]
+
+
+class RunListResponse(Page):
     items: list[RunResponse]
 
 
@@ -174,6 +187,11 @@ class ScheduleListQuery(PageQuery):
 
 class RunListQuery(PageQuery):
     status: RunStatus | None = None
+
+
+class AllRunsQuery(RunListQuery):
+    trigger: RunTrigger | None = None
+    schedule_id: Annotated[str, Field(max_length=64)] | None = None
 
 
 class ScheduleIdPath(BaseModel):

@@ -6,6 +6,7 @@ models have already checked shapes, cron syntax and time zones.
 
 from __future__ import annotations
 
+import json
 import logging
 import shutil
 import uuid
@@ -32,6 +33,7 @@ from tickwork.store.tables import RunRow, ScheduleRow
 from tickwork.workflows import Registry
 
 log = logging.getLogger(__name__)
+NEXT_RUNS = 10  # fires in the status's next_runs, over all schedules
 EDITABLE = (
     "name",
     "description",
@@ -185,6 +187,7 @@ class ScheduleService:
     def present(self, rows: Sequence[ScheduleRow], session: Any) -> list[ScheduleResponse]:
         history = runs.latest_for(session, [r.id for r in rows], self.settings.history_size)
         paused = paused_in(session)
+        namesakes = _namesakes(schedules.names(session))
         now = datetime.now(UTC)
         return [
             ScheduleResponse(
@@ -197,6 +200,7 @@ class ScheduleService:
                 last_status=row.last_status,  # type: ignore[arg-type]
                 next_run=self.engine.next_run(row, now, paused),
                 execution_history=[run_response(r, row) for r in history.get(row.id, [])],
+                warnings=_name_warnings(row, namesakes),
             )
             for row in rows
         ]
@@ -208,6 +212,14 @@ class ScheduleService:
             row = self._row(session, schedule_id)
             items, total = runs.page_for(session, schedule_id, status, (page - 1) * size, size)
             return [run_response(r, row) for r in items], total
+
+    def all_runs(
+        self, where: runs.RunFilter, page: int, size: int
+    ) -> tuple[list[RunResponse], int]:
+        with self.store.reading() as session:
+            items, total = runs.page_all(session, where, (page - 1) * size, size)
+            names = runs.schedule_names(session, [r.schedule_id for r in items])
+            return [run_response(r, None, names) for r in items], total
 
     def run(self, run_id: int) -> RunResponse:
         with self.store.reading() as session:
@@ -221,8 +233,9 @@ class ScheduleService:
         with self.store.reading() as session:
             paused = paused_in(session)
             total, active = schedules.counts(session)
-            upcoming = self.engine.upcoming(10, paused)
-            rows = {r.id: r for r in schedules.by_ids(session, [i for i, _ in upcoming])}
+            enabled = sorted(schedules.enabled(session), key=lambda r: (r.name.casefold(), r.id))
+            upcoming = self.engine.upcoming(enabled, NEXT_RUNS, paused, now)
+            rows = {r.id: r for r in enabled}
             running = runs.with_status(session, ("running",), 50)
             queued = runs.with_status(session, ("queued",), 50)
             failures = runs.with_status(session, runs.FAILED_STATUSES, 10)
@@ -252,6 +265,30 @@ class ScheduleService:
             recent_failures=[run_response(r, None, names) for r in failures],
             recent_counts=counts,
         )
+
+
+def _name_key(name: str) -> str:
+    return name.strip().casefold()
+
+
+def _namesakes(pairs: Sequence[tuple[str, str]]) -> dict[str, list[tuple[str, str]]]:
+    """Schedules grouped by name as people read it (case and edge spaces ignored).
+
+    Done here, not in SQL: SQLite's lower() knows only ASCII, so "Äpfel" and "äpfel" would
+    differ there and match in PostgreSQL.
+    """
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for schedule_id, name in pairs:
+        groups.setdefault(_name_key(name), []).append((schedule_id, name))
+    return groups
+
+
+def _name_warnings(row: ScheduleRow, namesakes: dict[str, list[tuple[str, str]]]) -> list[str]:
+    others = {name for i, name in namesakes.get(_name_key(row.name), []) if i != row.id}
+    return [
+        f"another schedule is named {json.dumps(name, ensure_ascii=False)}"
+        for name in sorted(others)
+    ]
 
 
 def run_response(

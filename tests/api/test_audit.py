@@ -82,6 +82,19 @@ def test_runs_and_cancels_are_recorded(admin: FlaskClient, operator: FlaskClient
     finished_run(admin, run["id"])
 
 
+def test_a_run_with_overridden_parameters_records_their_names_only(
+    admin: FlaskClient, operator: FlaskClient
+) -> None:
+    sid = admin.post(f"{API}/schedules", json=schedule_body()).get_json()["id"]
+    body = {"parameters": {"regions": ["secret-region"], "number": 1}}
+    run = operator.post(f"{API}/schedules/{sid}/run", json=body).get_json()
+    entry = latest(admin)
+    assert entry["action"] == "schedule.run"
+    assert entry["detail"]["overridden_parameters"] == ["number", "regions"]
+    assert "secret-region" not in str(entry)
+    finished_run(admin, run["id"])
+
+
 def test_import_pause_and_resume_are_recorded(admin: FlaskClient, operator: FlaskClient) -> None:
     document = [{"name": "a", "workflow_type": "job", "cron_schedule": "0 7 * * *"}]
     assert admin.post(f"{API}/schedules/import", json=document).status_code == 200

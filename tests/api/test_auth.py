@@ -70,6 +70,7 @@ NEEDS = {
     ("POST", "/schedules/<schedule_id>/toggle"): "operator",
     ("POST", "/schedules/<schedule_id>/run"): "operator",
     ("GET", "/schedules/<schedule_id>/runs"): "viewer",
+    ("GET", "/runs"): "viewer",
     ("GET", "/runs/<int:run_id>"): "viewer",
     ("GET", "/runs/<int:run_id>/log"): "viewer",
     ("POST", "/runs/<int:run_id>/cancel"): "operator",

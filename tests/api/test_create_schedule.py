@@ -35,6 +35,20 @@ def test_it_creates_a_schedule_with_defaults(client: FlaskClient) -> None:
     assert body["created_at"].endswith("Z")
 
 
+def test_it_warns_about_a_name_another_schedule_has(client: FlaskClient) -> None:
+    _, first = post(client, name="Nightly Report")
+    assert first["warnings"] == []
+    status, second = post(client, name="  nightly report ")
+    assert status == 201
+    assert second["warnings"] == ['another schedule is named "Nightly Report"']
+
+
+def test_the_warning_quotes_names_with_quotes_in_them(client: FlaskClient) -> None:
+    post(client, name='The "big" one')
+    _, second = post(client, name='the "BIG" one')
+    assert second["warnings"] == ['another schedule is named "The \\"big\\" one"']
+
+
 def test_next_run_follows_the_schedules_zone(client: FlaskClient) -> None:
     _, berlin = post(client, cron_schedule="0 9 * * *", timezone="Europe/Berlin")
     _, tokyo = post(client, cron_schedule="0 9 * * *", timezone="Asia/Tokyo")
@@ -102,6 +116,14 @@ def test_it_names_every_offending_field(client: FlaskClient) -> None:
     status, body = post(client, name="", cron_schedule="nope", timeout_seconds=0)
     assert status == 422
     assert fields(body) == {"name", "cron_schedule", "timeout_seconds"}
+
+
+def test_it_says_why_a_cron_expression_is_wrong(client: FlaskClient) -> None:
+    status, body = post(client, cron_schedule="0 0 31 4,6 *")
+    assert status == 422
+    assert body["errors"] == [
+        {"field": "cron_schedule", "message": "never fires: April and June have no 31st"}
+    ]
 
 
 def test_it_rejects_unknown_fields(client: FlaskClient) -> None:

@@ -88,6 +88,51 @@ def test_an_invalid_file_changes_nothing_and_says_why(
     assert [s["name"] for s in client.get("/api/v1/schedules").get_json()["items"]] == ["keep me"]
 
 
+def test_it_names_every_invalid_field_of_every_schedule(client: FlaskClient) -> None:
+    doc = {
+        "schedules": [
+            {
+                "name": "",
+                "workflow_type": "nosuch",
+                "cron_schedule": "61 * * * *",
+                "timezone": "Mars/Olympus",
+                "parameters": {"number": "many"},
+            },
+            {
+                "name": "known type",
+                "workflow_type": "main",
+                "cron_schedule": "0 0 30 2 *",
+                "timezone": "Nowhere",
+                "parameters": {"number": "many", "colour": "red"},
+                "timeout_seconds": 0,
+            },
+            {"id": "not-a-uuid", "workflow_type": "evaluate", "parameters": []},
+        ]
+    }
+    response = client.post("/api/v1/schedules/import", json=doc)
+    assert response.status_code == 422
+    errors = {e["field"]: e["message"] for e in response.get_json()["errors"]}
+    assert set(errors) == {
+        "schedules.0.name",
+        "schedules.0.workflow_type",
+        "schedules.0.cron_schedule",
+        "schedules.0.timezone",
+        "schedules.1.cron_schedule",
+        "schedules.1.timezone",
+        "schedules.1.parameters.number",
+        "schedules.1.parameters.colour",
+        "schedules.1.timeout_seconds",
+        "schedules.2.id",
+        "schedules.2.name",
+        "schedules.2.cron_schedule",
+        "schedules.2.parameters",
+    }
+    assert errors["schedules.0.cron_schedule"] == "minute 61 is out of range 0-59"
+    assert errors["schedules.0.workflow_type"].startswith("unknown workflow type 'nosuch'")
+    assert errors["schedules.1.cron_schedule"] == "never fires: February has no 30th"
+    assert errors["schedules.2.id"] == "must be a UUID"
+
+
 def test_a_corrupt_file_is_a_400(client: FlaskClient) -> None:
     response = client.post(
         "/api/v1/schedules/import",

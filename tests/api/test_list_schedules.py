@@ -28,6 +28,39 @@ def test_it_searches_name_and_description(client: FlaskClient, make_schedule: Ca
     assert names(client, "?q=%25_") == ["Other"]  # LIKE wildcards are literal
 
 
+def test_it_searches_the_cron_text_and_workflow_type(
+    client: FlaskClient, make_schedule: Callable
+) -> None:
+    make_schedule(name="Hourly", description="", cron_schedule="0 8-23 * * 1-5")
+    make_schedule(name="Nightly", description="", cron_schedule="30 2 * * *")
+    make_schedule(
+        name="Scores",
+        description="",
+        workflow_type="evaluate",
+        parameters={},
+        cron_schedule="0 7 * * *",
+    )
+    assert names(client, "?q=8-23") == ["Hourly"]
+    assert names(client, "?q=30 2") == ["Nightly"]
+    assert names(client, "?q=evaLUATE") == ["Scores"]
+    # LIKE wildcards stay literal in the new columns too (the cron text has `*`, not `%`).
+    assert names(client, "?q=%25") == names(client, "?q=_") == []
+
+
+def test_list_items_carry_the_duplicate_name_warning(
+    client: FlaskClient, make_schedule: Callable
+) -> None:
+    make_schedule(name="Report")
+    make_schedule(name="report ")
+    make_schedule(name="Unique")
+    items = client.get("/api/v1/schedules").get_json()["items"]
+    assert {s["name"]: s["warnings"] for s in items} == {
+        "Report": ['another schedule is named "report "'],
+        "report ": ['another schedule is named "Report"'],
+        "Unique": [],
+    }
+
+
 def test_it_filters_by_enabled_and_workflow(client: FlaskClient, make_schedule: Callable) -> None:
     make_schedule(name="on-main")
     make_schedule(name="off-main", enabled=False)

@@ -87,6 +87,15 @@ def test_preview_rejects_bad_input(client: FlaskClient) -> None:
     assert status == 422 and body["errors"][0]["field"] == "expression"
 
 
+def test_preview_says_what_is_wrong_in_words(client: FlaskClient) -> None:
+    _, body = preview(client, "expression=61+*+*+*+*")
+    assert body["errors"] == [{"field": "expression", "message": "minute 61 is out of range 0-59"}]
+    _, body = preview(client, "expression=0+0+30+2+*")
+    assert body["errors"] == [
+        {"field": "expression", "message": "never fires: February has no 30th"}
+    ]
+
+
 def test_openapi_document_lists_every_route(client: FlaskClient, make_schedule: Callable) -> None:
     doc = client.get("/api/v1/openapi.json").get_json()
     assert doc["openapi"].startswith("3.1")

@@ -82,6 +82,18 @@ def test_update_rejects_bad_values(client: FlaskClient, make_schedule: Callable)
     }
 
 
+def test_update_warns_about_a_name_another_schedule_has(
+    client: FlaskClient, make_schedule: Callable
+) -> None:
+    make_schedule(name="Alpha")
+    beta = make_schedule(name="Beta")
+    renamed = client.put(f"/api/v1/schedules/{beta['id']}", json={"name": "ALPHA"}).get_json()
+    assert renamed["warnings"] == ['another schedule is named "Alpha"']
+    # Its own name is no duplicate: changing something else keeps no stale warning.
+    back = client.put(f"/api/v1/schedules/{beta['id']}", json={"name": "Beta"}).get_json()
+    assert back["warnings"] == []
+
+
 def test_delete_removes_it(client: FlaskClient, make_schedule: Callable) -> None:
     created = make_schedule()
     response = client.delete(f"/api/v1/schedules/{created['id']}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 from flask.testing import FlaskClient
@@ -10,6 +11,7 @@ from flask.testing import FlaskClient
 from tests.conftest import finished_run, wait_for
 from tickwork.config import Settings
 from tickwork.runtime import Runtime
+from tickwork.store.tables import ScheduleRow
 
 
 def status(client: FlaskClient) -> dict:
@@ -27,9 +29,44 @@ def test_it_counts_schedules_and_lists_next_runs(
     body = status(client)
     assert body["running"] is True and body["paused"] is False
     assert (body["schedules_total"], body["schedules_enabled"]) == (3, 2)
-    assert [n["name"] for n in body["next_runs"]] == ["hourly", "yearly"]
+    # The next ten fires overall: hourly's ten, unless the new year comes within ten hours.
+    assert {n["name"] for n in body["next_runs"]} <= {"hourly", "yearly"}
+    assert len(body["next_runs"]) == 10
     assert body["next_runs"][0]["schedule_id"] == hourly["id"]
     assert body["next_runs"][0]["next_run"] == hourly["next_run"]
+
+
+def test_next_runs_are_the_next_fires_overall_in_time_order(
+    client: FlaskClient, make_schedule: Callable
+) -> None:
+    make_schedule(name="often", cron_schedule="*/5 * * * *")
+    make_schedule(name="hourly", cron_schedule="0 * * * *")
+    make_schedule(name="yearly", cron_schedule="0 0 1 1 *")
+    upcoming = status(client)["next_runs"]
+    times = [n["next_run"] for n in upcoming]
+    assert len(upcoming) == 10 and times == sorted(times)
+    names = [n["name"] for n in upcoming]
+    assert names.count("often") >= 9 and set(names) <= {"often", "hourly"}
+    assert set(upcoming[0]) == {"schedule_id", "name", "workflow_type", "timezone", "next_run"}
+
+
+def test_upcoming_merges_the_schedules_fires_after_a_given_now(runtime: Runtime) -> None:
+    rows = [
+        ScheduleRow(
+            id="a", name="often", enabled=True, cron_schedule="*/5 * * * *", timezone="UTC"
+        ),
+        ScheduleRow(
+            id="b", name="hourly", enabled=True, cron_schedule="0 * * * *", timezone="Europe/Berlin"
+        ),
+        ScheduleRow(id="c", name="off", enabled=False, cron_schedule="* * * * *", timezone="UTC"),
+    ]
+    now = datetime(2026, 12, 2, 10, 47, 30, tzinfo=UTC)
+    got = runtime.engine.upcoming(rows, 5, paused=False, now=now)
+    at = [
+        datetime(2026, 12, 2, h, m, tzinfo=UTC) for h, m in ((10, 50), (10, 55), (11, 0), (11, 5))
+    ]
+    assert got == [("a", at[0]), ("a", at[1]), ("a", at[2]), ("b", at[2]), ("a", at[3])]
+    assert runtime.engine.upcoming(rows, 5, paused=True, now=now) == []
 
 
 def test_it_shows_running_runs_and_recent_results(
@@ -68,7 +105,7 @@ def test_pause_stops_firing_and_is_kept(
         other.stop()
     resumed = client.post("/api/v1/scheduler/resume").get_json()
     assert resumed["paused"] is False and resumed["running"] is True
-    assert len(resumed["next_runs"]) == 1
+    assert len(resumed["next_runs"]) == 10  # one schedule, its next ten fires
 
 
 def test_lists_of_runs_leave_the_command_out_and_one_run_has_it(

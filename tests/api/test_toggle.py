@@ -34,9 +34,12 @@ def test_the_scheduler_follows_the_switch(
     client: FlaskClient, runtime: Runtime, make_schedule: Callable
 ) -> None:
     created = make_schedule()
-    assert [i for i, _ in runtime.engine.upcoming(10, paused=False)] == [created["id"]]
+    # APScheduler's own job store: status and next_run are computed from the store, so
+    # only this shows that the engine's job went with the switch.
+    jobs = runtime.engine._scheduler
+    assert jobs.get_job(created["id"], jobstore="default") is not None
     toggle(client, created["id"])
-    assert runtime.engine.upcoming(10, paused=False) == []
+    assert jobs.get_job(created["id"], jobstore="default") is None
 
 
 def test_it_rejects_a_non_boolean(client: FlaskClient, make_schedule: Callable) -> None:

@@ -471,6 +471,53 @@ def test_it_names_the_field_it_was_given():
     assert caught.value.errors[0].field == "expression"
 
 
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("61 * * * *", "minute 61 is out of range 0-59"),
+        ("* 24 * * *", "hour 24 is out of range 0-23"),
+        ("* * 0 * *", "day-of-month 0 is out of range 1-31"),
+        ("* * * 13 *", "month 13 is out of range 1-12"),
+        ("* * * * 8", "day-of-week 8 is out of range 0-7"),
+        ("0-61/5 * * * *", "minute 61 is out of range 0-59"),
+        ("5-1 * * * *", "minute range 5-1 runs backwards: write 1-5"),
+        ("*/0 * * * *", "minute step '0' must be a whole number of at least 1"),
+        ("a * * * *", "minute 'a' is not a number"),
+        ("0 0 * foo *", "month 'foo' is not a number or one of jan-dec"),
+        ("0 0 * * funday", "day-of-week 'funday' is not a number or one of sun-sat"),
+        ("0 0 * * mon-", "day-of-week has an empty value"),
+        ("1,,2 * * * *", "minute has an empty value"),
+        ("61 25 * * *", "minute 61 is out of range 0-59; hour 25 is out of range 0-23"),
+        ("\u00b2 * * * *", "minute '\u00b2' is not a number"),
+    ],
+)
+def test_it_says_which_field_and_value_is_wrong_and_the_allowed_range(expression, message):
+    with pytest.raises(ValidationFailed) as caught:
+        cron.validate(expression)
+    assert caught.value.errors[0].message == message
+
+
+@pytest.mark.parametrize(
+    ("expression", "message"),
+    [
+        ("0 0 30 2 *", "never fires: February has no 30th"),
+        ("0 0 30,31 feb *", "never fires: February has no 30th or 31st"),
+        ("0 0 31 4,6 *", "never fires: April and June have no 31st"),
+        ("0 0 31 2-6/2 *", "never fires: February, April and June have no 31st"),
+        ("0 0 30 2 */2", "never fires: February has no 30th"),
+    ],
+)
+def test_it_says_an_expression_that_parses_never_fires(expression, message):
+    with pytest.raises(ValidationFailed) as caught:
+        cron.validate(expression)
+    assert caught.value.errors[0].message == message
+
+
+@pytest.mark.parametrize("expression", ["0 0 29 2 *", "0 0 30 2 1", "0 0 31 */2 *"])
+def test_it_accepts_days_that_come_in_leap_years_or_on_a_weekday(expression):
+    assert cron.validate(expression) == expression
+
+
 # describe
 
 

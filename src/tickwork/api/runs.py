@@ -1,4 +1,4 @@
-"""/runs: one run, its log (readable while it grows) and cancel."""
+"""/runs: one run, its log (readable while it grows) and cancel; the runs of all schedules."""
 
 from __future__ import annotations
 
@@ -10,7 +10,15 @@ from flask import Blueprint
 from tickwork.api.audit import record
 from tickwork.api.context import PREFIX, SPEC, runtime
 from tickwork.errors import NotFound
-from tickwork.schemas import ErrorResponse, LogQuery, LogResponse, RunIdPath, RunResponse
+from tickwork.schemas import (
+    AllRunsQuery,
+    ErrorResponse,
+    LogQuery,
+    LogResponse,
+    RunIdPath,
+    RunListResponse,
+    RunResponse,
+)
 from tickwork.store import runs
 from tickwork.store.tables import ACTIVE_STATUSES
 
@@ -83,3 +91,17 @@ def cancel_run(path: RunIdPath) -> RunResponse:
     run = rt.service.run(path.run_id)
     record("run.cancel", "run", str(run.id), schedule_id=run.schedule_id)
     return run
+
+
+@SPEC.route(
+    bp,
+    "/runs",
+    "GET",
+    summary="Runs of every schedule, newest first",
+    query=AllRunsQuery,
+    responses={200: RunListResponse},
+)
+def list_runs(query: AllRunsQuery) -> RunListResponse:
+    where = runs.RunFilter(query.status, query.trigger, query.schedule_id)
+    items, total = runtime().service.all_runs(where, query.page, query.page_size)
+    return RunListResponse(items=items, total=total, page=query.page, page_size=query.page_size)

@@ -7,10 +7,12 @@ paused flag is stored too, so a paused scheduler stays paused across restarts.
 
 from __future__ import annotations
 
+import heapq
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
+from itertools import islice
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -219,15 +221,19 @@ class SchedulerEngine:
             return None
         return cron.next_fire(row.cron_schedule, cron.zone(row.timezone), now or datetime.now(UTC))
 
-    def upcoming(self, limit: int, paused: bool) -> list[tuple[str, datetime]]:
-        """The next `limit` fires as APScheduler holds them (sorted by time, no recomputation)."""
-        if paused:
+    def upcoming(
+        self, rows: Iterable[ScheduleRow], limit: int, paused: bool, now: datetime
+    ) -> list[tuple[str, datetime]]:
+        """The next `limit` fires after `now` over the enabled `rows`, in time order: a
+        schedule firing every five minutes may fill most of the list, as it would in fact.
+
+        Computed from the cron expressions, not from APScheduler's jobs, so a web process
+        without a scheduler of its own answers the same; ties keep the order of `rows`.
+        """
+        if paused or limit <= 0:
             return []
-        jobs = [
-            j for j in self._scheduler.get_jobs(jobstore="default") if j.next_run_time is not None
-        ]
-        jobs.sort(key=lambda j: j.next_run_time)
-        return [(j.id, j.next_run_time.astimezone(UTC)) for j in jobs[:limit]]
+        streams = [_fires(row, now) for row in rows if row.enabled]
+        return list(islice(heapq.merge(*streams, key=lambda fire: fire[1]), limit))
 
     def _add(self, row: ScheduleRow) -> None:
         self._scheduler.add_job(
@@ -259,6 +265,14 @@ def _missed_fires(row: ScheduleRow, after: datetime, now: datetime) -> list[date
 
 def _iso(instant: datetime) -> str:
     return instant.isoformat().replace("+00:00", "Z")
+
+
+def _fires(row: ScheduleRow, now: datetime) -> Iterator[tuple[str, datetime]]:
+    """`row`'s fires after `now`, each named by its schedule (a function, so that every
+    stream keeps its own row: a generator expression would see only the loop's last)."""
+    schedule_id = row.id
+    for at in cron.fire_times(row.cron_schedule, cron.zone(row.timezone), now):
+        yield schedule_id, at
 
 
 def paused_in(session: Session) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import func, select, update
@@ -46,6 +47,30 @@ def page_for(
     query = select(RunRow).where(RunRow.schedule_id == schedule_id)
     if status:
         query = query.where(RunRow.status == status)
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(RunRow.id.desc()).offset(offset).limit(limit)).all()
+    return rows, total
+
+
+@dataclass(frozen=True)
+class RunFilter:
+    status: str | None = None
+    trigger: str | None = None
+    schedule_id: str | None = None
+
+
+def page_all(
+    session: Session, where: RunFilter, offset: int, limit: int
+) -> tuple[Sequence[RunRow], int]:
+    """Runs of every schedule, newest first. Each filter has an (x, id) index that also
+    serves the order: ix_runs_status_id, ix_runs_trigger_id, ix_runs_schedule_id_id."""
+    query = select(RunRow)
+    if where.status:
+        query = query.where(RunRow.status == where.status)
+    if where.trigger:
+        query = query.where(RunRow.trigger == where.trigger)
+    if where.schedule_id:
+        query = query.where(RunRow.schedule_id == where.schedule_id)
     total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
     rows = session.scalars(query.order_by(RunRow.id.desc()).offset(offset).limit(limit)).all()
     return rows, total

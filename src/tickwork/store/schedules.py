@@ -31,8 +31,15 @@ def page(
         pattern = f"%{_escape_like(where.q.lower())}%"
         query = query.where(
             or_(
-                func.lower(ScheduleRow.name).like(pattern, escape="\\"),
-                func.lower(ScheduleRow.description).like(pattern, escape="\\"),
+                *(
+                    func.lower(column).like(pattern, escape="\\")
+                    for column in (
+                        ScheduleRow.name,
+                        ScheduleRow.description,
+                        ScheduleRow.workflow_type,
+                        ScheduleRow.cron_schedule,
+                    )
+                )
             )
         )
     if where.enabled is not None:
@@ -50,6 +57,12 @@ def page(
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def names(session: Session) -> Sequence[tuple[str, str]]:
+    """(id, name) of every schedule: two narrow columns, for the duplicate-name warning."""
+    rows = session.execute(select(ScheduleRow.id, ScheduleRow.name)).all()
+    return [(schedule_id, name) for schedule_id, name in rows]
 
 
 def enabled(session: Session) -> Sequence[ScheduleRow]:

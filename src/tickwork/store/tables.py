@@ -100,10 +100,14 @@ class RunRow(Base):
     pid_started_at: Mapped[float | None] = mapped_column(Float, nullable=True)
     # Which tickwork process runs it: "host:pid:start", so a restart knows what it left behind.
     owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # The parameter values a "run now" replaced for this run only; None when it used the
+    # schedule's own. Kept on the run because the schedule may change afterwards.
+    parameter_overrides: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
 
     __table_args__ = (
         Index("ix_runs_schedule_id_id", "schedule_id", "id"),
         Index("ix_runs_status_id", "status", "id"),
+        Index("ix_runs_trigger_id", "trigger", "id"),
         Index("ix_runs_finished_at", "finished_at"),
         Index(
             "uq_runs_claimed_fire",

@@ -16,6 +16,7 @@ from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from tickwork import cron
+from tickwork.auth.audit import Note
 from tickwork.errors import Conflict, NotFound, ValidationFailed
 from tickwork.events import EventBus
 from tickwork.executor.local import LocalExecutor
@@ -73,14 +74,23 @@ class Dispatcher:
             self._hand_over(outcome)
         return outcome
 
-    def run_now(self, schedule_id: str) -> Dispatched:
+    def run_now(self, schedule_id: str, audit: Note | None = None) -> Dispatched:
         now = datetime.now(UTC)
-        with self.store.session() as session:
+
+        def enqueue(session: Session) -> Dispatched:
+            # One unit of work with its audit entry; tried again if the connection broke
+            # before COMMIT (Store.transact), so a lost connection queues no twin run.
             schedule = session.get(ScheduleRow, schedule_id)
             if schedule is None:
                 raise NotFound(f"no schedule {schedule_id}")
             outcome = self._enqueue(session, schedule, "manual", now, now)
-        assert outcome is not None  # manual runs claim no key
+            assert outcome is not None  # manual runs claim no key
+            if audit is not None:
+                detail = {"run_id": outcome.run_id, "status": outcome.status}
+                audit.add(session, schedule_id, name=schedule.name, **detail)
+            return outcome
+
+        outcome = self.store.transact(enqueue)
         self._hand_over(outcome)
         return outcome
 

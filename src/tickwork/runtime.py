@@ -6,8 +6,11 @@ import logging
 import threading
 from datetime import UTC, datetime
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from tickwork.config import Settings
 from tickwork.dispatch import Dispatcher
+from tickwork.errors import StorageUnavailable
 from tickwork.events import EventBus
 from tickwork.executor.local import LocalExecutor
 from tickwork.portable import Backup
@@ -26,7 +29,7 @@ class Runtime:
         self.settings = settings
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.registry = load_registry(settings.registry_path)
-        self.store = Store(settings.db_url)
+        self.store = Store(settings.db_url, settings.busy_timeout_seconds)
         self.bus = EventBus()
         self.instance = instance_name()
         self.executor = LocalExecutor(settings, self.store, self.registry, self.bus, self.instance)
@@ -63,7 +66,10 @@ class Runtime:
             return
         self._started = False
         self.engine.shutdown()
-        self.executor.shutdown(self.settings.shutdown_grace_seconds)
+        try:
+            self.executor.shutdown(self.settings.shutdown_grace_seconds)
+        except (StorageUnavailable, SQLAlchemyError) as exc:  # the store failing must not
+            log.warning("shutdown could not record unstarted runs: %s", exc)  # stop the stop
         if self._first_prune is not None:
             self._first_prune.join()
         self.backup.close()

@@ -336,6 +336,18 @@ class ImportResponse(BaseModel):
     total: int
 
 
+class HealthResponse(BaseModel):
+    status: Literal["ok"]
+    store: str
+    version: str
+
+
+class UnhealthyResponse(BaseModel):
+    status: Literal["unavailable"]
+    error: str
+    message: str
+
+
 class ErrorResponse(BaseModel):
     error: str
     message: str

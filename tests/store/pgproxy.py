@@ -32,7 +32,12 @@ class CommitCutter:
             self._armed, self._marker = cut, marker
 
     def close(self) -> None:
+        """Accept no more connections (the ones open stay open)."""
         self._closed = True
+        try:
+            self._listener.shutdown(socket.SHUT_RDWR)  # wakes the blocked accept()
+        except OSError:
+            pass
         self._listener.close()
 
     def _accept(self) -> None:

@@ -125,3 +125,25 @@ def test_a_create_whose_commit_answer_was_lost_answers_201(
         assert actions == [("schedule.create", created)]
     finally:
         rt.stop()
+
+
+def test_health_fails_while_postgresql_cannot_be_reached(
+    tmp_path: Path, proxied_url: str, cutter: CommitCutter
+) -> None:
+    settings = Settings(
+        data_dir=tmp_path / "data", workflows=TEST_REGISTRY, database_url=proxied_url
+    )
+    rt = Runtime(settings)
+    rt.start(scheduler=False)
+    try:
+        client: FlaskClient = create_app(rt).test_client()
+        assert client.get("/api/v1/health").get_json()["store"] == "postgresql"
+        cutter.close()  # no new connections; the pooled ones are cut below
+        rt.store.engine.dispose()
+        response = client.get("/api/v1/health")
+        assert response.status_code == 503
+        body = response.get_json()
+        assert body["status"] == "unavailable" and "cannot be reached" in body["message"]
+        assert response.headers["Retry-After"]
+    finally:
+        rt.stop()

@@ -33,7 +33,7 @@ ERROR_DESCRIPTIONS = {
     404: "Unknown id",
     409: "Conflicts with the current state",
     413: "Request body too large",
-    503: "No room just now; try again later",
+    503: "Unavailable just now (no room, or the store is in trouble); try again later",
     422: "Validation failed",
     429: "Too many failed attempts; wait and try again",
 }
@@ -214,8 +214,10 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
 
 def _parse(op: Operation, path_args: dict[str, Any]) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
-    _refuse_nul(path_args)
-    _refuse_nul(request.args.to_dict())
+    if op.path is not None:
+        _refuse_nul(path_args)
+    if op.query is not None:
+        _refuse_nul(request.args.to_dict())
     try:
         if op.path is not None:
             kwargs["path"] = op.path.model_validate(path_args)

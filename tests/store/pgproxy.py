@@ -22,14 +22,16 @@ class CommitCutter:
         self.port = self._listener.getsockname()[1]
         self._armed: Cut | None = None
         self._marker = b"INSERT"
+        self._then_close = False
         self._lock = threading.Lock()
         self.cuts = 0
         self._closed = False
         threading.Thread(target=self._accept, daemon=True).start()
 
-    def arm(self, cut: Cut, marker: bytes = b"INSERT") -> None:
+    def arm(self, cut: Cut, marker: bytes = b"INSERT", then_close: bool = False) -> None:
+        """Cut the next COMMIT after `marker`; `then_close`: and accept no connection since."""
         with self._lock:
-            self._armed, self._marker = cut, marker
+            self._armed, self._marker, self._then_close = cut, marker, then_close
 
     def close(self) -> None:
         """Accept no more connections (the ones open stay open)."""
@@ -69,6 +71,8 @@ class CommitCutter:
                     target.sendall(chunk)
                 if cut is not None:
                     self.cuts += 1
+                    if self._then_close:
+                        self.close()
                     break
                 target.sendall(chunk)
         except OSError:

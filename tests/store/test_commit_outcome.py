@@ -20,7 +20,9 @@ from tests.conftest import PG_URL, TEST_REGISTRY
 from tests.store.pgproxy import CommitCutter
 from tickwork.app import create_app
 from tickwork.config import Settings
+from tickwork.errors import StorageUnavailable
 from tickwork.runtime import Runtime
+from tickwork.store import db
 from tickwork.store.db import Store
 from tickwork.store.tables import AuditRow, ScheduleRow
 
@@ -101,6 +103,16 @@ def test_a_plain_session_sees_a_landed_commit_as_success(
         )
     assert cutter.cuts == 1
     assert probes(store) == 1
+
+
+def test_an_outcome_that_cannot_be_asked_is_reported_as_unknown(
+    store: Store, cutter: CommitCutter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(db, "OUTCOME_WAIT_SECONDS", 1.0)
+    cutter.arm("after_commit", then_close=True)  # committed, and nobody can ask since
+    with pytest.raises(StorageUnavailable, match="whether the change was saved is unknown"):
+        add_probe(store)
+    assert cutter.cuts == 1
 
 
 def test_a_create_whose_commit_answer_was_lost_answers_201(

@@ -17,6 +17,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.conftest import TEST_REGISTRY, schedule_body
+from tests.integration.server import Server
 from tickwork.app import create_app
 from tickwork.config import Settings
 from tickwork.runtime import Runtime
@@ -158,3 +159,31 @@ def test_health_is_open_to_everyone(tmp_path: Path) -> None:
         assert response.get_json()["status"] == "ok"
     finally:
         rt.stop()
+
+
+def test_a_real_server_whose_database_file_is_deleted_loses_no_acknowledged_write(
+    tmp_path: Path,
+) -> None:
+    server = Server(tmp_path / "data", TEST_REGISTRY).start()
+    try:
+        status, kept = server.request("POST", f"{API}/schedules", schedule_body(name="kept"))
+        assert status == 201
+        (tmp_path / "data" / "tickwork.db").unlink()
+        status, body = server.request("POST", f"{API}/schedules", schedule_body(name="lost"))
+        assert (status, body["error"]) == (503, "storage_unavailable"), body
+        assert "deleted" in body["message"]
+        status, body = server.request("GET", f"{API}/health")
+        assert (status, body["status"]) == (503, "unavailable")
+    finally:
+        server.stop()
+    # A restart makes a new database: every write it answered 201 afterwards is kept, and
+    # nothing was answered 201 while the file was gone.
+    server = Server(tmp_path / "data", TEST_REGISTRY).start()
+    try:
+        assert server.get(f"{API}/health")["status"] == "ok"
+        status, made = server.request("POST", f"{API}/schedules", schedule_body(name="new"))
+        assert status == 201
+        names = [s["name"] for s in server.get(f"{API}/schedules")["items"]]
+        assert names == ["new"] and kept["id"] != made["id"]
+    finally:
+        server.stop()

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, Response, jsonify, request, send_from_directory
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import PathConverter
 
@@ -22,8 +23,9 @@ from tickwork.api.spec import error_response
 from tickwork.auth import guard, sessions
 from tickwork.auth.roles import Access
 from tickwork.auth.throttle import LoginThrottle
-from tickwork.errors import TickworkError, TooManyAttempts
+from tickwork.errors import StorageUnavailable, TickworkError, TooManyAttempts
 from tickwork.runtime import Runtime
+from tickwork.store import db
 
 log = logging.getLogger(__name__)
 WEBUI = Path(__file__).parent / "webui"
@@ -127,9 +129,18 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(TickworkError)
     def tickwork_error(exc: TickworkError) -> Any:
         response, status = error_response(exc)
-        if isinstance(exc, TooManyAttempts):
+        if isinstance(exc, TooManyAttempts | StorageUnavailable):
             response.headers["Retry-After"] = str(exc.retry_after)
+        if isinstance(exc, StorageUnavailable):
+            log.warning("%s %s: %s", request.method, request.path, exc.message)
         return response, status
+
+    @app.errorhandler(SQLAlchemyError)
+    def store_error(exc: SQLAlchemyError) -> Any:
+        # Trouble with the store itself (a lost connection, a full disk, a lock held by
+        # another process) is a 503 that says so; anything else is a bug, a 500.
+        trouble = db.problem(exc)
+        return tickwork_error(trouble) if trouble is not None else unexpected(exc)
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:

@@ -40,6 +40,8 @@ class Settings:
     retention_runs: int = 1000
     retention_days: int = 90
     prune_interval_seconds: int = 3600
+    # SQLite: how long a write waits for a lock another process holds before it answers 503.
+    busy_timeout_seconds: float = 30.0
     api_token: str | None = field(default=None, repr=False)
     # Signs the session cookie; default: generated once into <data_dir>/secret_key.
     secret_key: str | None = field(default=None, repr=False)

@@ -15,6 +15,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
+from tickwork.auth.audit import Note
 from tickwork.errors import Conflict, NotFound, ValidationFailed
 from tickwork.events import EventBus
 from tickwork.executor.local import LocalExecutor
@@ -85,23 +86,40 @@ class Dispatcher:
             self._hand_over(outcome)
         return outcome
 
-    def run_now(self, schedule_id: str, overrides: dict[str, Any] | None = None) -> Dispatched:
+    def run_now(
+        self,
+        schedule_id: str,
+        overrides: dict[str, Any] | None = None,
+        audit: Note | None = None,
+    ) -> Dispatched:
         """A manual run; `overrides` replace the schedule's parameters of those names for
-        this run only (checked like a schedule's, so a bad value is a 422 and no run)."""
+        this run only (checked like a schedule's, so a bad value is a 422 and no run). The
+        audit entry, if any, is written with the run."""
         now = datetime.now(UTC)
-        with self.store.session() as session:
+
+        def enqueue(session: Session) -> Dispatched:
+            # One unit of work with its audit entry; tried again if the connection broke
+            # before COMMIT (Store.transact), so a lost connection queues no twin run.
             schedule = session.get(ScheduleRow, schedule_id)
             if schedule is None:
                 raise NotFound(f"no schedule {schedule_id}")
             merged = self._overridden(schedule, overrides) if overrides else None
             outcome = self._enqueue(session, schedule, "manual", now, now)
             assert outcome is not None  # manual runs claim no key
+            detail: dict[str, Any] = {"run_id": outcome.run_id, "status": outcome.status}
             if merged is not None and overrides:
                 # Still inside the transaction that inserted it: no one has seen the run yet.
                 run = session.get_one(RunRow, outcome.run_id)
                 run.parameter_overrides = {k: merged.get(k) for k in overrides}
                 if run.status != "failed":
                     run.command = self.registry.get(schedule.workflow_type).argv(merged)
+                # Names only: a value may be something the audit log should not keep.
+                detail["overridden_parameters"] = sorted(overrides)
+            if audit is not None:
+                audit.add(session, schedule_id, name=schedule.name, **detail)
+            return outcome
+
+        outcome = self.store.transact(enqueue)
         self._hand_over(outcome)
         return outcome
 

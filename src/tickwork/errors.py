@@ -9,6 +9,8 @@
     ├── ValidationFailed    422   well-formed input with invalid values; carries field messages
     ├── TooManyAttempts     429   too many failed logins; carries `retry_after` seconds
     ├── Busy                503   no room for another live event stream just now
+    ├── StorageUnavailable  503   the database cannot be used just now: connection lost,
+    │                             disk full, locked by another process, file deleted
     └── ConfigError         -     the server's own configuration is wrong (registry, settings)
 
 Errors raised by the pure modules (cron, workflows) are `ValidationFailed` so the API can
@@ -63,6 +65,15 @@ class TooManyAttempts(TickworkError):
 class Busy(TickworkError):
     status = 503
     code = "busy"
+
+
+class StorageUnavailable(TickworkError):
+    """The store failed for a reason outside the request; the message says which, and
+    whether anything was saved. `retry_after` is a hint in seconds for the client."""
+
+    status = 503
+    code = "storage_unavailable"
+    retry_after = 5
 
 
 class NotFound(TickworkError):

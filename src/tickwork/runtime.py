@@ -8,8 +8,11 @@ import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from tickwork.config import Settings
 from tickwork.dispatch import Dispatcher
+from tickwork.errors import StorageUnavailable
 from tickwork.events import EventBus
 from tickwork.executor.local import LocalExecutor
 from tickwork.portable import Backup
@@ -43,7 +46,7 @@ class Runtime:
         self.settings = settings
         prepare_data_dir(settings)
         self.registry = load_registry(settings.registry_path)
-        self.store = Store(settings.db_url)
+        self.store = Store(settings.db_url, settings.busy_timeout_seconds)
         self.bus = EventBus()
         self.instance = instance_name()
         self.executor = LocalExecutor(settings, self.store, self.registry, self.bus, self.instance)
@@ -83,7 +86,10 @@ class Runtime:
             return
         self._started = False
         self.engine.shutdown()
-        self.executor.shutdown(self.settings.shutdown_grace_seconds)
+        try:
+            self.executor.shutdown(self.settings.shutdown_grace_seconds)
+        except (StorageUnavailable, SQLAlchemyError) as exc:  # the store failing must not
+            log.warning("shutdown could not record unstarted runs: %s", exc)  # stop the stop
         if self._first_prune is not None:
             self._first_prune.join()
         self.backup.close()

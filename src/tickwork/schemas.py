@@ -24,6 +24,10 @@ ConcurrencyPolicy = Literal["forbid", "allow", "replace"]
 CatchUpPolicy = Literal["skip", "once"]
 
 MAX_TIMEOUT = 7 * 24 * 3600
+# Run ids are a 32-bit integer column on PostgreSQL: a larger id cannot exist, and asking the
+# database for one is an error there (integer out of range), not "no such run".
+MAX_RUN_ID = 2**31 - 1
+LAST_PREVIEW_YEAR = 9000
 
 
 def _iso_z(value: datetime) -> str:
@@ -45,6 +49,37 @@ def _check_zone(value: str) -> str:
         cron.zone(value)
     except ValidationFailed as exc:
         raise ValueError(exc.errors[0].message) from None
+    return value
+
+
+def nul_errors(value: Any, where: str) -> list[FieldError]:
+    """Every string in `value` (nested in lists and objects too) that holds a NUL character.
+
+    PostgreSQL cannot store NUL in text and answered with a 500; SQLite stored it, and a
+    `q` of NUL matched every schedule. No field has a use for it, so the edge refuses it
+    wherever it appears: path, query and body alike.
+    """
+    if isinstance(value, str):
+        return [FieldError(where, "must not contain NUL characters")] if "\x00" in value else []
+    if isinstance(value, dict):
+        return [e for k, v in value.items() for e in nul_errors(v, _join(where, str(k)))] + (
+            [FieldError(where or "body", "keys must not contain NUL characters")]
+            if any("\x00" in str(k) for k in value)
+            else []
+        )
+    if isinstance(value, list):
+        return [e for i, v in enumerate(value) for e in nul_errors(v, _join(where, str(i)))]
+    return []
+
+
+def _join(where: str, part: str) -> str:
+    return f"{where}.{part}" if where else part
+
+
+def _check_far_future(value: datetime) -> datetime:
+    # Cron arithmetic steps past datetime.max near the year 9999 (OverflowError: a 500).
+    if value.year >= LAST_PREVIEW_YEAR:
+        raise ValueError(f"must be before the year {LAST_PREVIEW_YEAR}")
     return value
 
 
@@ -199,7 +234,7 @@ class ScheduleIdPath(BaseModel):
 
 
 class RunIdPath(BaseModel):
-    run_id: Annotated[int, Field(ge=1, le=2**62)]
+    run_id: Annotated[int, Field(ge=1, le=MAX_RUN_ID)]
 
 
 class LogQuery(Strict):
@@ -273,7 +308,7 @@ class CronPreviewQuery(Strict):
     expression: Annotated[str, Field(max_length=200)]
     timezone: Annotated[str, Field(max_length=64)] | None = None
     count: Annotated[int, Field(ge=1, le=cron.MAX_PREVIEW)] = 5
-    after: datetime | None = None
+    after: Annotated[datetime, AfterValidator(_check_far_future)] | None = None
 
 
 class CronPreviewResponse(BaseModel):
@@ -319,6 +354,18 @@ class ImportResponse(BaseModel):
     created: int
     updated: int
     total: int
+
+
+class HealthResponse(BaseModel):
+    status: Literal["ok"]
+    store: str
+    version: str
+
+
+class UnhealthyResponse(BaseModel):
+    status: Literal["unavailable"]
+    error: str
+    message: str
 
 
 class ErrorResponse(BaseModel):

@@ -14,9 +14,12 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from tickwork import cron
+from tickwork.auth.audit import Note
 from tickwork.config import Settings
-from tickwork.errors import NotFound
+from tickwork.errors import NotFound, StorageUnavailable
 from tickwork.events import EventBus
 from tickwork.scheduler.engine import SchedulerEngine, paused_in
 from tickwork.schemas import (
@@ -66,57 +69,96 @@ class ScheduleService:
 
     # -- changes --------------------------------------------------------------------------
 
+    # Each change is one unit of work: the row, its audit entry and the answer are made in one
+    # transaction (`Store.transact`, tried again if the connection broke before COMMIT), so no
+    # later step can fail after the change committed and turn a saved change into an error.
+
     def create(
-        self, req: ScheduleCreateRequest, schedule_id: str | None = None
+        self,
+        req: ScheduleCreateRequest,
+        schedule_id: str | None = None,
+        audit: Note | None = None,
     ) -> ScheduleResponse:
         values = self._checked(req.model_dump())
-        now = datetime.now(UTC)
-        row = ScheduleRow(
-            id=schedule_id or str(uuid.uuid4()), created_at=now, updated_at=now, **values
-        )
-        with self.store.session() as session:
-            session.add(row)
-        log.info("schedule created: %s (%s)", row.name, row.id)
-        self._changed(row.id, "created")
-        return self.one(row.id)
+        new_id = schedule_id or str(uuid.uuid4())
 
-    def update(self, schedule_id: str, req: ScheduleUpdateRequest) -> ScheduleResponse:
+        def work(session: Session) -> ScheduleResponse:
+            now = datetime.now(UTC)
+            row = ScheduleRow(id=new_id, created_at=now, updated_at=now, **values)
+            session.add(row)
+            session.flush()
+            if audit is not None:
+                audit.add(session, row.id, name=row.name)
+            return self.present([row], session)[0]
+
+        created = self.store.transact(work)
+        log.info("schedule created: %s (%s)", created.name, created.id)
+        self._changed(created.id, "created")
+        return created
+
+    def update(
+        self, schedule_id: str, req: ScheduleUpdateRequest, audit: Note | None = None
+    ) -> ScheduleResponse:
         sent = req.model_dump(exclude_unset=True, exclude_none=True)
-        with self.store.session() as session:
+
+        def work(session: Session) -> ScheduleResponse:
             row = self._row(session, schedule_id)
-            merged = {name: getattr(row, name) for name in EDITABLE} | sent
+            before = {name: getattr(row, name) for name in EDITABLE}
+            merged = before | sent
             if "workflow_type" in sent and "parameters" not in sent:
                 merged["parameters"] = {}  # old parameters rarely fit a new workflow
             values = self._checked(merged)
             for name, value in values.items():
                 setattr(row, name, value)
             row.updated_at = datetime.now(UTC)
-        log.info("schedule updated: %s (%s): %s", row.name, row.id, sorted(sent))
-        self._changed(schedule_id, "updated")
-        return self.one(schedule_id)
+            if audit is not None:
+                # What really changed, which is not always what was sent (a new workflow type
+                # clears the parameters; sending the current value changes nothing).
+                changed = [name for name in EDITABLE if getattr(row, name) != before[name]]
+                audit.add(session, row.id, name=row.name, fields=changed)
+            session.flush()
+            return self.present([row], session)[0]
 
-    def delete(self, schedule_id: str) -> None:
-        with self.store.session() as session:
+        updated = self.store.transact(work)
+        log.info("schedule updated: %s (%s): %s", updated.name, schedule_id, sorted(sent))
+        self._changed(schedule_id, "updated")
+        return updated
+
+    def delete(self, schedule_id: str, audit: Note | None = None) -> None:
+        def work(session: Session) -> tuple[str, list[int]]:
             row = self._row(session, schedule_id)
             active = [r.id for r in runs.active_for(session, schedule_id)]
             session.delete(row)
-        log.info("schedule deleted: %s (%s)", row.name, schedule_id)
-        self.engine.sync(schedule_id)
+            if audit is not None:
+                audit.add(session, schedule_id, name=row.name)
+            return row.name, active
+
+        name, active = self.store.transact(work)
+        log.info("schedule deleted: %s (%s)", name, schedule_id)
+        self._after_change(lambda: self.engine.sync(schedule_id))
         for run_id in active:
             self.engine.dispatcher.executor.stop(run_id, "schedule deleted")
         # The rows went with the schedule (cascade); their log files go too.
         shutil.rmtree(self.settings.logs_dir / schedule_id, ignore_errors=True)
         self.bus.publish("schedule", action="deleted", schedule_id=schedule_id)
-        self._notify()
+        self._after_change(self._notify)
 
-    def toggle(self, schedule_id: str, enabled: bool | None) -> ScheduleResponse:
-        with self.store.session() as session:
+    def toggle(
+        self, schedule_id: str, enabled: bool | None, audit: Note | None = None
+    ) -> ScheduleResponse:
+        def work(session: Session) -> ScheduleResponse:
             row = self._row(session, schedule_id)
             row.enabled = (not row.enabled) if enabled is None else enabled
             row.updated_at = datetime.now(UTC)
-        log.info("schedule %s: %s", "enabled" if row.enabled else "disabled", schedule_id)
+            if audit is not None:
+                audit.add(session, row.id, name=row.name, enabled=row.enabled)
+            session.flush()
+            return self.present([row], session)[0]
+
+        toggled = self.store.transact(work)
+        log.info("schedule %s: %s", "enabled" if toggled.enabled else "disabled", schedule_id)
         self._changed(schedule_id, "updated")
-        return self.one(schedule_id)
+        return toggled
 
     def apply_import(
         self, items: list[tuple[str | None, ScheduleCreateRequest]]
@@ -159,9 +201,18 @@ class ScheduleService:
         return values
 
     def _changed(self, schedule_id: str, action: str) -> None:
-        self.engine.sync(schedule_id)
+        self._after_change(lambda: self.engine.sync(schedule_id))
         self.bus.publish("schedule", action=action, schedule_id=schedule_id)
-        self._notify()
+        self._after_change(self._notify)
+
+    def _after_change(self, step: Callable[[], None]) -> None:
+        """A step after a change committed. Its failure must not answer the saved change as
+        an error: the scheduler is told to re-read the store once the store is back."""
+        try:
+            step()
+        except StorageUnavailable as exc:
+            log.warning("change saved, but the scheduler could not be told: %s", exc.message)
+            self.engine.resync_later()
 
     @staticmethod
     def _row(session: Any, schedule_id: str) -> ScheduleRow:
@@ -173,16 +224,18 @@ class ScheduleService:
     # -- reads ------------------------------------------------------------------------------
 
     def one(self, schedule_id: str) -> ScheduleResponse:
-        with self.store.reading() as session:
-            row = self._row(session, schedule_id)
-            return self.present([row], session)[0]
+        return self.store.read(
+            lambda session: self.present([self._row(session, schedule_id)], session)[0]
+        )
 
     def page(
         self, where: schedules.ScheduleFilter, page: int, size: int
     ) -> tuple[list[ScheduleResponse], int]:
-        with self.store.reading() as session:
+        def work(session: Session) -> tuple[list[ScheduleResponse], int]:
             rows, total = schedules.page(session, where, (page - 1) * size, size)
             return self.present(rows, session), total
+
+        return self.store.read(work)
 
     def present(self, rows: Sequence[ScheduleRow], session: Any) -> list[ScheduleResponse]:
         history = runs.latest_for(session, [r.id for r in rows], self.settings.history_size)
@@ -208,29 +261,36 @@ class ScheduleService:
     def run_page(
         self, schedule_id: str, status: str | None, page: int, size: int
     ) -> tuple[list[RunResponse], int]:
-        with self.store.reading() as session:
+        def work(session: Session) -> tuple[list[RunResponse], int]:
             row = self._row(session, schedule_id)
             items, total = runs.page_for(session, schedule_id, status, (page - 1) * size, size)
             return [run_response(r, row) for r in items], total
 
+        return self.store.read(work)
+
     def all_runs(
         self, where: runs.RunFilter, page: int, size: int
     ) -> tuple[list[RunResponse], int]:
-        with self.store.reading() as session:
+        def work(session: Session) -> tuple[list[RunResponse], int]:
             items, total = runs.page_all(session, where, (page - 1) * size, size)
             names = runs.schedule_names(session, [r.schedule_id for r in items])
             return [run_response(r, None, names) for r in items], total
 
+        return self.store.read(work)
+
     def run(self, run_id: int) -> RunResponse:
-        with self.store.reading() as session:
+        def work(session: Session) -> RunResponse:
             run = runs.get(session, run_id)
             if run is None:
                 raise NotFound(f"no run {run_id}")
             return run_response(run, session.get(ScheduleRow, run.schedule_id), full=True)
 
+        return self.store.read(work)
+
     def status(self) -> StatusResponse:
         now = datetime.now(UTC)
-        with self.store.reading() as session:
+
+        def work(session: Session) -> tuple[Any, ...]:
             paused = paused_in(session)
             total, active = schedules.counts(session)
             enabled = sorted(schedules.enabled(session), key=lambda r: (r.name.casefold(), r.id))
@@ -243,6 +303,11 @@ class ScheduleService:
             names = runs.schedule_names(
                 session, [r.schedule_id for r in [*running, *queued, *failures]]
             )
+            return paused, total, active, upcoming, rows, running, queued, failures, counts, names
+
+        (paused, total, active, upcoming, rows, running, queued, failures, counts, names) = (
+            self.store.read(work)
+        )
         return StatusResponse(
             running=self.engine.alive and not paused,
             paused=paused,

@@ -77,6 +77,7 @@ NEEDS = {
     ("GET", "/workflows"): "viewer",
     ("GET", "/templates"): "viewer",
     ("GET", "/cron/preview"): "viewer",
+    ("GET", "/health"): "public",  # readiness probes carry no credentials
     ("POST", "/scheduler/pause"): "operator",
     ("POST", "/scheduler/resume"): "operator",
     ("GET", "/events"): "viewer",
@@ -488,6 +489,9 @@ def test_the_document_describes_the_security(runtime: Runtime) -> None:
             if path.endswith("/auth/login"):
                 assert op["security"] == [], where
                 assert set(op["responses"]) >= {"200", "401", "403", "422", "429"}
+                continue
+            if path.endswith("/health"):  # readiness: open, and it answers 200 or 503
+                assert op["security"] == [] and set(op["responses"]) == {"200", "503"}, where
                 continue
             assert "security" not in op, where
             for code in ("401", "403"):

@@ -14,6 +14,11 @@ from tickwork.auth.models import AuditListResponse, AuditQuery
 bp = Blueprint("audit", __name__, url_prefix=PREFIX)
 
 
+def note(action: str, target_type: str) -> audit.Note:
+    """An entry for the caller's change, to be written by the change's own transaction."""
+    return audit.Note(guard.actor(), action, target_type)
+
+
 def record(action: str, target_type: str, target_id: str | None = None, **detail: Any) -> None:
     audit.record(runtime().store, guard.actor(), action, target_type, target_id, detail)
 

@@ -4,24 +4,49 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from flask import Blueprint
+from flask import Blueprint, Response, jsonify
 
-from tickwork import cron
+from tickwork import __version__, cron
 from tickwork.api.audit import record
 from tickwork.api.context import PREFIX, SPEC, runtime
-from tickwork.errors import FieldError, ValidationFailed
+from tickwork.errors import FieldError, StorageUnavailable, ValidationFailed
 from tickwork.schemas import (
     CronPreviewQuery,
     CronPreviewResponse,
+    HealthResponse,
     ParameterResponse,
     StatusResponse,
     TemplateListResponse,
+    UnhealthyResponse,
     WorkflowListResponse,
     WorkflowResponse,
 )
 from tickwork.templates import TEMPLATES
 
 bp = Blueprint("meta", __name__, url_prefix=PREFIX)
+
+
+@SPEC.route(
+    bp,
+    "/health",
+    "GET",
+    summary="Readiness: 200 while the store answers, 503 (with the reason) while it does not",
+    access="public",
+    responses={200: HealthResponse, 503: UnhealthyResponse},
+)
+def health() -> HealthResponse | Response:
+    # Open to everyone (load balancers, probes): it tells whether the store works, nothing
+    # about what is in it.
+    store = runtime().store
+    try:
+        store.check()
+    except StorageUnavailable as exc:
+        body = UnhealthyResponse(status="unavailable", error=exc.code, message=exc.message)
+        response = jsonify(body.model_dump())
+        response.status_code = 503
+        response.headers["Retry-After"] = str(exc.retry_after)
+        return response
+    return HealthResponse(status="ok", store=store.engine.dialect.name, version=__version__)
 
 
 @SPEC.route(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, Response
 
 from tickwork import portable
-from tickwork.api.audit import record
+from tickwork.api.audit import note, record
 from tickwork.api.context import PREFIX, SPEC, runtime
 from tickwork.schemas import (
     ErrorResponse,
@@ -56,9 +56,7 @@ def list_schedules(query: ScheduleListQuery) -> ScheduleListResponse:
     responses={201: ScheduleResponse},
 )
 def create_schedule(body: ScheduleCreateRequest) -> ScheduleResponse:
-    created = runtime().service.create(body)
-    record("schedule.create", "schedule", created.id, name=created.name)
-    return created
+    return runtime().service.create(body, audit=note("schedule.create", "schedule"))
 
 
 @SPEC.route(
@@ -116,18 +114,8 @@ def get_schedule(path: ScheduleIdPath) -> ScheduleResponse:
 
 
 def _update(path: ScheduleIdPath, body: ScheduleUpdateRequest) -> ScheduleResponse:
-    service = runtime().service
-    before = service.one(path.schedule_id)
-    after = service.update(path.schedule_id, body)
-    # What really changed, which is not always what was sent (a new workflow type clears
-    # the parameters; sending the current value changes nothing).
-    changed = [
-        name
-        for name in ScheduleUpdateRequest.model_fields
-        if getattr(before, name, None) != getattr(after, name, None)
-    ]
-    record("schedule.update", "schedule", after.id, name=after.name, fields=changed)
-    return after
+    audit = note("schedule.update", "schedule")
+    return runtime().service.update(path.schedule_id, body, audit=audit)
 
 
 @SPEC.route(
@@ -165,10 +153,7 @@ def patch_schedule(path: ScheduleIdPath, body: ScheduleUpdateRequest) -> Schedul
     responses={204: None, **NOT_FOUND},
 )
 def delete_schedule(path: ScheduleIdPath) -> None:
-    service = runtime().service
-    name = service.one(path.schedule_id).name
-    service.delete(path.schedule_id)
-    record("schedule.delete", "schedule", path.schedule_id, name=name)
+    runtime().service.delete(path.schedule_id, audit=note("schedule.delete", "schedule"))
 
 
 @SPEC.route(
@@ -183,9 +168,8 @@ def delete_schedule(path: ScheduleIdPath) -> None:
     responses={200: ScheduleResponse, **NOT_FOUND},
 )
 def toggle_schedule(path: ScheduleIdPath, body: ToggleRequest) -> ScheduleResponse:
-    schedule = runtime().service.toggle(path.schedule_id, body.enabled)
-    record("schedule.toggle", "schedule", schedule.id, name=schedule.name, enabled=schedule.enabled)
-    return schedule
+    audit = note("schedule.toggle", "schedule")
+    return runtime().service.toggle(path.schedule_id, body.enabled, audit=audit)
 
 
 @SPEC.route(
@@ -201,14 +185,10 @@ def toggle_schedule(path: ScheduleIdPath, body: ToggleRequest) -> ScheduleRespon
 )
 def run_schedule_now(path: ScheduleIdPath, body: RunNowRequest) -> RunResponse:
     rt = runtime()
-    outcome = rt.dispatcher.run_now(path.schedule_id, body.parameters)
-    run = rt.service.run(outcome.run_id)
-    detail: dict[str, object] = {"name": run.schedule_name, "run_id": run.id, "status": run.status}
-    if run.parameter_overrides:
-        # Names only: a value may be something the audit log should not keep.
-        detail["overridden_parameters"] = sorted(run.parameter_overrides)
-    record("schedule.run", "schedule", path.schedule_id, **detail)
-    return run
+    outcome = rt.dispatcher.run_now(
+        path.schedule_id, body.parameters, audit=note("schedule.run", "schedule")
+    )
+    return rt.service.run(outcome.run_id)
 
 
 @SPEC.route(

@@ -23,7 +23,7 @@ from pydantic.json_schema import JsonSchemaMode, models_json_schema
 from tickwork.auth.roles import Access
 from tickwork.auth.sessions import COOKIE_NAME, CSRF_HEADER
 from tickwork.errors import BadRequest, ValidationFailed
-from tickwork.schemas import ErrorResponse, ValidationErrorResponse, field_errors
+from tickwork.schemas import ErrorResponse, ValidationErrorResponse, field_errors, nul_errors
 
 View = Callable[..., Any]
 ERROR_DESCRIPTIONS = {
@@ -33,7 +33,7 @@ ERROR_DESCRIPTIONS = {
     404: "Unknown id",
     409: "Conflicts with the current state",
     413: "Request body too large",
-    503: "No room just now; try again later",
+    503: "Unavailable just now (no room, or the store is in trouble); try again later",
     422: "Validation failed",
     429: "Too many failed attempts; wait and try again",
 }
@@ -214,6 +214,10 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
 
 def _parse(op: Operation, path_args: dict[str, Any]) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
+    if op.path is not None:
+        _refuse_nul(path_args)
+    if op.query is not None:
+        _refuse_nul(request.args.to_dict())
     try:
         if op.path is not None:
             kwargs["path"] = op.path.model_validate(path_args)
@@ -223,12 +227,18 @@ def _parse(op: Operation, path_args: dict[str, Any]) -> dict[str, Any]:
         raise field_errors(exc) from None
     if op.body is not None:
         raw = _json_body(required=op.body_required)
+        _refuse_nul(raw)
         try:
             # Strict: JSON has real booleans and numbers, so "yes" is not True and "5" not 5.
             kwargs["body"] = op.body.model_validate(raw, strict=True)
         except ValidationError as exc:
             raise field_errors(exc) from None
     return kwargs
+
+
+def _refuse_nul(value: Any) -> None:
+    if errors := nul_errors(value, ""):
+        raise ValidationFailed(errors)
 
 
 def _query_args(model: type[BaseModel]) -> dict[str, Any]:

@@ -9,14 +9,30 @@ open. `detail` holds what the action needs to be understood later, never a secre
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from tickwork.auth.models import AuditEntry
 from tickwork.store.db import Store
 from tickwork.store.tables import AuditRow
+
+
+@dataclass(frozen=True)
+class Note:
+    """An entry decided before its change and written in the change's own transaction, so a
+    change and its entry land together or not at all: an entry written afterwards, in a
+    transaction of its own, was missing when that second transaction failed."""
+
+    actor: str
+    action: str
+    target_type: str
+
+    def add(self, session: Session, target_id: str | None, **detail: Any) -> None:
+        session.add(_row(self.actor, self.action, self.target_type, target_id, detail))
 
 
 def record(
@@ -27,17 +43,23 @@ def record(
     target_id: str | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    with store.session() as session:
-        session.add(
-            AuditRow(
-                at=datetime.now(UTC),
-                actor=actor[:100],
-                action=action,
-                target_type=target_type,
-                target_id=target_id[:64] if target_id is not None else None,
-                detail=detail or {},
-            )
-        )
+    """An entry on its own, for actions that change nothing else in the store (logins)."""
+    store.transact(
+        lambda session: session.add(_row(actor, action, target_type, target_id, detail or {}))
+    )
+
+
+def _row(
+    actor: str, action: str, target_type: str, target_id: str | None, detail: dict[str, Any]
+) -> AuditRow:
+    return AuditRow(
+        at=datetime.now(UTC),
+        actor=actor[:100],
+        action=action,
+        target_type=target_type,
+        target_id=target_id[:64] if target_id is not None else None,
+        detail=detail,
+    )
 
 
 def page(
@@ -59,7 +81,8 @@ def page(
         )
         if value is not None
     ]
-    with store.reading() as session:
+
+    def work(session: Session) -> tuple[list[AuditEntry], int]:
         total = session.scalar(select(func.count()).select_from(AuditRow).where(*where)) or 0
         rows = session.scalars(
             select(AuditRow)
@@ -69,3 +92,5 @@ def page(
             .limit(limit)
         )
         return [AuditEntry.model_validate(r, from_attributes=True) for r in rows], total
+
+    return store.read(work)

@@ -61,14 +61,17 @@ def check_role(role: str) -> Role:
 
 
 def exist(store: Store) -> bool:
-    with store.reading() as session:
-        return session.scalar(select(UserRow.id).limit(1)) is not None
+    # Asked by the guard on every request: read with retries, so a lost connection costs a
+    # retry, not the request.
+    return store.read(lambda session: session.scalar(select(UserRow.id).limit(1)) is not None)
 
 
 def get(store: Store, username: str) -> User | None:
-    with store.reading() as session:
+    def work(session: Session) -> User | None:
         row = _row(session, username)
         return _user(row) if row is not None else None
+
+    return store.read(work)
 
 
 def all_users(store: Store) -> list[User]:

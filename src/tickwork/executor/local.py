@@ -19,8 +19,10 @@ from typing import Any, cast
 
 from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from tickwork.config import Settings
+from tickwork.errors import StorageUnavailable
 from tickwork.events import EventBus
 from tickwork.executor.process import (
     RUN_TAG,
@@ -32,7 +34,7 @@ from tickwork.executor.process import (
 )
 from tickwork.recovery import process_started_at
 from tickwork.store import runs
-from tickwork.store.db import Store
+from tickwork.store.db import Store, transient
 from tickwork.store.tables import RunRow, ScheduleRow
 from tickwork.workflows import Registry
 
@@ -122,10 +124,31 @@ class LocalExecutor:
 
     def _execute(self, run_id: int) -> None:
         try:
-            self._execute_run(run_id)
+            self._execute_retrying(run_id)
+        except StorageUnavailable as exc:
+            log.warning("run %s: %s", run_id, exc.message)
+            try:
+                self._finish_with_error(run_id, exc.message)
+            except (DBAPIError, StorageUnavailable):
+                log.warning("run %s: could not record that either; recovery ends it", run_id)
         except Exception:  # a bug here must not kill the pool thread silently
             log.exception("run %s: executor error", run_id)
             self._finish_with_error(run_id, "internal error in the executor; see server log")
+
+    def _execute_retrying(self, run_id: int) -> None:
+        """The run's store reads may meet a lost connection: then it is tried again. A run
+        starts only while it is still queued, so a second try never starts it twice (a failed
+        start record raises StorageUnavailable, which is not tried again)."""
+        delay, deadline = 0.5, time.monotonic() + FINISH_RETRY_SECONDS
+        while True:
+            try:
+                return self._execute_run(run_id)
+            except DBAPIError as exc:
+                if not transient(exc) or time.monotonic() >= deadline:
+                    raise
+                log.warning("run %s: store unavailable (%s); retrying", run_id, type(exc).__name__)
+            time.sleep(delay)
+            delay = min(delay * 2, 30.0)
 
     def _execute_run(self, run_id: int) -> None:
         if self._closing:
@@ -177,7 +200,8 @@ class LocalExecutor:
 
     def _started(self, run_id: int, pid: int, log_path: Path) -> None:
         now = datetime.now(UTC)
-        with self.store.session() as session:
+
+        def mark_running(session: Session) -> bool:
             result = session.execute(
                 update(RunRow)
                 .where(RunRow.id == run_id, RunRow.status == "queued")
@@ -194,6 +218,11 @@ class LocalExecutor:
             run = runs.get(session, run_id)
             if changed and run is not None:
                 runs.note_on_schedule(session, run)
+            return changed
+
+        # transact: tried again if the connection broke before COMMIT, and a COMMIT whose
+        # answer was lost is settled, so a start that was recorded is never seen as a cancel.
+        changed = self.store.transact(mark_running)
         if not changed:  # cancelled between our read and the process start
             self.stop(run_id, "cancelled")
             return

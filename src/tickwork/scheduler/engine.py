@@ -17,15 +17,17 @@ from itertools import islice
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from tickwork import cron
 from tickwork.dispatch import Dispatcher
+from tickwork.errors import StorageUnavailable
 from tickwork.events import EventBus
 from tickwork.scheduler.fires import FireRecorder
 from tickwork.scheduler.trigger import CrontabTrigger
 from tickwork.store import schedules
-from tickwork.store.db import Store
+from tickwork.store.db import Outage, Store
 from tickwork.store.tables import ScheduleRow, SettingRow
 
 log = logging.getLogger(__name__)
@@ -34,6 +36,7 @@ PAUSED_KEY = "scheduler.paused"
 # It is how changes made by another process (`tickwork import`, a second web) arrive.
 VERSION_KEY = "schedules.version"
 POLL_SECONDS = 2.0
+STALE = "stale"  # a _seen_version no stored version equals: the next poll re-reads all
 # When a scheduler was last seen alive: fires after it were missed (see catch_up).
 HEARTBEAT_KEY = "scheduler.heartbeat"
 # Missed fires recorded as `skipped` per schedule after downtime: the newest ones; an
@@ -50,6 +53,7 @@ class SchedulerEngine:
         self._sync_lock = threading.Lock()
         self._seen_paused: bool | None = None
         self.fires = FireRecorder(dispatcher, lambda: datetime.now(UTC))
+        self._outage = Outage("scheduler poll")
         self._scheduler = BackgroundScheduler(
             jobstores={"default": MemoryJobStore(), "internal": MemoryJobStore()},
             timezone=UTC,
@@ -86,15 +90,27 @@ class SchedulerEngine:
             self.catch_up(datetime.fromisoformat(last_alive), datetime.now(UTC), catch_up_window)
 
     def every(self, seconds: float, func: Callable[[], None], name: str) -> None:
-        """Housekeeping on an interval, beside (not among) the schedules' jobs."""
+        """Housekeeping on an interval, beside (not among) the schedules' jobs. A turn that comes
+        while the last one is still waiting on the store is let go quietly: APScheduler would
+        warn about it every interval for as long as an outage lasts."""
+        busy = threading.Lock()
+
+        def turn() -> None:
+            if busy.acquire(blocking=False):
+                try:
+                    func()
+                finally:
+                    busy.release()
+
         self._scheduler.add_job(
-            func,
+            turn,
             "interval",
             seconds=seconds,
             id=name,
             jobstore="internal",
             replace_existing=True,
             misfire_grace_time=max(1, int(seconds)),  # late housekeeping is done next time
+            max_instances=3,  # one waiting on the store, the others let go at once by `busy`
         )
 
     def catch_up(self, last_alive: datetime, now: datetime, window: float) -> list[int]:
@@ -146,10 +162,15 @@ class SchedulerEngine:
             return len(rows)
 
     def _poll(self) -> None:
-        self._beat()
-        with self.store.reading() as session:
-            version = _setting(session, VERSION_KEY)
-            paused = _setting(session, PAUSED_KEY) == "1"
+        try:
+            self._beat()
+            with self.store.reading() as session:
+                version = _setting(session, VERSION_KEY)
+                paused = _setting(session, PAUSED_KEY) == "1"
+        except (SQLAlchemyError, StorageUnavailable) as exc:
+            self._outage.failed(exc)
+            return
+        self._outage.over()
         if version != self._seen_version:
             log.info("schedules changed elsewhere; re-reading them")
             self.resync()
@@ -172,8 +193,7 @@ class SchedulerEngine:
             self._sync(schedule_id)
 
     def _sync(self, schedule_id: str) -> None:
-        with self.store.reading() as session:
-            row = schedules.get(session, schedule_id)
+        row = self.store.read(lambda session: schedules.get(session, schedule_id))
         if row is not None and row.enabled:
             self._add(row)
             log.info(
@@ -196,13 +216,22 @@ class SchedulerEngine:
         self._apply_paused(paused)
         self.bus.publish("scheduler", paused=paused)
 
+    def resync_later(self) -> None:
+        """Re-read every schedule at the next poll that reaches the store (a change was saved
+        but could not be synced)."""
+        self._seen_version = STALE
+
     def changed(self) -> None:
         """Record that the schedules changed, for schedulers in other processes."""
-        with self.store.session() as session:
+
+        def bump(session: Session) -> tuple[str | None, str]:
             row = session.get(SettingRow, VERSION_KEY)
             before = row.value if row else None
             version = str(int(before) + 1 if before else 1)
             session.merge(SettingRow(key=VERSION_KEY, value=version))
+            return before, version
+
+        before, version = self.store.transact(bump)
         # Our own jobs are in step already (sync); skip the re-read unless someone else
         # changed something since we last looked.
         if before == self._seen_version:

@@ -18,17 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.exc import DBAPIError
-
 from tickwork.dispatch import Dispatcher
+from tickwork.store.db import Outage, problem
 
 log = logging.getLogger(__name__)
 # A store that fails is retried after this long at first, then after longer waits up to the cap.
 RETRY_FIRST_SECONDS = 0.5
 RETRY_MAX_SECONDS = 10.0
-# What we keep trying through: the database refused or failed (locked, full disk, connection
-# lost) or the file system did. Anything else is a bug, logged and not retried for ever.
-STORAGE_ERRORS: tuple[type[BaseException], ...] = (DBAPIError, OSError)
 
 
 @dataclass(frozen=True)
@@ -54,7 +50,7 @@ class FireRecorder:
         self._idle = threading.Event()
         self._idle.set()
         self._stopping = False
-        self._outage: str | None = None
+        self._outage = Outage("recording fires")
         self._thread: threading.Thread | None = None
 
     def start(self) -> None:
@@ -129,21 +125,15 @@ class FireRecorder:
                         f"{_iso(coalesced_into)} ran instead",
                         self._now(),
                     )
-            except STORAGE_ERRORS as exc:
-                self._note_outage(exc)
+            except Exception as exc:
+                if problem(exc) is None:  # a bug, not the store: retrying would not help
+                    log.exception("fire of %s at %s not recorded", fire.schedule_id, fire.instant)
+                    continue
+                # The store failed (locked, full, gone, unreachable): hold the rest and retry.
+                self._outage.failed(exc)
                 return [f for f, _ in _coalesce(batch)[index:]]
-            except Exception:
-                log.exception("fire of %s at %s not recorded", fire.schedule_id, fire.instant)
-        if self._outage is not None:
-            log.warning("store writable again; held fires recorded (was: %s)", self._outage)
-            self._outage = None
+        self._outage.over()
         return []
-
-    def _note_outage(self, exc: BaseException) -> None:
-        reason = _reason(exc)
-        if self._outage is None:
-            log.error("cannot record fires: %s; holding them and retrying", reason)
-        self._outage = reason
 
 
 def _coalesce(batch: list[Fire]) -> list[tuple[Fire, datetime | None]]:
@@ -157,12 +147,6 @@ def _coalesce(batch: list[Fire]) -> list[tuple[Fire, datetime | None]]:
         newest = latest[fire.schedule_id]
         out.append((fire, None if fire.instant == newest else newest))
     return out
-
-
-def _reason(exc: BaseException) -> str:
-    original = getattr(exc, "orig", None) or exc
-    first_line = (str(original).splitlines() or [""])[0]
-    return f"{original.__class__.__name__}: {first_line}"
 
 
 def _iso(instant: datetime) -> str:

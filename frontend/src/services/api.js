@@ -11,6 +11,8 @@
  * handler given to `configureAuth` (the page sends the user to the login screen).
  */
 
+import { setServerClockOffset } from '@/composables/useNow'
+
 export const API_BASE = '/api/v1'
 export const CSRF_HEADER = 'X-CSRF-Token'
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
@@ -98,6 +100,15 @@ export function buildQuery(params = {}) {
   return text ? `?${text}` : ''
 }
 
+/** The server's clock against ours, from the answer's Date header (whole seconds). */
+function measureClock(response, sentAt) {
+  const header = response.headers?.get?.('Date')
+  const serverTime = header ? Date.parse(header) : NaN
+  if (Number.isNaN(serverTime)) return
+  // The header is truncated to the second: +500 ms is its expected middle.
+  setServerClockOffset(serverTime + 500 - (sentAt + Date.now()) / 2)
+}
+
 async function readBody(response) {
   if (response.status === 204) return null
   const text = await response.text()
@@ -123,12 +134,14 @@ async function send(method, path, { query, body, signal } = {}) {
   const token = UNSAFE_METHODS.has(method) ? csrfToken : null
   if (token) init.headers[CSRF_HEADER] = token
   let response
+  const sentAt = Date.now()
   try {
     response = await fetch(`${API_BASE}${path}${buildQuery(query)}`, init)
   } catch (error) {
     if (error?.name === 'AbortError') throw error
     throw new ApiError(0, {})
   }
+  measureClock(response, sentAt)
   return { response, data: await readBody(response), token }
 }
 

@@ -1,4 +1,5 @@
-import { getCurrentScope, onScopeDispose, readonly, ref, type Ref } from 'vue'
+import { getCurrentScope, onScopeDispose, readonly, ref, watch, type Ref } from 'vue'
+import { useServerReachability } from './useServerReachability'
 
 /**
  * One clock for the whole page, ticking every second while anything shows a time.
@@ -19,9 +20,14 @@ let offsetMs = 0
 let timer: ReturnType<typeof setInterval> | null = null
 let users = 0
 
+const { reachable } = useServerReachability()
+
 function tick() {
-  now.value = Date.now() + offsetMs
+  // While the server does not answer, countdowns stand still: what they count to is unknown.
+  if (reachable.value) now.value = Date.now() + offsetMs
 }
+
+watch(reachable, tick)
 
 /** The server's clock minus the browser's, in ms (as measured by the API client). */
 export function setServerClockOffset(measuredMs: number) {

@@ -12,10 +12,12 @@
  */
 
 import { setServerClockOffset } from '@/composables/useNow'
+import { reportReachable } from '@/composables/useServerReachability'
 
 export const API_BASE = '/api/v1'
 export const CSRF_HEADER = 'X-CSRF-Token'
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+const GATEWAY_DOWN = new Set([502, 503, 504])
 
 let csrfToken = null
 const hooks = { unauthorized: null, session: null }
@@ -139,8 +141,11 @@ async function send(method, path, { query, body, signal } = {}) {
     response = await fetch(`${API_BASE}${path}${buildQuery(query)}`, init)
   } catch (error) {
     if (error?.name === 'AbortError') throw error
+    reportReachable(false)
     throw new ApiError(0, {})
   }
+  // A gateway's 502-504 means the server behind it is not answering.
+  reportReachable(!GATEWAY_DOWN.has(response.status))
   measureClock(response, sentAt)
   return { response, data: await readBody(response), token }
 }

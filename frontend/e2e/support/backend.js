@@ -49,9 +49,10 @@ function addUser(bin, dataDir, { username, role, password }) {
 }
 
 /**
- * @param {{timeoutMs?: number, users?: {username: string, role: string, password: string}[]}} options
+ * @param {{timeoutMs?: number, users?: {username: string, role: string, password: string}[], workflows?: string}} options
+ *   workflows: a registry file instead of the demo one
  */
-export async function startBackend({ timeoutMs = 30_000, users = [] } = {}) {
+export async function startBackend({ timeoutMs = 30_000, users = [], workflows = null } = {}) {
   const bin = process.env.TICKWORK_BIN || DEFAULT_BIN
   if (!process.env.TICKWORK_BIN && !existsSync(bin)) {
     throw new Error(`${bin} does not exist: install the backend first (make install)`)
@@ -63,6 +64,7 @@ export async function startBackend({ timeoutMs = 30_000, users = [] } = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), 'tickwork-e2e-'))
   for (const user of users) await addUser(bin, dataDir, user)
   const args = ['serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir]
+  if (workflows) args.push('--workflows', workflows)
   const url = `http://127.0.0.1:${port}`
   let output = ''
   let child

@@ -216,6 +216,8 @@ export const scheduleApi = {
 
   getRun: (runId) => request('GET', `/runs/${id(runId)}`),
   getRunLog: (runId, offset = 0) => request('GET', `/runs/${id(runId)}/log`, { query: { offset } }),
+  /** The whole raw log as a file (an attachment): a plain link, the browser downloads it. */
+  runLogDownloadUrl: (runId) => `${API_BASE}/runs/${id(runId)}/log/download`,
   cancelRun: (runId) => request('POST', `/runs/${id(runId)}/cancel`, { body: {} }),
 
   exportSchedules: () => request('GET', '/schedules/export'),

@@ -49,8 +49,8 @@ export function formatTime(value, timeZone = DEFAULT_TIMEZONE) {
   return formatter(timeZone, { hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(date)
 }
 
-/** "Mon 3 Mar, 14:00" in the given zone (zone named separately by the caller). */
-export function formatShortDateTime(value, timeZone = DEFAULT_TIMEZONE) {
+/** "Mon 3 Mar, 14:00" (or "14:00:05" with seconds) in the given zone (zone named by the caller). */
+export function formatShortDateTime(value, timeZone = DEFAULT_TIMEZONE, { seconds = false } = {}) {
   const date = toDate(value)
   if (!date) return '—'
   return formatter(timeZone, {
@@ -59,6 +59,7 @@ export function formatShortDateTime(value, timeZone = DEFAULT_TIMEZONE) {
     month: 'short',
     hour: '2-digit',
     minute: '2-digit',
+    ...(seconds ? { second: '2-digit' } : {}),
   }).format(date)
 }
 

@@ -201,7 +201,13 @@ export const scheduleApi = {
     request('POST', `/schedules/${id(scheduleId)}/toggle`, {
       body: typeof enabled === 'boolean' ? { enabled } : {},
     }),
-  runScheduleNow: (scheduleId) => request('POST', `/schedules/${id(scheduleId)}/run`, { body: {} }),
+  /**
+   * @param {string} scheduleId
+   * @param {Record<string, unknown> | null} [parameters] values for this one run only, over the
+   *   schedule's (only the keys that differ)
+   */
+  runScheduleNow: (scheduleId, parameters = null) =>
+    request('POST', `/schedules/${id(scheduleId)}/run`, { body: parameters ? { parameters } : {} }),
   getExecutionHistory: (scheduleId, params = {}) =>
     request('GET', `/schedules/${id(scheduleId)}/runs`, { query: params }),
 
@@ -214,6 +220,8 @@ export const scheduleApi = {
   previewCron: ({ expression, timezone, count = 5, after } = {}, options = {}) =>
     request('GET', '/cron/preview', { query: { expression, timezone, count, after }, ...options }),
 
+  /** All runs, newest first: `{status, trigger, schedule_id, page, page_size}` → `{items, total, page, page_size}`. */
+  getRuns: (params = {}, options = {}) => request('GET', '/runs', { query: params, ...options }),
   getRun: (runId) => request('GET', `/runs/${id(runId)}`),
   getRunLog: (runId, offset = 0) => request('GET', `/runs/${id(runId)}/log`, { query: { offset } }),
   /** The whole raw log as a file (an attachment): a plain link, the browser downloads it. */

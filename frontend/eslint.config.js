@@ -1,17 +1,24 @@
 import js from '@eslint/js'
 import pluginVue from 'eslint-plugin-vue'
 import globals from 'globals'
+import tseslint from 'typescript-eslint'
 
 export default [
   { ignores: ['node_modules/**'] },
   js.configs.recommended,
+  ...tseslint.configs.recommended.map((config) => ({ ...config, files: ['**/*.ts', '**/*.vue'] })),
   ...pluginVue.configs['flat/recommended'],
   {
-    files: ['src/**/*.{js,vue}'],
+    // `<script setup lang="ts">` is parsed by typescript-eslint inside vue-eslint-parser.
+    files: ['**/*.vue'],
+    languageOptions: { parserOptions: { parser: tseslint.parser, extraFileExtensions: ['.vue'] } },
+  },
+  {
+    files: ['src/**/*.{js,ts,vue}'],
     languageOptions: { globals: globals.browser },
   },
   {
-    files: ['tests/**/*.js'],
+    files: ['tests/**/*.{js,ts}'],
     languageOptions: { globals: { ...globals.browser, ...globals.node } },
   },
   {

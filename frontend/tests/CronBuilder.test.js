@@ -116,4 +116,30 @@ describe('CronBuilder', () => {
       expect(builder.get('[data-test="cron-field"]').text()).toContain('expected 5 fields (minute hour day-of-month month day-of-week), got 1'),
     )
   })
+
+  it('shows the server\'s words for an expression that never fires, as they are', async () => {
+    const { ApiError } = await import('@/services/api')
+    const words = 'never fires: day-of-month 30 does not occur in February'
+    scheduleApi.previewCron.mockRejectedValue(
+      new ApiError(422, { message: `expression: ${words}`, errors: [{ field: 'expression', message: words }] }),
+    )
+
+    const builder = mountBuilder({ modelValue: '0 0 30 2 *' })
+
+    await vi.waitFor(() => expect(builder.get('[data-test="cron-field"]').text()).toContain(words))
+    expect(builder.get('[data-test="cron-field"]').text()).not.toContain('Bad day-of-month')
+  })
+
+  it('names the range of a field the builder checks itself', async () => {
+    scheduleApi.previewCron.mockImplementation(() => new Promise(() => {}))
+    const builder = mountBuilder({ modelValue: '61 25 * 13 8' })
+
+    expect(builder.get('[data-test="picker-problem-minute"]').text()).toBe('minute 61 is out of range 0-59')
+    expect(builder.get('[data-test="picker-problem-hour"]').text()).toBe('hour 25 is out of range 0-23')
+    expect(builder.get('[data-test="picker-problem-month"]').text()).toBe('month 13 is out of range 1-12')
+    expect(builder.get('[data-test="picker-problem-dayOfWeek"]').text()).toBe('weekday 8 is out of range 0-7')
+    expect(builder.find('[data-test="picker-problem-dayOfMonth"]').exists()).toBe(false)
+    await nextTick()
+    expect(builder.get('[data-test="cron-field"]').text()).toContain('minute 61 is out of range 0-59')
+  })
 })

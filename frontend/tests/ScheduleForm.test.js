@@ -67,12 +67,16 @@ describe('ScheduleForm', () => {
         ],
       }),
     )
-    const form = await mountForm({ initial: { workflow_type: 'main', cron_schedule: '0 8 * * 9' } })
+    const form = await mountForm({ initial: { name: ' ', workflow_type: 'main', cron_schedule: '0 8 * * 9' } })
+    form.vm.form.name = 'Nightly'
+    await flushPromises()
 
     await form.get('form').trigger('submit')
     await flushPromises()
 
-    expect(formItem(form, 'field-name').text()).toContain('String should have at least 1 character')
+    // In words, not the validator's.
+    expect(formItem(form, 'field-name').text()).toContain('Name is required.')
+    expect(formItem(form, 'field-name').text()).not.toContain('String should have')
     expect(formItem(form, 'cron-field').text()).toContain('invalid cron expression: Bad day-of-week')
     expect(formItem(form, 'param-number').text()).toContain('must be of type integer')
     expect(form.find('[data-test="form-error"]').exists()).toBe(false)
@@ -86,18 +90,18 @@ describe('ScheduleForm', () => {
     const form = await mountForm()
     await form.get('form').trigger('submit')
     await flushPromises()
-    expect(formItem(form, 'field-name').text()).toContain('at least 1 character')
+    expect(formItem(form, 'field-name').text()).toContain('Name is required.')
 
     await form.get('[data-test="name-input"]').setValue('Nightly')
 
-    expect(formItem(form, 'field-name').text()).not.toContain('at least 1 character')
+    expect(formItem(form, 'field-name').text()).not.toContain('Name is required.')
   })
 
   it('shows errors for fields it has no place for above the form', async () => {
     scheduleApi.createSchedule.mockRejectedValue(
       new ApiError(422, { message: 'bad', errors: [{ field: 'retries', message: 'must be at most 10' }] }),
     )
-    const form = await mountForm()
+    const form = await mountForm({ initial: { name: 'Nightly' } })
 
     await form.get('form').trigger('submit')
     await flushPromises()
@@ -181,7 +185,7 @@ describe('ScheduleForm', () => {
   })
 
   it('offers the catch-up policy with a line on what it does', async () => {
-    const form = await mountForm({ initial: { workflow_type: 'main' } })
+    const form = await mountForm({ initial: { name: 'Nightly', workflow_type: 'main' } })
     const item = formItem(form, 'field-catch_up')
 
     expect(item.findComponent(NSelect).props('value')).toBe('once')

@@ -26,6 +26,12 @@ describe('formatRelative', () => {
     expect(formatRelative('2026-11-27T09:55:00Z', now)).toBe('5 min ago')
     expect(formatRelative('2026-11-29T13:00:00Z', now)).toBe('in 2 d 3 h')
     expect(formatRelative('2026-11-27T10:00:40Z', now)).toBe('in 40 s')
+    expect(formatRelative('2026-11-27T10:59:58Z', now)).toBe('in 59 min 58 s')
+  })
+
+  it('never puts a past time ahead', () => {
+    expect(formatRelative('2026-11-27T10:00:08Z', now, { past: true })).toBe('just now')
+    expect(formatRelative('2026-11-27T09:59:52Z', now, { past: true })).toBe('8 s ago')
   })
 })
 

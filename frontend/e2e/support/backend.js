@@ -49,9 +49,10 @@ function addUser(bin, dataDir, { username, role, password }) {
 }
 
 /**
- * @param {{timeoutMs?: number, users?: {username: string, role: string, password: string}[]}} options
+ * @param {{timeoutMs?: number, users?: {username: string, role: string, password: string}[], workflows?: string}} options
+ *   workflows: a registry file instead of the demo one
  */
-export async function startBackend({ timeoutMs = 30_000, users = [] } = {}) {
+export async function startBackend({ timeoutMs = 30_000, users = [], workflows = null } = {}) {
   const bin = process.env.TICKWORK_BIN || DEFAULT_BIN
   if (!process.env.TICKWORK_BIN && !existsSync(bin)) {
     throw new Error(`${bin} does not exist: install the backend first (make install)`)
@@ -63,41 +64,62 @@ export async function startBackend({ timeoutMs = 30_000, users = [] } = {}) {
   const dataDir = await mkdtemp(join(tmpdir(), 'tickwork-e2e-'))
   for (const user of users) await addUser(bin, dataDir, user)
   const args = ['serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir]
-  const child = spawn(bin, args, { cwd: REPO_DIR, stdio: ['ignore', 'pipe', 'pipe'] })
-  let output = ''
-  const keep = (chunk) => {
-    output = (output + chunk.toString()).slice(-20_000)
-  }
-  child.stdout.on('data', keep)
-  child.stderr.on('data', keep)
-  let exited = null
-  const exit = new Promise((resolveExit) => {
-    child.on('exit', (code, signal) => {
-      exited = { code, signal }
-      resolveExit(exited)
-    })
-    child.on('error', (error) => {
-      exited = { error: error.message }
-      resolveExit(exited)
-    })
-  })
-
+  if (workflows) args.push('--workflows', workflows)
   const url = `http://127.0.0.1:${port}`
-  const deadline = Date.now() + timeoutMs
-  for (;;) {
-    if (exited) throw new Error(`tickwork serve exited (${JSON.stringify(exited)}):\n${output}`)
-    try {
-      const response = await fetch(`${url}/api/v1/schedules/status`)
-      // 401: up, and asking for credentials (users were added).
-      if (response.ok || response.status === 401) break
-    } catch {
-      // not listening yet
+  let output = ''
+  let child
+  let exited
+  let exit
+
+  async function launch() {
+    child = spawn(bin, args, { cwd: REPO_DIR, stdio: ['ignore', 'pipe', 'pipe'] })
+    exited = null
+    const keep = (chunk) => {
+      output = (output + chunk.toString()).slice(-20_000)
     }
-    if (Date.now() > deadline) {
-      child.kill('SIGKILL')
-      throw new Error(`tickwork serve did not answer within ${timeoutMs} ms:\n${output}`)
+    child.stdout.on('data', keep)
+    child.stderr.on('data', keep)
+    exit = new Promise((resolveExit) => {
+      child.on('exit', (code, signal) => {
+        exited = { code, signal }
+        resolveExit(exited)
+      })
+      child.on('error', (error) => {
+        exited = { error: error.message }
+        resolveExit(exited)
+      })
+    })
+
+    const deadline = Date.now() + timeoutMs
+    for (;;) {
+      if (exited) throw new Error(`tickwork serve exited (${JSON.stringify(exited)}):\n${output}`)
+      try {
+        const response = await fetch(`${url}/api/v1/schedules/status`)
+        // 401: up, and asking for credentials (users were added).
+        if (response.ok || response.status === 401) break
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) {
+        child.kill('SIGKILL')
+        throw new Error(`tickwork serve did not answer within ${timeoutMs} ms:\n${output}`)
+      }
+      await sleep(200)
     }
-    await sleep(200)
+  }
+  await launch()
+
+  /** Ends the server at once, as a crash would; the data directory stays for `restart`. */
+  async function kill() {
+    if (exited) return
+    child.kill('SIGKILL')
+    await exit
+  }
+
+  /** The server again, on the same port and data directory. */
+  async function restart() {
+    await kill()
+    await launch()
   }
 
   async function call(method, path, body, headers = {}) {
@@ -142,5 +164,5 @@ export async function startBackend({ timeoutMs = 30_000, users = [] } = {}) {
     await rm(dataDir, { recursive: true, force: true })
   }
 
-  return { url, port, dataDir, api, apiAs, stop, output: () => output }
+  return { url, port, dataDir, api, apiAs, stop, kill, restart, output: () => output }
 }

@@ -1,5 +1,6 @@
 import { getCurrentScope, onScopeDispose, ref, toValue, watch } from 'vue'
 import { scheduleApi } from '@/services/api'
+import { appendSegments, chunkSegments } from '@/utils/logLines'
 import { isActive } from '@/utils/runStatus'
 import { useServerEvents } from './useServerEvents'
 
@@ -52,10 +53,13 @@ export function useRun(runId) {
 
 /**
  * Follows a run's log: reads `/runs/{id}/log?offset=` and appends, polling while the
- * run is still writing, and stops once the server says the log is complete.
+ * run is still writing, and stops once the server says the log is complete. `segments`
+ * says which part came from stdout and which from stderr (all stdout when the server
+ * does not say).
  */
 export function useRunLog(runId, { interval = 1000 } = {}) {
   const content = ref('')
+  const segments = ref([])
   const complete = ref(false)
   const error = ref(null)
   let offset = 0
@@ -68,6 +72,8 @@ export function useRunLog(runId, { interval = 1000 } = {}) {
       chunk = await scheduleApi.getRunLog(toValue(runId), offset)
       if (mine !== generation) return
       if (chunk.content) content.value += chunk.content
+      const more = chunkSegments(chunk)
+      if (more.length) segments.value = appendSegments(segments.value, more)
       offset = chunk.next_offset ?? offset + (chunk.content?.length || 0)
       complete.value = Boolean(chunk.complete)
       error.value = null
@@ -88,6 +94,7 @@ export function useRunLog(runId, { interval = 1000 } = {}) {
     generation += 1
     offset = 0
     content.value = ''
+    segments.value = []
     complete.value = false
     error.value = null
     poll(generation)
@@ -101,5 +108,5 @@ export function useRunLog(runId, { interval = 1000 } = {}) {
     })
   }
 
-  return { content, complete, error, restart }
+  return { content, segments, complete, error, restart }
 }

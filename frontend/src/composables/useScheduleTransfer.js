@@ -24,7 +24,7 @@ export function useScheduleTransfer() {
     }
   }
 
-  /** Resolves to the server's `{created, updated, total}`; throws ApiError with its message. */
+  /** Resolves to the server's `{created, updated, total}`; throws ApiError (with `.document`, the parsed file). */
   async function importFromFile(file) {
     importing.value = true
     try {
@@ -34,7 +34,13 @@ export function useScheduleTransfer() {
       } catch {
         throw new ApiError(400, { error: 'bad_request', message: `${file.name} is not a JSON file.` })
       }
-      return await scheduleApi.importSchedules(document)
+      try {
+        return await scheduleApi.importSchedules(document)
+      } catch (error) {
+        // The caller names each schedule of a refused file from the file itself.
+        error.document = document
+        throw error
+      }
     } finally {
       importing.value = false
     }

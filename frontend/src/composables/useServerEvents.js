@@ -62,9 +62,13 @@ function onError() {
   // reopening ourselves gives one behaviour for every kind of failure.
   source?.close()
   source = null
+  const wasLive = mode.value === 'live'
   mode.value = 'polling'
   startPolling()
   scheduleRetry()
+  // The stream dropping is often the server going away: ask at once rather than in 10 s,
+  // so the page says so (or catches up) without delay.
+  if (wasLive) emit('refresh', { reason: 'stream-lost' })
 }
 
 function connect() {

@@ -24,6 +24,12 @@ export const routes = [
     meta: { title: 'Schedule' },
   },
   {
+    path: '/runs',
+    name: 'runs',
+    component: () => import('@/views/RunList.vue'),
+    meta: { title: 'Runs' },
+  },
+  {
     path: '/runs/:id',
     name: 'run',
     component: () => import('@/views/RunDetail.vue'),

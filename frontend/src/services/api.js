@@ -11,9 +11,13 @@
  * handler given to `configureAuth` (the page sends the user to the login screen).
  */
 
+import { setServerClockOffset } from '@/composables/useNow'
+import { reportReachable } from '@/composables/useServerReachability'
+
 export const API_BASE = '/api/v1'
 export const CSRF_HEADER = 'X-CSRF-Token'
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE'])
+const GATEWAY_DOWN = new Set([502, 503, 504])
 
 let csrfToken = null
 const hooks = { unauthorized: null, session: null }
@@ -98,6 +102,15 @@ export function buildQuery(params = {}) {
   return text ? `?${text}` : ''
 }
 
+/** The server's clock against ours, from the answer's Date header (whole seconds). */
+function measureClock(response, sentAt) {
+  const header = response.headers?.get?.('Date')
+  const serverTime = header ? Date.parse(header) : NaN
+  if (Number.isNaN(serverTime)) return
+  // The header is truncated to the second: +500 ms is its expected middle.
+  setServerClockOffset(serverTime + 500 - (sentAt + Date.now()) / 2)
+}
+
 async function readBody(response) {
   if (response.status === 204) return null
   const text = await response.text()
@@ -123,12 +136,17 @@ async function send(method, path, { query, body, signal } = {}) {
   const token = UNSAFE_METHODS.has(method) ? csrfToken : null
   if (token) init.headers[CSRF_HEADER] = token
   let response
+  const sentAt = Date.now()
   try {
     response = await fetch(`${API_BASE}${path}${buildQuery(query)}`, init)
   } catch (error) {
     if (error?.name === 'AbortError') throw error
+    reportReachable(false)
     throw new ApiError(0, {})
   }
+  // A gateway's 502-504 means the server behind it is not answering.
+  reportReachable(!GATEWAY_DOWN.has(response.status))
+  measureClock(response, sentAt)
   return { response, data: await readBody(response), token }
 }
 
@@ -183,7 +201,13 @@ export const scheduleApi = {
     request('POST', `/schedules/${id(scheduleId)}/toggle`, {
       body: typeof enabled === 'boolean' ? { enabled } : {},
     }),
-  runScheduleNow: (scheduleId) => request('POST', `/schedules/${id(scheduleId)}/run`, { body: {} }),
+  /**
+   * @param {string} scheduleId
+   * @param {Record<string, unknown> | null} [parameters] values for this one run only, over the
+   *   schedule's (only the keys that differ)
+   */
+  runScheduleNow: (scheduleId, parameters = null) =>
+    request('POST', `/schedules/${id(scheduleId)}/run`, { body: parameters ? { parameters } : {} }),
   getExecutionHistory: (scheduleId, params = {}) =>
     request('GET', `/schedules/${id(scheduleId)}/runs`, { query: params }),
 
@@ -196,8 +220,12 @@ export const scheduleApi = {
   previewCron: ({ expression, timezone, count = 5, after } = {}, options = {}) =>
     request('GET', '/cron/preview', { query: { expression, timezone, count, after }, ...options }),
 
+  /** All runs, newest first: `{status, trigger, schedule_id, page, page_size}` → `{items, total, page, page_size}`. */
+  getRuns: (params = {}, options = {}) => request('GET', '/runs', { query: params, ...options }),
   getRun: (runId) => request('GET', `/runs/${id(runId)}`),
   getRunLog: (runId, offset = 0) => request('GET', `/runs/${id(runId)}/log`, { query: { offset } }),
+  /** The whole raw log as a file (an attachment): a plain link, the browser downloads it. */
+  runLogDownloadUrl: (runId) => `${API_BASE}/runs/${id(runId)}/log/download`,
   cancelRun: (runId) => request('POST', `/runs/${id(runId)}/cancel`, { body: {} }),
 
   exportSchedules: () => request('GET', '/schedules/export'),

@@ -14,6 +14,7 @@ export const CRON_FIELDS = [
     key: 'minute',
     every: 'Every minute',
     label: 'Minute',
+    noun: 'minute',
     min: 0,
     max: 59,
     options: range(0, 59).map((v) => ({ value: v, label: `:${pad(v)}` })),
@@ -22,6 +23,7 @@ export const CRON_FIELDS = [
     key: 'hour',
     every: 'Every hour',
     label: 'Hour',
+    noun: 'hour',
     min: 0,
     max: 23,
     options: range(0, 23).map((v) => ({ value: v, label: `${pad(v)}h` })),
@@ -30,6 +32,7 @@ export const CRON_FIELDS = [
     key: 'dayOfMonth',
     every: 'Every day',
     label: 'Day of month',
+    noun: 'day of month',
     min: 1,
     max: 31,
     options: range(1, 31).map((v) => ({ value: v, label: String(v) })),
@@ -38,6 +41,7 @@ export const CRON_FIELDS = [
     key: 'month',
     every: 'Every month',
     label: 'Month',
+    noun: 'month',
     min: 1,
     max: 12,
     names: MONTH_NAMES,
@@ -48,6 +52,7 @@ export const CRON_FIELDS = [
     key: 'dayOfWeek',
     every: 'Every weekday',
     label: 'Weekday',
+    noun: 'weekday',
     min: 0,
     max: 6,
     names: DAY_NAMES,
@@ -163,4 +168,26 @@ export function replaceField(expression, index, fieldText) {
   const fields = splitExpression(expression) || ['*', '*', '*', '*', '*']
   fields[index] = fieldText
   return fields.join(' ')
+}
+
+/**
+ * What is wrong with a field the builder can read, in words with the allowed range
+ * ("minute 61 is out of range 0-59"), or '' when nothing is (or the builder cannot
+ * tell: the server then judges the whole expression).
+ */
+export function fieldProblem(text, spec) {
+  // Weekday 7 is Sunday, as in crontab(5).
+  const max = spec.key === 'dayOfWeek' ? 7 : spec.max
+  const range = `${spec.min}-${max}`
+  for (const part of String(text).split(',')) {
+    const match = /^([^/]+)(?:\/(\d+))?$/.exec(part)
+    if (!match) continue
+    if (match[2] !== undefined && Number(match[2]) < 1) return `${spec.noun} step ${match[2]} must be 1 or more`
+    for (const bound of match[1] === '*' ? [] : match[1].split('-')) {
+      if (!/^\d+$/.test(bound)) continue
+      const value = Number(bound)
+      if (value < spec.min || value > max) return `${spec.noun} ${value} is out of range ${range}`
+    }
+  }
+  return ''
 }

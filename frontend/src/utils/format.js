@@ -49,8 +49,8 @@ export function formatTime(value, timeZone = DEFAULT_TIMEZONE) {
   return formatter(timeZone, { hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(date)
 }
 
-/** "Mon 3 Mar, 14:00" in the given zone (zone named separately by the caller). */
-export function formatShortDateTime(value, timeZone = DEFAULT_TIMEZONE) {
+/** "Mon 3 Mar, 14:00" (or "14:00:05" with seconds) in the given zone (zone named by the caller). */
+export function formatShortDateTime(value, timeZone = DEFAULT_TIMEZONE, { seconds = false } = {}) {
   const date = toDate(value)
   if (!date) return '—'
   return formatter(timeZone, {
@@ -59,10 +59,11 @@ export function formatShortDateTime(value, timeZone = DEFAULT_TIMEZONE) {
     month: 'short',
     hour: '2-digit',
     minute: '2-digit',
+    ...(seconds ? { second: '2-digit' } : {}),
   }).format(date)
 }
 
-function spanParts(totalSeconds) {
+function spanParts(totalSeconds, { seconds: withSeconds = false } = {}) {
   const s = Math.round(Math.abs(totalSeconds))
   const days = Math.floor(s / 86400)
   const hours = Math.floor((s % 86400) / 3600)
@@ -70,17 +71,24 @@ function spanParts(totalSeconds) {
   const seconds = s % 60
   if (days > 0) return hours ? `${days} d ${hours} h` : `${days} d`
   if (hours > 0) return minutes ? `${hours} h ${minutes} min` : `${hours} h`
-  if (minutes > 0) return `${minutes} min`
+  if (minutes > 0) return withSeconds && seconds ? `${minutes} min ${seconds} s` : `${minutes} min`
   return `${seconds} s`
 }
 
-/** "in 2 h 13 min", "5 min ago", "now". */
-export function formatRelative(value, now = Date.now()) {
+/**
+ * "in 2 h 13 min", "in 59 min 58 s", "5 min ago", "now": the one way the page says how
+ * far a time is, for lists and countdowns alike (under an hour to the second).
+ *
+ * `past: true` is for times that have happened (a run's end): they never read as
+ * ahead, even when the clock they are compared with lags the server's a little.
+ */
+export function formatRelative(value, now = Date.now(), { past = false } = {}) {
   const date = toDate(value)
   if (!date) return ''
-  const diff = (date.getTime() - (now instanceof Date ? now.getTime() : now)) / 1000
-  if (Math.abs(diff) < 1) return 'now'
-  return diff > 0 ? `in ${spanParts(diff)}` : `${spanParts(diff)} ago`
+  let diff = (date.getTime() - (now instanceof Date ? now.getTime() : now)) / 1000
+  if (past && diff > 0) diff = 0
+  if (Math.abs(diff) < 1) return past ? 'just now' : 'now'
+  return diff > 0 ? `in ${spanParts(diff, { seconds: true })}` : `${spanParts(diff)} ago`
 }
 
 /** 0.4 s, 12 s, 2 min 5 s, 1 h 2 min. */

@@ -1,5 +1,6 @@
 /** Pure helpers behind ScheduleForm: blank values, payload cleaning, 422 error mapping. */
 
+import { humanMessage } from './fieldMessages'
 import { DEFAULT_TIMEZONE } from './format'
 
 export const FORM_FIELDS = [
@@ -119,7 +120,8 @@ export function mapFieldErrors(errors, parameterNames = []) {
   const known = new Set([...FORM_FIELDS, 'parameters.custom_args', ...parameterNames.map((n) => `parameters.${n}`)])
   const fields = {}
   const general = []
-  for (const { field, message } of errors || []) {
+  for (const { field, message: raw } of errors || []) {
+    const message = humanMessage(field || '', raw)
     let key = FIELD_ALIASES[field] || field || ''
     while (key && !known.has(key) && key.includes('.')) key = key.slice(0, key.lastIndexOf('.'))
     if (key && known.has(key)) {

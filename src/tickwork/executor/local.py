@@ -7,6 +7,7 @@ was cancelled while it waited is never started, and a finished run is never rewr
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 import os
 import threading
@@ -56,6 +57,32 @@ def _persist(write: Callable[[], None], what: str) -> None:
             log.warning("%s failed (%s); retrying in %.1f s", what, exc.__class__.__name__, delay)
             time.sleep(delay)
             delay = min(delay * 2, 30.0)
+
+
+def job_environment(
+    settings: Settings,
+    workflow_env: dict[str, str],
+    run_vars: dict[str, str],
+    environ: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """A job's environment: the allow-listed part of the server's, then the workflow's own
+    `env`, then the run's identity. Never the whole of the server's: it holds the API token,
+    the session key and the database URL, and a job's log is readable by every viewer."""
+    server = dict(os.environ if environ is None else environ)
+    env = {name: value for name, value in server.items() if _inherited(settings, name, value)}
+    return {**env, **workflow_env, "PYTHONUNBUFFERED": "1", **run_vars}
+
+
+def _inherited(settings: Settings, name: str, value: str) -> bool:
+    if name.upper().startswith("TICKWORK_"):
+        return False  # settings, whatever the allow-list says (config.py refuses to list them)
+    if not any(fnmatch.fnmatchcase(name, entry) for entry in settings.job_env_allowlist):
+        return False
+    secrets = [s for s in (settings.api_token, settings.secret_key, settings.database_url) if s]
+    if any(secret in value for secret in secrets):
+        log.warning("not passing %s to jobs: its value holds one of the server's secrets", name)
+        return False
+    return True
 
 
 def _at(ts: float) -> datetime:
@@ -145,11 +172,14 @@ class LocalExecutor:
             )
             return
         log_path = self.settings.logs_dir / run.schedule_id / f"{run_id}.log"
-        env = {**os.environ, **workflow.env, "PYTHONUNBUFFERED": "1"}
-        env.update(
-            TICKWORK_RUN_ID=str(run_id),
-            TICKWORK_SCHEDULE_ID=run.schedule_id,
-            **{RUN_TAG: run_tag(self.instance, run_id)},
+        env = job_environment(
+            self.settings,
+            workflow.env,
+            {
+                "TICKWORK_RUN_ID": str(run_id),
+                "TICKWORK_SCHEDULE_ID": run.schedule_id,
+                RUN_TAG: run_tag(self.instance, run_id),
+            },
         )
         spec = ProcessSpec(
             argv=list(run.command),

@@ -18,6 +18,7 @@ from typing import Any
 import psutil
 import pytest
 
+from tests.tmpfs import fill, tmpfs
 from tickwork.executor.process import (
     RUN_TAG,
     Control,
@@ -396,3 +397,69 @@ def test_untagged_processes_are_left_alone(tmp_path):
         if bystander.poll() is None:
             bystander.kill()
             bystander.wait()
+
+
+# A full disk under the log
+
+
+FLOOD_THEN_FINISH = """
+import sys
+sys.stdout.buffer.write(b"x" * 1023 + b"\\n")
+sys.stdout.flush()
+for _ in range(3 * 1024):
+    sys.stdout.buffer.write(b"y" * 1023 + b"\\n")
+print("job done", flush=True)
+"""
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    with tmpfs(tmp_path / "disk", size="2m") as disk:
+        yield disk
+
+
+def test_a_full_disk_fails_the_run_yet_drains_and_reaps_the_child(tmp_path, small_disk):
+    result = run(
+        tmp_path,
+        FLOOD_THEN_FINISH,
+        log_path=small_disk / "logs" / "run.log",
+        log_max_bytes=8 * MiB,
+        timeout_seconds=30.0,  # an undrained pipe would block the child until this
+    )
+    assert (result.outcome, result.error) == ("failed", "no space left for its log")
+    assert result.exit_code == 0
+    assert result.cpu_seconds is not None
+    assert result.output_tail.endswith("job done\n")  # the end is kept in memory all the same
+    assert (small_disk / "logs" / "run.log").read_bytes().startswith(b"x" * 1023 + b"\n")
+
+
+def test_a_disk_that_fills_at_the_cut_marker_fails_the_run(tmp_path, small_disk):
+    # Room for the head of a 1 MiB log but not for its kept tail, written when the run ends.
+    fill(small_disk / "filler", leave=900 * 1024)
+    result = run(
+        tmp_path,
+        FLOOD_THEN_FINISH,
+        log_path=small_disk / "run.log",
+        log_max_bytes=MiB,
+        timeout_seconds=30.0,
+    )
+    assert (result.outcome, result.error, result.exit_code) == (
+        "failed",
+        "no space left for its log",
+        0,
+    )
+
+
+def test_a_log_that_cannot_be_created_fails_the_run_without_starting_it(tmp_path):
+    marker = tmp_path / "started"
+    code = f"open({str(marker)!r}, 'w').close()\n"
+    with tmpfs(tmp_path / "disk", size="2m", inodes=4) as disk:
+        for i in range(10):  # use up the file system's inodes
+            try:
+                (disk / f"f{i}").touch()
+            except OSError:
+                break
+        result = run(tmp_path, code, log_path=disk / "logs" / "run.log")
+    assert (result.outcome, result.exit_code) == ("failed", None)
+    assert result.error == "no space left for its log"
+    assert not marker.exists()

@@ -40,23 +40,25 @@ from tickwork.workflows import Registry
 log = logging.getLogger(__name__)
 
 
-FINISH_RETRY_SECONDS = 600.0
+RETRY_MAX_DELAY_SECONDS = 5.0
 
 
-def _persist(write: Callable[[], None], what: str) -> None:
-    """Retry a run's final write through a passing database outage: giving up would leave
-    the run 'running' for ever, blocking its schedule (forbid) until the next restart."""
-    delay, deadline = 0.5, time.monotonic() + FINISH_RETRY_SECONDS
+def _persist(write: Callable[[], None], what: str, closing: Callable[[], bool]) -> None:
+    """Retry a run's final write until it lands: through a database outage, or a disk so full
+    that SQLite cannot grow its journal. Giving up would leave the run 'running' for ever,
+    blocking its schedule (forbid) until the next restart; so only shutdown stops the retries,
+    and start-up recovery then ends the run (its owner is gone)."""
+    delay = 0.5
     while True:
         try:
             write()
             return
         except DBAPIError as exc:
-            if time.monotonic() >= deadline:
+            if closing():
                 raise
             log.warning("%s failed (%s); retrying in %.1f s", what, exc.__class__.__name__, delay)
             time.sleep(delay)
-            delay = min(delay * 2, 30.0)
+            delay = min(delay * 2, RETRY_MAX_DELAY_SECONDS)
 
 
 def job_environment(
@@ -152,7 +154,10 @@ class LocalExecutor:
             self._execute_run(run_id)
         except Exception:  # a bug here must not kill the pool thread silently
             log.exception("run %s: executor error", run_id)
-            self._finish_with_error(run_id, "internal error in the executor; see server log")
+            try:
+                self._finish_with_error(run_id, "internal error in the executor; see server log")
+            except DBAPIError:  # only at shutdown: retries end there
+                log.error("run %s: its end is not recorded; the next start ends it", run_id)
 
     def _execute_run(self, run_id: int) -> None:
         if self._closing:
@@ -200,10 +205,11 @@ class LocalExecutor:
             result = run_process(
                 spec, control, on_start=lambda pid: self._started(run_id, pid, log_path)
             )
+            # Still ours until its end is written: a cancel meanwhile is accepted, not a 409.
+            self._finish(run_id, result)
         finally:
             with self._lock:
                 self._controls.pop(run_id, None)
-        self._finish(run_id, result)
 
     def _started(self, run_id: int, pid: int, log_path: Path) -> None:
         now = datetime.now(UTC)
@@ -231,7 +237,11 @@ class LocalExecutor:
         self._publish(run_id, "started")
 
     def _finish(self, run_id: int, result: ProcessResult) -> None:
-        _persist(lambda: self._record(run_id, result), f"recording the end of run {run_id}")
+        _persist(
+            lambda: self._record(run_id, result),
+            f"recording the end of run {run_id}",
+            lambda: self._closing,
+        )
         log.info("run %s finished: %s (exit %s)", run_id, result.outcome, result.exit_code)
         self._publish(run_id, "finished")
 
@@ -254,14 +264,23 @@ class LocalExecutor:
             runs.note_on_schedule(session, run)
 
     def _finish_with_error(self, run_id: int, error: str) -> None:
+        ended: list[bool] = []
+        _persist(
+            lambda: ended.append(self._end_with_error(run_id, error)),
+            f"recording the failure of run {run_id}",
+            lambda: self._closing,
+        )
+        if not ended[-1]:
+            return
+        log.warning("run %s failed: %s", run_id, error)
+        self._publish(run_id, "finished")
+
+    def _end_with_error(self, run_id: int, error: str) -> bool:
         with self.store.session() as session:
             run = runs.get(session, run_id)
             if run is not None and run.status == "queued":
                 run.started_at = datetime.now(UTC)  # it never started: it took no time
-            if runs.end_active(session, run_id, "failed", error) is None:
-                return
-        log.warning("run %s failed: %s", run_id, error)
-        self._publish(run_id, "finished")
+            return runs.end_active(session, run_id, "failed", error) is not None
 
     def _publish(self, run_id: int, action: str) -> None:
         self.bus.publish("run", action=action, run_id=run_id)

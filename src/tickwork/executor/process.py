@@ -10,6 +10,7 @@ the high-water mark of the image the child had before exec.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import signal
 import subprocess
@@ -86,28 +87,54 @@ class CappedLog:
         self._seen = 0
         self._end = _Ring(max(self._tail_keep, tail))
         self._tail_max = tail
+        # The first failed write (a full disk): output is dropped from then on, never raised
+        # into the pump, which must go on draining the pipe or the child blocks on it.
+        self.error: OSError | None = None
+        self._lock = threading.Lock()  # a straggling pump against close()
 
     def write(self, chunk: bytes) -> None:
-        if self._file.closed:  # a straggler after the run was recorded
-            return
-        head = chunk[: max(0, self._head_room - self._seen)]
-        if head:
-            self._file.write(head)
-            self._file.flush()
-        self._seen += len(chunk)
-        self._end.add(chunk)
+        with self._lock:
+            if self._file.closed:  # a straggler after the run was recorded
+                return
+            head = chunk[: max(0, self._head_room - self._seen)]
+            if head and self.error is None:
+                self._guarded(self._file.write, head)
+                self._guarded(self._file.flush)
+            self._seen += len(chunk)
+            self._end.add(chunk)
 
     def close(self) -> str:
-        end = self._end.value()
-        if self._seen > self._head_room:
-            rest = self._seen - self._head_room
-            kept = end[-min(rest, self._tail_keep) :] if self._tail_keep else b""
-            cut = rest - len(kept)
-            if cut:
-                self._file.write(f"\n[tickwork: {cut} bytes of output cut here]\n".encode())
-            self._file.write(kept)
-        self._file.close()
+        with self._lock:
+            end = self._end.value()
+            if self._seen > self._head_room and self.error is None:
+                rest = self._seen - self._head_room
+                kept = end[-min(rest, self._tail_keep) :] if self._tail_keep else b""
+                cut = rest - len(kept)
+                if cut:
+                    marker = f"\n[tickwork: {cut} bytes of output cut here]\n".encode()
+                    self._guarded(self._file.write, marker)
+                self._guarded(self._file.write, kept)
+            # close() flushes; should that fail, the descriptor is closed all the same.
+            self._guarded(self._file.close)
+            if not self._file.closed:
+                with contextlib.suppress(OSError):
+                    self._file.close()
         return end[-self._tail_max :].decode("utf-8", "replace") if self._tail_max else ""
+
+    def _guarded(self, action: Callable[..., object], *args: bytes) -> None:
+        if self.error is not None and action != self._file.close:
+            return
+        try:
+            action(*args)
+        except OSError as exc:
+            self.error = self.error or exc
+
+
+def log_failure(exc: OSError) -> str:
+    """What a run's error says when its log could not be written."""
+    if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        return "no space left for its log"
+    return f"could not write its log: {exc.strerror or exc}"
 
 
 class _Ring:
@@ -133,8 +160,12 @@ class _Ring:
 def run_process(
     spec: ProcessSpec, control: Control, on_start: Callable[[int], None] | None = None
 ) -> ProcessResult:
-    log = CappedLog(spec.log_path, spec.log_max_bytes, spec.tail_bytes)
     started = time.time()
+    try:
+        log = CappedLog(spec.log_path, spec.log_max_bytes, spec.tail_bytes)
+    except OSError as exc:
+        # Not started: a run whose output cannot be kept would leave nothing to go by.
+        return ProcessResult("failed", None, started, time.time(), "", log_failure(exc))
     try:
         proc = subprocess.Popen(
             spec.argv,
@@ -192,6 +223,9 @@ def run_process(
             if result.outcome == "timeout"
             else control.reason
         )
+    elif log.error is not None:
+        # Its output is partly lost, whatever the exit code: not a success to rely on.
+        result.outcome, result.error = "failed", log_failure(log.error)
     elif code != 0:
         result.error = f"exited with code {code}" if code > 0 else f"killed by signal {-code}"
     return result

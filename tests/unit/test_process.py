@@ -189,6 +189,19 @@ def test_a_failing_start_callback_leaves_no_process_behind(tmp_path):
     assert len(started) == 1 and gone(started[0])
 
 
+def test_no_thread_left_to_watch_the_run_leaves_no_process_behind(tmp_path, monkeypatch):
+    def refuse(self: object) -> None:
+        raise RuntimeError("can't start new thread")
+
+    seen: list[int] = []
+    argv = script(tmp_path, "import time\ntime.sleep(300)\n")
+    monkeypatch.setattr(process.threading.Thread, "start", refuse)
+    with pytest.raises(RuntimeError, match="new thread"):
+        run_process(spec(tmp_path, argv, kill_grace_seconds=0.5), Control(), on_start=seen.append)
+    monkeypatch.undo()
+    assert len(seen) == 1 and gone(seen[0])
+
+
 # Timeout, cancel, and the whole process group
 
 

@@ -282,23 +282,26 @@ def run_process(
     control.pid = proc.pid
     assert proc.stdout is not None and proc.stderr is not None
     pipes = [(proc.stdout, "stdout"), (proc.stderr, "stderr")]
-    if on_start:
-        try:
-            on_start(proc.pid)
-        except BaseException:
-            # Nothing would watch, time out or reap a process whose start was not recorded.
-            terminate_group(proc.pid, spec.kill_grace_seconds)
-            proc.wait()
-            for pipe, _ in pipes:
-                pipe.close()
-            log.close()
-            raise
     exited = threading.Event()
     reader = threading.Thread(target=_pump, args=(pipes, log), daemon=True)
-    reader.start()
-    threading.Thread(
+    watcher = threading.Thread(
         target=_watch, args=(proc.pid, spec, control, time.monotonic(), exited), daemon=True
-    ).start()
+    )
+    try:
+        if on_start:
+            on_start(proc.pid)
+        reader.start()
+        watcher.start()
+    except BaseException:
+        # Nothing would watch, time out or reap a process whose start was not recorded, or
+        # whose threads could not start.
+        terminate_group(proc.pid, spec.kill_grace_seconds)
+        proc.wait()
+        if not reader.is_alive():  # else it drains to the end, now that the group is gone
+            for pipe, _ in pipes:
+                pipe.close()
+        log.close()
+        raise
     _, status, usage = os.wait4(proc.pid, 0)
     exited.set()
     proc.returncode = code = os.waitstatus_to_exitcode(status)

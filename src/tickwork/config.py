@@ -7,6 +7,7 @@ holding the same names as the settings below in lower case.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -16,6 +17,27 @@ from tickwork.errors import ConfigError
 
 # The demo pipeline ships beside the package in a source checkout; `make run` uses it.
 DEMO_REGISTRY = Path(__file__).resolve().parents[2] / "examples" / "workflows.toml"
+
+# What a job inherits from the server's environment: what programs need to find themselves,
+# their home, language and time zone (docs/configuration.md says why each is there). Anything
+# else a job needs goes in its workflow's `env`, where the registry's author sees it.
+DEFAULT_JOB_ENV_ALLOWLIST = (
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "SHELL",
+    "LANG",
+    "LANGUAGE",
+    "LC_*",
+    "TZ",
+    "TMPDIR",
+    "VIRTUAL_ENV",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+)
+# A name, or a family of names ending in `*`.
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\*?|\*")
 
 
 @dataclass(frozen=True)
@@ -52,6 +74,8 @@ class Settings:
     # waiting connection costs a socket, never a thread: threads serve requests only.
     http_connection_limit: int = 1000
     http_idle_timeout_seconds: int = 30
+    # Server variables a job inherits; TICKWORK_* never passes (see job_env_allowlist()).
+    job_env_allowlist: tuple[str, ...] = DEFAULT_JOB_ENV_ALLOWLIST
 
     @property
     def db_url(self) -> str:
@@ -84,6 +108,8 @@ def _coerce(name: str, raw: Any) -> Any:
             return Path(raw)
         if kind == "bool":
             return as_bool(name, raw)
+        if kind == "tuple[str, ...]":
+            return env_allowlist(name, raw)
         return str(raw)
     except (TypeError, ValueError):
         raise ConfigError(f"setting {name}: cannot use {raw!r}") from None
@@ -99,6 +125,36 @@ def as_bool(name: str, value: object) -> bool:
     if text in ("0", "false", "no", "off", ""):
         return False
     raise ConfigError(f"setting {name}: cannot use {value!r}")
+
+
+def env_allowlist(name: str, raw: object) -> tuple[str, ...]:
+    """Names from a comma-separated string (the environment) or a list (the config file).
+
+    A name of tickwork's own (TICKWORK_*: settings, the token, the database URL) is refused
+    rather than dropped quietly: whoever listed it meant a job to see it, and it must not.
+    """
+    items = raw.split(",") if isinstance(raw, str) else raw
+    if not isinstance(items, list | tuple) or not all(isinstance(i, str) for i in items):
+        raise TypeError(raw)
+    names = tuple(n for n in (i.strip() for i in items) if n)
+    for entry in names:
+        if not _ENV_NAME.fullmatch(entry):
+            raise ConfigError(f"setting {name}: {entry!r} is not a variable name")
+        if _names_own_setting(entry):
+            raise ConfigError(
+                f"setting {name}: {entry!r} would hand tickwork's own settings "
+                "(TICKWORK_*) to jobs; set what a job needs in its workflow's env"
+            )
+    return names
+
+
+def _names_own_setting(entry: str) -> bool:
+    upper = entry.upper()
+    if upper.startswith("TICKWORK_"):
+        return True
+    # A family such as TICK* would take them all in; the bare "*" is allowed and still
+    # cannot reach them, since the executor drops TICKWORK_* whatever the list says.
+    return entry.endswith("*") and entry != "*" and "TICKWORK_".startswith(upper[:-1])
 
 
 def load_settings(

@@ -14,6 +14,7 @@ from pathlib import Path
 from sqlalchemy import delete, select
 
 from tickwork.config import Settings
+from tickwork.executor.process import streams_path
 from tickwork.store.db import Store
 from tickwork.store.tables import ACTIVE_STATUSES, RunRow, ScheduleRow
 
@@ -65,3 +66,4 @@ def _remove_logs(paths: Sequence[str | None]) -> None:
     for path in paths:
         if path:
             Path(path).unlink(missing_ok=True)
+            streams_path(Path(path)).unlink(missing_ok=True)

@@ -242,12 +242,22 @@ class LogQuery(Strict):
     limit: Annotated[int, Field(ge=1, le=1024 * 1024)] = 256 * 1024
 
 
+class LogSegment(BaseModel):
+    """A stretch of the log from one of the run's output streams."""
+
+    stream: Literal["stdout", "stderr"]
+    text: str
+
+
 class LogResponse(BaseModel):
     run_id: int
     offset: int
     next_offset: int
     content: str
     complete: bool
+    # `content` cut where the stream changes: their texts joined are `content` exactly, none
+    # is empty. A log written before streams were told apart is all stdout.
+    segments: list[LogSegment]
 
 
 class NextRun(BaseModel):

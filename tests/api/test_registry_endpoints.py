@@ -9,7 +9,7 @@ from flask.testing import FlaskClient
 
 def test_workflows_list_types_and_parameters(client: FlaskClient) -> None:
     items = {w["name"]: w for w in client.get("/api/v1/workflows").get_json()["items"]}
-    assert set(items) == {"main", "evaluate", "job"}
+    assert set(items) == {"main", "evaluate", "job", "env"}
     number = next(p for p in items["main"]["parameters"] if p["name"] == "number")
     assert number == {
         "name": "number",

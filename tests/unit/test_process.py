@@ -18,12 +18,15 @@ from typing import Any
 import psutil
 import pytest
 
+from tests.tmpfs import fill, tmpfs
+from tickwork.executor import process
 from tickwork.executor.process import (
     RUN_TAG,
     Control,
     ProcessResult,
     ProcessSpec,
     run_process,
+    stderr_ranges,
     terminate_tagged,
 )
 
@@ -104,7 +107,10 @@ def test_it_captures_stdout_and_stderr_of_a_successful_run(tmp_path):
     assert (result.outcome, result.exit_code, result.error) == ("success", 0, None)
     log = (tmp_path / "logs" / "run.log").read_text()
     assert "hello from stdout" in log and "hello from stderr" in log
-    assert result.output_tail.endswith("last line\n")
+    # Two pipes: lines written at once on both keep their order within each stream only.
+    lines = result.output_tail.splitlines()
+    assert lines.index("hello from stdout") < lines.index("last line")
+    assert "hello from stderr" in lines and result.output_tail.endswith("\n")
     assert result.finished_at >= result.started_at
 
 
@@ -181,6 +187,19 @@ def test_a_failing_start_callback_leaves_no_process_behind(tmp_path):
             spec(tmp_path, argv, kill_grace_seconds=0.5), Control(), on_start=record_then_fail
         )
     assert len(started) == 1 and gone(started[0])
+
+
+def test_no_thread_left_to_watch_the_run_leaves_no_process_behind(tmp_path, monkeypatch):
+    def refuse(self: object) -> None:
+        raise RuntimeError("can't start new thread")
+
+    seen: list[int] = []
+    argv = script(tmp_path, "import time\ntime.sleep(300)\n")
+    monkeypatch.setattr(process.threading.Thread, "start", refuse)
+    with pytest.raises(RuntimeError, match="new thread"):
+        run_process(spec(tmp_path, argv, kill_grace_seconds=0.5), Control(), on_start=seen.append)
+    monkeypatch.undo()
+    assert len(seen) == 1 and gone(seen[0])
 
 
 # Timeout, cancel, and the whole process group
@@ -396,3 +415,165 @@ def test_untagged_processes_are_left_alone(tmp_path):
         if bystander.poll() is None:
             bystander.kill()
             bystander.wait()
+
+
+# A full disk under the log
+
+
+FLOOD_THEN_FINISH = """
+import sys
+sys.stdout.buffer.write(b"x" * 1023 + b"\\n")
+sys.stdout.flush()
+for _ in range(3 * 1024):
+    sys.stdout.buffer.write(b"y" * 1023 + b"\\n")
+print("job done", flush=True)
+"""
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    with tmpfs(tmp_path / "disk", size="2m") as disk:
+        yield disk
+
+
+def test_a_full_disk_fails_the_run_yet_drains_and_reaps_the_child(tmp_path, small_disk):
+    result = run(
+        tmp_path,
+        FLOOD_THEN_FINISH,
+        log_path=small_disk / "logs" / "run.log",
+        log_max_bytes=8 * MiB,
+        timeout_seconds=30.0,  # an undrained pipe would block the child until this
+    )
+    assert (result.outcome, result.error) == ("failed", "no space left for its log")
+    assert result.exit_code == 0
+    assert result.cpu_seconds is not None
+    assert result.output_tail.endswith("job done\n")  # the end is kept in memory all the same
+    assert (small_disk / "logs" / "run.log").read_bytes().startswith(b"x" * 1023 + b"\n")
+
+
+def test_a_disk_that_fills_at_the_cut_marker_fails_the_run(tmp_path, small_disk):
+    # Room for the head of a 1 MiB log but not for its kept tail, written when the run ends.
+    fill(small_disk / "filler", leave=900 * 1024)
+    result = run(
+        tmp_path,
+        FLOOD_THEN_FINISH,
+        log_path=small_disk / "run.log",
+        log_max_bytes=MiB,
+        timeout_seconds=30.0,
+    )
+    assert (result.outcome, result.error, result.exit_code) == (
+        "failed",
+        "no space left for its log",
+        0,
+    )
+
+
+def test_a_log_that_cannot_be_created_fails_the_run_without_starting_it(tmp_path):
+    marker = tmp_path / "started"
+    code = f"open({str(marker)!r}, 'w').close()\n"
+    with tmpfs(tmp_path / "disk", size="2m", inodes=4) as disk:
+        for i in range(10):  # use up the file system's inodes
+            try:
+                (disk / f"f{i}").touch()
+            except OSError:
+                break
+        result = run(tmp_path, code, log_path=disk / "logs" / "run.log")
+    assert (result.outcome, result.exit_code) == ("failed", None)
+    assert result.error == "no space left for its log"
+    assert not marker.exists()
+
+
+# Which bytes came from stderr
+
+
+def stderr_text(log_path: Path) -> bytes:
+    log = log_path.read_bytes()
+    return b"".join(log[start:end] for start, end in stderr_ranges(log_path))
+
+
+def lines_marked_right(log_path: Path, cut_start: int = -1, cut_end: int = -1) -> int:
+    """Check that every whole line starting with e (or saying ERR) is marked stderr and no
+    other byte is; the lines cut by the marker are partial and skipped. How many checked."""
+    log = log_path.read_bytes()
+    from_stderr = bytearray(len(log))
+    for start, end in stderr_ranges(log_path):
+        from_stderr[start:end] = b"\1" * (end - start)
+    assert not any(from_stderr[max(cut_start, 0) : max(cut_end, 0)])
+    checked = 0
+    for found in re.finditer(rb"[^\n]*\n", log):
+        line, at = found.group(), found.start()
+        if cut_start - len(line) < at < cut_end + 1 or not line.strip():
+            continue
+        is_err = line.startswith(b"e") or b"ERR" in line
+        assert set(from_stderr[at : found.end()]) == {int(is_err)}, (line, at)
+        checked += 1
+    return checked
+
+
+def test_stderr_ranges_mark_exactly_the_stderr_bytes(tmp_path):
+    run(
+        tmp_path,
+        """
+        import sys, time
+        for i in range(3):
+            print(f"out {i}", flush=True)
+            time.sleep(0.05)  # not to wait for anything: lets the pump see each line alone
+            print(f"err {i}", file=sys.stderr, flush=True)
+            time.sleep(0.05)
+        """,
+    )
+    log_path = tmp_path / "logs" / "run.log"
+    assert log_path.read_bytes() == b"".join(b"out %d\nerr %d\n" % (i, i) for i in range(3))
+    assert stderr_text(log_path) == b"err 0\nerr 1\nerr 2\n"
+    assert len(stderr_ranges(log_path)) == 3
+
+
+def test_stderr_ranges_stay_right_across_the_cut_and_the_middle_is_dropped(tmp_path):
+    result = run(
+        tmp_path,
+        """
+        import sys
+        print("HEAD ERR", file=sys.stderr, flush=True)
+        for i in range(20000):
+            stream = sys.stderr if i % 2 else sys.stdout
+            print(f"{'e' if i % 2 else 'o'}{i:07d}", file=stream, flush=True)
+        print("TAIL ERR", file=sys.stderr, flush=True)
+        """,
+        log_max_bytes=64 * 1024,
+    )
+    assert result.outcome == "success"
+    log_path = tmp_path / "logs" / "run.log"
+    log = log_path.read_bytes()
+    marker = re.search(rb"\n\[tickwork: \d+ bytes of output cut here\]\n", log)
+    assert marker is not None
+    err = stderr_text(log_path)
+    assert err.startswith(b"HEAD ERR\n") and err.endswith(b"TAIL ERR\n")
+    assert lines_marked_right(log_path, marker.start(), marker.end()) > 1000
+    assert (tmp_path / "logs" / "run.log.streams").stat().st_size <= 2 * 8192 * 26
+
+
+def test_a_log_without_a_streams_file_has_no_stderr_ranges(tmp_path):
+    (tmp_path / "old.log").write_bytes(b"from before\n")
+    assert stderr_ranges(tmp_path / "old.log") == []
+
+
+def test_output_switching_streams_often_keeps_the_streams_file_bounded(tmp_path, monkeypatch):
+    monkeypatch.setattr(process, "MAX_RANGES", 64)  # the bound, made small enough to reach
+    result = run(
+        tmp_path,
+        """
+        import os
+        for i in range(60000):
+            os.write(2 if i % 2 else 1, f"{'e' if i % 2 else 'o'}{i:07d}\\n".encode())
+        """,
+        log_max_bytes=5 * MiB,
+    )
+    assert result.outcome == "success"
+    log_path = tmp_path / "logs" / "run.log"
+    log = log_path.read_bytes()
+    marker = re.search(rb"\n\[tickwork: \d+ bytes of output cut here\]\n", log)
+    assert marker is not None  # the head ended at its 64th range, well before 5 MiB
+    assert len(log) < MiB
+    assert lines_marked_right(log_path, marker.start(), marker.end()) > 100
+    assert len(stderr_ranges(log_path)) <= 2 * 64
+    assert (tmp_path / "logs" / "run.log.streams").stat().st_size <= 2 * 64 * 26

@@ -1,20 +1,25 @@
-"""/runs: one run, its log (readable while it grows) and cancel; the runs of all schedules."""
+"""/runs: one run, its log (readable while it grows, or as a file) and cancel; the runs of all
+schedules."""
 
 from __future__ import annotations
 
 import codecs
+from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO, Literal
 
-from flask import Blueprint
+from flask import Blueprint, Response
 
 from tickwork.api.audit import record
 from tickwork.api.context import PREFIX, SPEC, runtime
 from tickwork.errors import NotFound
+from tickwork.executor.process import stderr_ranges
 from tickwork.schemas import (
     AllRunsQuery,
     ErrorResponse,
     LogQuery,
     LogResponse,
+    LogSegment,
     RunIdPath,
     RunListResponse,
     RunResponse,
@@ -47,12 +52,7 @@ def get_run(path: RunIdPath) -> RunResponse:
     responses={200: LogResponse, 404: ErrorResponse},
 )
 def run_log(path: RunIdPath, query: LogQuery) -> LogResponse:
-    rt = runtime()
-    with rt.store.reading() as session:
-        run = runs.get(session, path.run_id)
-        if run is None:
-            raise NotFound(f"no run {path.run_id}")
-        log_path, complete = run.log_path, run.status not in ACTIVE_STATUSES
+    log_path, complete = _log_of(path.run_id)
     data = b""
     if log_path:
         try:
@@ -61,19 +61,89 @@ def run_log(path: RunIdPath, query: LogQuery) -> LogResponse:
                 data = handle.read(query.limit)
         except FileNotFoundError:
             data = b""
-    # A character split by the page's edge is held back for the next page (never dropped);
-    # bytes that are not UTF-8 show as U+FFFD but still count, so offsets stay file offsets.
     at_end = complete and len(data) < query.limit
-    decoder = codecs.getincrementaldecoder("utf-8")("replace")
-    text = decoder.decode(data, final=at_end)
-    held_back = len(decoder.getstate()[0])
+    ranges = stderr_ranges(Path(log_path)) if log_path and data else []
+    segments, held_back = _segments(data, query.offset, ranges, at_end)
     return LogResponse(
         run_id=path.run_id,
         offset=query.offset,
         next_offset=query.offset + len(data) - held_back,
-        content=text,
+        content="".join(s.text for s in segments),
         complete=at_end,
+        segments=segments,
     )
+
+
+def _log_of(run_id: int) -> tuple[str | None, bool]:
+    """The run's log file, and whether the run has ended (so the file is whole)."""
+    with runtime().store.reading() as session:
+        run = runs.get(session, run_id)
+        if run is None:
+            raise NotFound(f"no run {run_id}")
+        return run.log_path, run.status not in ACTIVE_STATUSES
+
+
+def _segments(
+    data: bytes, offset: int, ranges: list[tuple[int, int]], final: bool
+) -> tuple[list[LogSegment], int]:
+    """`data` (the log from `offset`) decoded and cut at the stderr ranges; and how many bytes
+    at its end were held back.
+
+    One decoder runs over the pieces in order, so a character split by a page's edge is held
+    back for the next page (never dropped), one split by a stream change goes with the piece
+    where it ends, and bytes that are not UTF-8 show as U+FFFD but still count: offsets stay
+    file offsets.
+    """
+    pieces: list[tuple[Literal["stdout", "stderr"], bytes]] = []
+    at = 0
+    for start, end in ranges:
+        start, end = max(start - offset, at), min(end - offset, len(data))
+        if start >= end:
+            continue
+        pieces += [("stdout", data[at:start]), ("stderr", data[start:end])]
+        at = end
+    pieces.append(("stdout", data[at:]))
+    decoder = codecs.getincrementaldecoder("utf-8")("replace")
+    segments: list[LogSegment] = []
+    for i, (stream, piece) in enumerate(pieces):
+        text = decoder.decode(piece, final=final and i == len(pieces) - 1)
+        if not text:
+            continue
+        if segments and segments[-1].stream == stream:
+            segments[-1].text += text
+        else:
+            segments.append(LogSegment(stream=stream, text=text))
+    return segments, len(decoder.getstate()[0])
+
+
+@SPEC.route(
+    bp,
+    "/runs/<int:run_id>/log/download",
+    "GET",
+    summary="The run's whole log file, as a download",
+    path=RunIdPath,
+    responses={200: "text/plain", 404: ErrorResponse},
+)
+def download_run_log(path: RunIdPath) -> Response:
+    log_path, _ = _log_of(path.run_id)
+    handle: BinaryIO | None = None
+    if log_path:
+        try:
+            handle = Path(log_path).open("rb")
+        except FileNotFoundError:
+            handle = None  # not written yet, or pruned: an empty file, as for no log at all
+    response = Response(
+        _chunks(handle) if handle else b"", content_type="text/plain; charset=utf-8"
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="run-{path.run_id}.log"'
+    return response
+
+
+def _chunks(handle: BinaryIO) -> Iterator[bytes]:
+    """The file as it is while being sent: a live log grows, and what is there is sent."""
+    with handle:
+        while chunk := handle.read(64 * 1024):
+            yield chunk
 
 
 @SPEC.route(

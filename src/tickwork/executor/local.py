@@ -7,6 +7,7 @@ was cancelled while it waited is never started, and a finished run is never rewr
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 import os
 import threading
@@ -41,23 +42,53 @@ from tickwork.workflows import Registry
 log = logging.getLogger(__name__)
 
 
-FINISH_RETRY_SECONDS = 600.0
+RETRY_MAX_DELAY_SECONDS = 5.0
+# How long a queued run keeps trying to read itself through lost connections before it fails.
+START_RETRY_SECONDS = 600.0
 
 
-def _persist(write: Callable[[], None], what: str) -> None:
-    """Retry a run's final write through a passing database outage: giving up would leave
-    the run 'running' for ever, blocking its schedule (forbid) until the next restart."""
-    delay, deadline = 0.5, time.monotonic() + FINISH_RETRY_SECONDS
+def _persist(write: Callable[[], None], what: str, closing: Callable[[], bool]) -> None:
+    """Retry a run's final write until it lands: through a database outage, or a disk so full
+    that SQLite cannot grow its journal. Giving up would leave the run 'running' for ever,
+    blocking its schedule (forbid) until the next restart; so only shutdown stops the retries,
+    and start-up recovery then ends the run (its owner is gone)."""
+    delay = 0.5
     while True:
         try:
             write()
             return
         except DBAPIError as exc:
-            if time.monotonic() >= deadline:
+            if closing():
                 raise
             log.warning("%s failed (%s); retrying in %.1f s", what, exc.__class__.__name__, delay)
             time.sleep(delay)
-            delay = min(delay * 2, 30.0)
+            delay = min(delay * 2, RETRY_MAX_DELAY_SECONDS)
+
+
+def job_environment(
+    settings: Settings,
+    workflow_env: dict[str, str],
+    run_vars: dict[str, str],
+    environ: dict[str, str] | None = None,
+) -> dict[str, str]:
+    """A job's environment: the allow-listed part of the server's, then the workflow's own
+    `env`, then the run's identity. Never the whole of the server's: it holds the API token,
+    the session key and the database URL, and a job's log is readable by every viewer."""
+    server = dict(os.environ if environ is None else environ)
+    env = {name: value for name, value in server.items() if _inherited(settings, name, value)}
+    return {**env, **workflow_env, "PYTHONUNBUFFERED": "1", **run_vars}
+
+
+def _inherited(settings: Settings, name: str, value: str) -> bool:
+    if name.upper().startswith("TICKWORK_"):
+        return False  # settings, whatever the allow-list says (config.py refuses to list them)
+    if not any(fnmatch.fnmatchcase(name, entry) for entry in settings.job_env_allowlist):
+        return False
+    secrets = [s for s in (settings.api_token, settings.secret_key, settings.database_url) if s]
+    if any(secret in value for secret in secrets):
+        log.warning("not passing %s to jobs: its value holds one of the server's secrets", name)
+        return False
+    return True
 
 
 def _at(ts: float) -> datetime:
@@ -133,13 +164,16 @@ class LocalExecutor:
                 log.warning("run %s: could not record that either; recovery ends it", run_id)
         except Exception:  # a bug here must not kill the pool thread silently
             log.exception("run %s: executor error", run_id)
-            self._finish_with_error(run_id, "internal error in the executor; see server log")
+            try:
+                self._finish_with_error(run_id, "internal error in the executor; see server log")
+            except DBAPIError:  # only at shutdown: retries end there
+                log.error("run %s: its end is not recorded; the next start ends it", run_id)
 
     def _execute_retrying(self, run_id: int) -> None:
         """The run's store reads may meet a lost connection: then it is tried again. A run
         starts only while it is still queued, so a second try never starts it twice (a failed
         start record raises StorageUnavailable, which is not tried again)."""
-        delay, deadline = 0.5, time.monotonic() + FINISH_RETRY_SECONDS
+        delay, deadline = 0.5, time.monotonic() + START_RETRY_SECONDS
         while True:
             try:
                 return self._execute_run(run_id)
@@ -148,7 +182,7 @@ class LocalExecutor:
                     raise
                 log.warning("run %s: store unavailable (%s); retrying", run_id, type(exc).__name__)
             time.sleep(delay)
-            delay = min(delay * 2, 30.0)
+            delay = min(delay * 2, RETRY_MAX_DELAY_SECONDS)
 
     def _execute_run(self, run_id: int) -> None:
         if self._closing:
@@ -168,11 +202,14 @@ class LocalExecutor:
             )
             return
         log_path = self.settings.logs_dir / run.schedule_id / f"{run_id}.log"
-        env = {**os.environ, **workflow.env, "PYTHONUNBUFFERED": "1"}
-        env.update(
-            TICKWORK_RUN_ID=str(run_id),
-            TICKWORK_SCHEDULE_ID=run.schedule_id,
-            **{RUN_TAG: run_tag(self.instance, run_id)},
+        env = job_environment(
+            self.settings,
+            workflow.env,
+            {
+                "TICKWORK_RUN_ID": str(run_id),
+                "TICKWORK_SCHEDULE_ID": run.schedule_id,
+                RUN_TAG: run_tag(self.instance, run_id),
+            },
         )
         spec = ProcessSpec(
             argv=list(run.command),
@@ -193,10 +230,11 @@ class LocalExecutor:
             result = run_process(
                 spec, control, on_start=lambda pid: self._started(run_id, pid, log_path)
             )
+            # Still ours until its end is written: a cancel meanwhile is accepted, not a 409.
+            self._finish(run_id, result)
         finally:
             with self._lock:
                 self._controls.pop(run_id, None)
-        self._finish(run_id, result)
 
     def _started(self, run_id: int, pid: int, log_path: Path) -> None:
         now = datetime.now(UTC)
@@ -230,7 +268,11 @@ class LocalExecutor:
         self._publish(run_id, "started")
 
     def _finish(self, run_id: int, result: ProcessResult) -> None:
-        _persist(lambda: self._record(run_id, result), f"recording the end of run {run_id}")
+        _persist(
+            lambda: self._record(run_id, result),
+            f"recording the end of run {run_id}",
+            lambda: self._closing,
+        )
         log.info("run %s finished: %s (exit %s)", run_id, result.outcome, result.exit_code)
         self._publish(run_id, "finished")
 
@@ -253,14 +295,23 @@ class LocalExecutor:
             runs.note_on_schedule(session, run)
 
     def _finish_with_error(self, run_id: int, error: str) -> None:
+        ended: list[bool] = []
+        _persist(
+            lambda: ended.append(self._end_with_error(run_id, error)),
+            f"recording the failure of run {run_id}",
+            lambda: self._closing,
+        )
+        if not ended[-1]:
+            return
+        log.warning("run %s failed: %s", run_id, error)
+        self._publish(run_id, "finished")
+
+    def _end_with_error(self, run_id: int, error: str) -> bool:
         with self.store.session() as session:
             run = runs.get(session, run_id)
             if run is not None and run.status == "queued":
                 run.started_at = datetime.now(UTC)  # it never started: it took no time
-            if runs.end_active(session, run_id, "failed", error) is None:
-                return
-        log.warning("run %s failed: %s", run_id, error)
-        self._publish(run_id, "finished")
+            return runs.end_active(session, run_id, "failed", error) is not None
 
     def _publish(self, run_id: int, action: str) -> None:
         self.bus.publish("run", action=action, run_id=run_id)

@@ -35,6 +35,13 @@ def fill(path: Path, leave: int = 0) -> int:
     return written
 
 
+def fill_up(disk: Path) -> Path:
+    """Take every free byte of `disk`; delete the returned file to give them back."""
+    filler = disk / "filler"
+    fill(filler)
+    return filler
+
+
 def free_bytes(path: Path) -> int:
     stat = os.statvfs(path)
     return stat.f_bavail * stat.f_frsize

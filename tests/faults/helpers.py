@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import errno
 import os
 import re
-import subprocess
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 
 import psutil
 
@@ -36,27 +31,3 @@ def kill_9(server: Server) -> None:
     os.kill(server.proc.pid, 9)
     server.proc.wait(timeout=10)
     server.stop()  # collects what it printed
-
-
-@contextmanager
-def small_disk(path: Path, size: str = "2m") -> Iterator[Path]:
-    """A real file system of `size` (tmpfs) mounted at `path`, for running out of space."""
-    path.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)], check=True)
-    try:
-        yield path
-    finally:
-        subprocess.run(["umount", "-l", str(path)], check=True)
-
-
-def fill(disk: Path) -> Path:
-    """Take every free byte of `disk`; delete the returned file to give them back."""
-    filler = disk / "filler"
-    with filler.open("wb") as handle:
-        try:
-            while True:
-                handle.write(b"\0" * 65536)
-                handle.flush()
-        except OSError as exc:
-            assert exc.errno == errno.ENOSPC, exc
-    return filler

@@ -13,7 +13,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.conftest import TEST_REGISTRY, schedule_body, wait_for
-from tests.faults.helpers import fill, small_disk
+from tests.tmpfs import fill_up, tmpfs
 from tickwork.app import create_app
 from tickwork.config import Settings
 from tickwork.portable import schedules_in
@@ -35,7 +35,7 @@ def create(client: FlaskClient, count: int, prefix: str) -> None:
 
 @pytest.fixture
 def disk(tmp_path: Path) -> Iterator[Path]:
-    with small_disk(tmp_path / "disk") as path:
+    with tmpfs(tmp_path / "disk") as path:
         yield path
 
 
@@ -55,7 +55,7 @@ def test_a_full_disk_keeps_the_last_whole_mirror_and_catches_up_after(
         mirror = runtime.backup.path
         create(client, 5, "before")
         wait_for(lambda: schedules_in(mirror) == 5)
-        filler = fill(disk)
+        filler = fill_up(disk)
         create(client, 3, "during")
         wait_for(lambda: runtime.backup._failing)
         assert schedules_in(mirror) == 5  # the last whole file, not a truncated one

@@ -18,6 +18,7 @@ from flask.testing import FlaskClient
 
 from tests.conftest import TEST_REGISTRY, schedule_body
 from tests.integration.server import Server
+from tests.tmpfs import fill_up, tmpfs
 from tickwork.app import create_app
 from tickwork.config import Settings
 from tickwork.runtime import Runtime
@@ -42,32 +43,16 @@ def unavailable(response: Any, words: str) -> None:
 
 
 @pytest.fixture
-def tmpfs(tmp_path: Path) -> Iterator[Path]:
-    where = tmp_path / "small"
-    where.mkdir()
-    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(where)], check=True)
-    yield where
-    subprocess.run(["umount", "-l", str(where)], check=True)
+def small(tmp_path: Path) -> Iterator[Path]:
+    with tmpfs(tmp_path / "small") as where:
+        yield where
 
 
-def fill(directory: Path) -> Path:
-    filler = directory / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT)
-    try:
-        while os.write(fd, b"\0" * 4096):
-            pass
-    except OSError:
-        pass  # ENOSPC: the disk is full
-    finally:
-        os.close(fd)
-    return filler
-
-
-def test_a_full_disk_answers_503_and_recovers(tmpfs: Path) -> None:
-    rt, client = sqlite_app(tmpfs / "data")
+def test_a_full_disk_answers_503_and_recovers(small: Path) -> None:
+    rt, client = sqlite_app(small / "data")
     try:
         assert client.post(f"{API}/schedules", json=schedule_body(name="before")).status_code == 201
-        filler = fill(tmpfs)
+        filler = fill_up(small)
         answers = []
         for i in range(200):  # until SQLite needs a page it cannot get
             body = schedule_body(name=f"full-{i}", description="x" * 2000)

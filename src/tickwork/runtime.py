@@ -20,7 +20,7 @@ from tickwork.recovery import instance_name, recover_lost_runs
 from tickwork.retention import prune_history
 from tickwork.scheduler.engine import SchedulerEngine
 from tickwork.service import ScheduleService
-from tickwork.store.db import Store
+from tickwork.store.db import Outage, Store, problem
 from tickwork.workflows import load_registry
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,7 @@ class Runtime:
         self.service.on_change.append(self.backup.changed)
         self._started = False
         self._first_prune: threading.Thread | None = None
+        self._prune_outage = Outage("pruning history")
         # Set at start when the store was empty but schedules.json was not (see Backup).
         self.orphaned_mirror: Path | None = None
 
@@ -79,7 +80,16 @@ class Runtime:
         self._started = True
 
     def prune(self) -> None:
-        prune_history(self.store, self.settings, datetime.now(UTC))
+        """Prune the history; a store in trouble only delays it to the next turn (said once
+        per outage), it must not kill the thread or the scheduler's job."""
+        try:
+            prune_history(self.store, self.settings, datetime.now(UTC))
+        except Exception as exc:
+            if problem(exc) is None:
+                raise
+            self._prune_outage.failed(exc)
+        else:
+            self._prune_outage.over()
 
     def stop(self) -> None:
         if not self._started:

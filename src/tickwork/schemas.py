@@ -273,6 +273,9 @@ class StatusResponse(BaseModel):
     paused: bool
     schedules_total: int
     schedules_enabled: int
+    # Schedules this process's scheduler holds a job for (0 without a scheduler); it equals
+    # schedules_enabled once changes made elsewhere have arrived.
+    scheduled_jobs: int
     max_concurrent_runs: int
     next_runs: list[NextRun]
     running_runs: list[RunResponse]

@@ -313,6 +313,7 @@ class ScheduleService:
             paused=paused,
             schedules_total=total,
             schedules_enabled=active,
+            scheduled_jobs=len(self.engine.scheduled_ids()),
             max_concurrent_runs=self.settings.max_concurrent_runs,
             next_runs=[
                 NextRun(

@@ -250,6 +250,11 @@ class SchedulerEngine:
             return None
         return cron.next_fire(row.cron_schedule, cron.zone(row.timezone), now or datetime.now(UTC))
 
+    def scheduled_ids(self) -> set[str]:
+        """The schedules this process's APScheduler holds a job for: what will fire here,
+        which can lag the store by a poll when another process changed it."""
+        return {job.id for job in self._scheduler.get_jobs(jobstore="default")}
+
     def upcoming(
         self, rows: Iterable[ScheduleRow], limit: int, paused: bool, now: datetime
     ) -> list[tuple[str, datetime]]:

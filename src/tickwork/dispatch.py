@@ -20,7 +20,7 @@ from tickwork.errors import Conflict, NotFound, ValidationFailed
 from tickwork.events import EventBus
 from tickwork.executor.local import LocalExecutor
 from tickwork.store import runs
-from tickwork.store.db import Store
+from tickwork.store.db import Store, problem
 from tickwork.store.tables import RunRow, ScheduleRow
 from tickwork.workflows import Registry
 
@@ -196,18 +196,25 @@ class Dispatcher:
         return Dispatched(run.id, run.status, replaced)
 
     def _hand_over(self, outcome: Dispatched) -> None:
-        for old in outcome.replaced:
-            try:
-                self.cancel(old, f"replaced by run #{outcome.run_id}")
-            except Conflict:
-                pass  # it ended meanwhile
+        """Start what was committed, then stop what it replaces. In this order: the run is in
+        the store already, and a failure while cancelling must not leave it queued for ever
+        (a retry of the fire would find its instant claimed and hand nothing over)."""
+        if outcome.status == "queued":
+            self.executor.submit(outcome.run_id)
         self.bus.publish(
             "run",
             action="queued" if outcome.status == "queued" else "finished",
             run_id=outcome.run_id,
         )
-        if outcome.status == "queued":
-            self.executor.submit(outcome.run_id)
+        for old in outcome.replaced:
+            try:
+                self.cancel(old, f"replaced by run #{outcome.run_id}")
+            except Conflict:
+                pass  # it ended meanwhile
+            except Exception as exc:
+                if problem(exc) is None:
+                    raise
+                log.warning("run %s could not be stopped for run %s: %s", old, outcome.run_id, exc)
 
 
 def _end_queued(session: Session, run_id: int, error: str) -> bool:

@@ -39,3 +39,22 @@ def test_a_write_from_the_page_itself_is_let_through(client: FlaskClient) -> Non
         assert response.status_code == 200, (host, response.get_json())
     # Reads are never refused by origin: a cross-origin page cannot read the answer anyway.
     assert client.get("/api/v1/schedules", headers={"Origin": "http://evil.com"}).status_code == 200
+
+
+def test_a_page_write_through_a_proxy_that_rewrote_host_is_let_through(
+    client: FlaskClient,
+) -> None:
+    # nginx without `proxy_set_header Host`: the page is https://tickwork.example, we are
+    # addressed as 127.0.0.1:8080. The browser says the request is its own page's.
+    headers = {"Host": "127.0.0.1:8080", "Origin": "https://tickwork.example"}
+    refused = client.post("/api/v1/scheduler/pause", headers=headers)
+    assert refused.status_code == 403  # without the browser's word, the origins differ
+    headers["Sec-Fetch-Site"] = "same-origin"
+    assert client.post("/api/v1/scheduler/pause", headers=headers).status_code == 200
+    # A sibling site is another origin, whatever Sec-Fetch-Site calls it.
+    sibling = {
+        "Host": "127.0.0.1:8080",
+        "Origin": "https://x.example",
+        "Sec-Fetch-Site": "same-site",
+    }
+    assert client.post("/api/v1/scheduler/resume", headers=sibling).status_code == 403

@@ -108,7 +108,9 @@ def test_a_run_whose_end_cannot_be_written_ends_once_space_is_back(
 
         pid = wait_for(job_pid, timeout=30)
         wait_for(lambda: not alive(pid), timeout=30)
-        wait_for(lambda: f"recording the end of run {queued['id']} failed" in caplog.text)
+        wait_for(
+            lambda: f"recording the end of run {queued['id']}: storage unavailable" in caplog.text
+        )
         # The job is over but its end is not written: the run is still ours, not a conflict.
         assert client.get(f"/api/v1/runs/{queued['id']}").get_json()["status"] == "running"
         rt.dispatcher.cancel(queued["id"])

@@ -523,9 +523,17 @@ def test_stderr_ranges_mark_exactly_the_stderr_bytes(tmp_path):
         """,
     )
     log_path = tmp_path / "logs" / "run.log"
-    assert log_path.read_bytes() == b"".join(b"out %d\nerr %d\n" % (i, i) for i in range(3))
+    # Two pipes: the order between the streams is what the pump saw (on a loaded machine two
+    # stdout lines may come in one read); within each stream it is exact.
+    lines = log_path.read_bytes().splitlines(keepends=True)
+    assert sorted(lines) == sorted(b"%s %d\n" % (k, i) for k in (b"out", b"err") for i in range(3))
+    assert [line for line in lines if line.startswith(b"out")] == [
+        b"out 0\n",
+        b"out 1\n",
+        b"out 2\n",
+    ]
     assert stderr_text(log_path) == b"err 0\nerr 1\nerr 2\n"
-    assert len(stderr_ranges(log_path)) == 3
+    assert 1 <= len(stderr_ranges(log_path)) <= 3
 
 
 def test_stderr_ranges_stay_right_across_the_cut_and_the_middle_is_dropped(tmp_path):

@@ -45,12 +45,15 @@ def authorize(access: Access, settings: Settings, store: Store) -> None:
     unsafe = request.method in UNSAFE_METHODS
     # Browsers mark requests that a foreign page makes (a form posted to us, say); none of
     # ours changes anything on such a request, whatever cookies it carries.
-    if unsafe and request.headers.get("Sec-Fetch-Site") == "cross-site":
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if unsafe and fetch_site == "cross-site":
         raise Forbidden("cross-site requests may not change anything")
     # Browsers that send no Sec-Fetch-Site (older ones, some embedded views) still name the
-    # page's origin on a cross-origin write; a client that is not a browser names none.
+    # page's origin on a cross-origin write; a client that is not a browser names none. When
+    # the browser itself vouches for the origin, a proxy that rewrote Host does not matter.
     origin = request.headers.get("Origin")
-    if unsafe and origin is not None and not _same_origin(origin, request.host):
+    vouched = fetch_site in ("same-origin", "none")
+    if unsafe and origin is not None and not vouched and not _same_origin(origin, request.host):
         raise Forbidden(f"requests from {origin[:100]!r} may not change anything here")
     if access == "public":
         return

@@ -35,7 +35,7 @@ from tickwork.executor.process import (
 )
 from tickwork.recovery import process_started_at
 from tickwork.store import runs
-from tickwork.store.db import Store, transient
+from tickwork.store.db import Outage, Store, problem, transient
 from tickwork.store.tables import RunRow, ScheduleRow
 from tickwork.workflows import Registry
 
@@ -53,14 +53,18 @@ def _persist(write: Callable[[], None], what: str, closing: Callable[[], bool]) 
     blocking its schedule (forbid) until the next restart; so only shutdown stops the retries,
     and start-up recovery then ends the run (its owner is gone)."""
     delay = 0.5
+    outage = Outage(what)
     while True:
         try:
             write()
+            outage.over()
             return
-        except DBAPIError as exc:
-            if closing():
+        except Exception as exc:
+            # Only storage trouble passes with time; anything else (a bug, data the database
+            # refuses) would fail the same way for ever, holding the run and its slot.
+            if closing() or problem(exc) is None:
                 raise
-            log.warning("%s failed (%s); retrying in %.1f s", what, exc.__class__.__name__, delay)
+            outage.failed(exc)
             time.sleep(delay)
             delay = min(delay * 2, RETRY_MAX_DELAY_SECONDS)
 
@@ -166,7 +170,7 @@ class LocalExecutor:
             log.exception("run %s: executor error", run_id)
             try:
                 self._finish_with_error(run_id, "internal error in the executor; see server log")
-            except DBAPIError:  # only at shutdown: retries end there
+            except (DBAPIError, StorageUnavailable):  # only at shutdown: retries end there
                 log.error("run %s: its end is not recorded; the next start ends it", run_id)
 
     def _execute_retrying(self, run_id: int) -> None:
@@ -288,8 +292,9 @@ class LocalExecutor:
             run.finished_at = finished
             run.started_at = started
             run.duration_seconds = round((finished - started).total_seconds(), 3)
-            run.output_tail = result.output_tail
-            run.error = result.error
+            # A job may print NUL bytes; PostgreSQL refuses them in text columns.
+            run.output_tail = result.output_tail.replace("\x00", "\ufffd")
+            run.error = result.error.replace("\x00", "\ufffd") if result.error else result.error
             run.cpu_seconds = result.cpu_seconds
             run.peak_memory_bytes = result.peak_memory_bytes
             runs.note_on_schedule(session, run)

@@ -27,7 +27,7 @@ from tickwork.events import EventBus
 from tickwork.scheduler.fires import FireRecorder
 from tickwork.scheduler.trigger import CrontabTrigger
 from tickwork.store import schedules
-from tickwork.store.db import Outage, Store
+from tickwork.store.db import Outage, Store, problem
 from tickwork.store.tables import ScheduleRow, SettingRow
 
 log = logging.getLogger(__name__)
@@ -168,6 +168,8 @@ class SchedulerEngine:
                 version = _setting(session, VERSION_KEY)
                 paused = _setting(session, PAUSED_KEY) == "1"
         except (SQLAlchemyError, StorageUnavailable) as exc:
+            if problem(exc) is None:
+                raise  # a bug, not an outage: keep it loud
             self._outage.failed(exc)
             return
         self._outage.over()

@@ -76,9 +76,9 @@ class FireRecorder:
             return len(self._pending)
 
     def stop(self, timeout: float = 5.0) -> None:
-        """Record what is pending if the store lets us within `timeout`, then stop. Instants
-        still held are not lost for good: the stored heartbeat stopped with the store, so the
-        next start catches them up."""
+        """Stop: a write under way may finish within `timeout`, instants not yet written are
+        left (the executor is about to shut down, so a run queued now would never start). They
+        are not lost for good: the next start catches them up from the stored heartbeat."""
         with self._wake:
             self._stopping = True
             self._wake.notify()
@@ -94,7 +94,7 @@ class FireRecorder:
                 while not self._pending and not self._stopping:
                     self._idle.set()
                     self._wake.wait()
-                if not self._pending:
+                if self._stopping:
                     return
                 # The batch stays in the queue while it is written: `held` counts it.
                 batch = list(self._pending)

@@ -34,6 +34,7 @@ from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
 
 from tickwork.errors import StorageUnavailable
 
@@ -142,6 +143,11 @@ class _CommitWitness:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # Asked outside the pool: when many connections break at once, each thread asking
+        # still holds its broken one, and a full pool would make all of them wait past the end.
+        self._asking = create_engine(
+            engine.url, poolclass=NullPool, connect_args={"connect_timeout": 3}
+        )
         self._expected: dict[int, str] = {}  # id of the pooled connection -> transaction id
         original = engine.dialect.do_commit
 
@@ -193,7 +199,7 @@ class _CommitWitness:
         pause = FIRST_PAUSE
         while time.monotonic() < deadline:
             try:
-                with self.engine.connect() as conn:
+                with self._asking.connect() as conn:
                     status = conn.execute(
                         text("SELECT pg_xact_status(CAST(:xid AS xid8))"), {"xid": xid}
                     ).scalar()
@@ -206,6 +212,26 @@ class _CommitWitness:
         return None
 
 
+class _BoundedLock:
+    """The process's SQLite writers queue here; a writer gives up after the busy timeout like
+    SQLite itself would, so that behind another process's lock the k-th writer answers 503 after
+    one timeout, not after k of them."""
+
+    def __init__(self, timeout: float) -> None:
+        self._lock = threading.RLock()
+        self._timeout = timeout
+
+    def __enter__(self) -> None:
+        if not self._lock.acquire(timeout=self._timeout):
+            raise StorageUnavailable(
+                "storage unavailable: the database is locked by another process and stayed "
+                "locked; nothing was saved"
+            )
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
 class Store:
     """The engine plus a session factory; one per process, shared by every role in it."""
 
@@ -214,7 +240,7 @@ class Store:
         self.engine = make_engine(url, busy_timeout)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock: AbstractContextManager[object] = (
-            threading.RLock() if self.engine.dialect.name == "sqlite" else nullcontext()
+            _BoundedLock(busy_timeout) if self.engine.dialect.name == "sqlite" else nullcontext()
         )
         self._read_sessions = sessionmaker(
             self.engine.execution_options(tickwork_read_only=True), expire_on_commit=False

@@ -33,7 +33,9 @@ per round plus one, 5 by default; N=1000 three per round plus one or two, 5 by d
 from __future__ import annotations
 
 import argparse
+import logging
 import math
+import signal
 import subprocess
 import sys
 import tempfile
@@ -137,6 +139,8 @@ class RawAPScheduler:
         self.missed = 0
         self._lock = threading.Lock()
         self.scheduler = BackgroundScheduler(timezone="UTC")
+        # One warning per dropped fire would bury the table; the count is printed below it.
+        logging.getLogger("apscheduler").setLevel(logging.ERROR)
         self.scheduler.add_listener(self._missed, EVENT_JOB_MISSED)
         for i in range(count):
             trigger = CronTrigger(minute=cron_minutes, second=0, timezone="UTC")
@@ -243,6 +247,8 @@ def goals(count: int, figures: dict[str, list[float]], expected: dict[str, int])
 
 
 def main() -> None:
+    # SIGTERM (run.py's time limit) unwinds like an exception: servers stopped, temp dir gone.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(143))
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--schedules", type=int, default=100)
     parser.add_argument(

@@ -23,7 +23,8 @@ p99 <= 50 ms.
     python bench/big_store.py [--schedules 10000] [--runs 1000000] [--requests 50]
                               [--starts 2] [--postgres URL]
 
-About 2 minutes on two busy cores, most of it the fill. --postgres fills and serves the
+The start-up goal is checked on the slowest start. About 3 minutes on two busy cores, most of
+it the fill (50 to 70 s) and the copies of the 1 GB file. --postgres fills and serves the
 database at URL instead of SQLite (not run by default); it must hold no tickwork tables, and
 every table the bench created there is dropped at the end.
 """

@@ -25,9 +25,11 @@ Goals (printed as PASS or MISS, never an exit status):
 
     python bench/burst_lateness.py --schedules N [--minutes M]
 
---minutes is the number of rounds. Time taken, roughly: N=1 (together) M + 1 minutes, so 3 by
-default (2 fires per system; `--minutes 20` gives 20 fires in 21 minutes); N=100 four minutes
-per round plus one, 5 by default; N=1000 three per round plus one or two, 5 by default.
+--minutes is the number of rounds (default 2 when the systems share boundaries, else 1).
+Measured on two busy cores: N=1 about 2 minutes by default (2 fires per system; `--minutes 20`
+gives 20 fires in about 21 minutes); N=100 about 4 minutes (4 boundaries per round); N=1000
+about 3 to 4 minutes (3 boundaries per round, plus reading 1,000 logs back). The waiting for
+the first boundary adds up to a minute to each.
 """
 
 from __future__ import annotations
@@ -207,7 +209,7 @@ def tickwork_lateness(server: Server) -> tuple[list[float], list[float]]:
 
 
 def row(system: str, count: int, values: list[float], expected: int) -> str:
-    head = f"{system:<32} {count:>5} {len(values):>5}/{expected:<5}"
+    head = f"{system:<38} {count:>5} {len(values):>5}/{expected:<5}"
     if not values:
         return head + "      no fires"
     cells = (percentile(values, 0.5), percentile(values, 0.99), max(values))
@@ -320,7 +322,7 @@ def main() -> None:
             for server in servers.values():
                 server.stop()
     print(
-        f"{'system (lateness, ms)':<32} {'N':>5} {'started':>11}"
+        f"{'system (lateness, ms)':<38} {'N':>5} {'started':>11}"
         f" {'p50':>10} {'p99':>10} {'max':>10}"
     )
     order = [s for name in systems for s in (name, f"{name} recorded") if s in figures]

@@ -1,9 +1,10 @@
 """Run every benchmark in bench/ and print its figures beside its baselines (`make bench`).
 
-Each benchmark runs as its own process with the flags below, and is timed; the whole takes
-about 15 minutes on two cores: burst N=1 about 3, N=100 about 5, N=1000 about 5, big_store
-about 2, fire_lateness (one minute) about 2. A MISS is a figure, not a failure; a benchmark
-that crashes or overruns its time limit makes the run exit non-zero, after the others ran.
+Each benchmark runs as its own process with the flags below, and is timed. The whole takes
+about 14 minutes on two cores (minutes: burst N=1 about 2, N=100 about 4, N=1000 3 to 4,
+big_store about 3, fire_lateness on one minute about 2). A MISS is a figure, not a failure;
+a benchmark that crashes or overruns its time limit makes the run exit non-zero, after the
+others ran.
 
     python bench/run.py [NAME ...]    # e.g. `burst_lateness` or `big_store`: only those
 """

@@ -290,7 +290,11 @@ def report(
     floor: dict[str, list[float]],
     imports: list[float],
 ) -> None:
-    print(f"store: {args.schedules} schedules, {args.runs} runs, filled in {fill_seconds:.1f} s")
+    kind = "PostgreSQL" if args.postgres else "SQLite"
+    print(
+        f"store: {kind}, {args.schedules} schedules, {args.runs} runs,"
+        f" filled in {fill_seconds:.1f} s"
+    )
     start = max(starts)
     start_ok = verdict(start <= GOAL_START_SECONDS)
     print(

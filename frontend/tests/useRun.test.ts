@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { effectScope } from 'vue'
+import { effectScope, type Ref } from 'vue'
 import { flushPromises } from '@vue/test-utils'
 import { useRun } from '@/composables/useRun'
 import { jsonResponse } from './support/fetch'
@@ -36,13 +36,14 @@ describe('useRun', () => {
     const full = { id: 5, status: 'running', command: ['python', 'main.py'], output_tail: '' }
     vi.stubGlobal('fetch', vi.fn(async () => jsonResponse(200, full)))
     const scope = effectScope()
-    const { run } = scope.run(() => useRun(5))!
+    // useRun is JavaScript: its run is typed from ref(null).
+    const { run } = scope.run(() => useRun(5)) as unknown as { run: Ref<{ status: string; command: unknown } | null> }
     await flushPromises()
-    expect(run.value.command).toEqual(['python', 'main.py'])
+    expect(run.value?.command).toEqual(['python', 'main.py'])
 
     FakeEventSource.instances[0].fire('run', { action: 'finished', run: { id: 5, status: 'success', command: null } })
-    expect(run.value.status).toBe('success')
-    expect(run.value.command).toEqual(['python', 'main.py'])
+    expect(run.value?.status).toBe('success')
+    expect(run.value?.command).toEqual(['python', 'main.py'])
     scope.stop()
   })
 })

@@ -40,7 +40,7 @@ describe('DashboardQueuedRuns', () => {
     // Queued at 09:57:55 UTC, shown in the schedule's zone.
     expect(items[0].text()).toBe('Nightly #7 queued 10:57:55 · waiting 2 min 5 s')
     expect(items[1].text()).toBe('Run #9 queued 10:59:56 · waiting 4 s')
-    expect(view.text()).toContain('2 at a time')
+    expect(view.text()).toContain('2 runs at a time')
     expect(view.text()).not.toContain('null')
 
     await vi.advanceTimersByTimeAsync(3000)

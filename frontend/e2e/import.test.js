@@ -73,15 +73,34 @@ describe('import', { timeout: 90_000 }, () => {
     await page.screenshot({ path: join(SHOTS_DIR, 'import-failed-phone.png') })
     assert.deepEqual(page.errors, [])
   })
+
+  test('a long list of problems scrolls inside the panel, which stays within the screen', async () => {
+    const many = {
+      version: 1,
+      schedules: Array.from({ length: 40 }, (_, i) => ({ name: `Bad ${i + 1}`, workflow_type: 'main', cron_schedule: '61 * * * *' })),
+    }
+    const page = await openPage(browser, PHONE)
+    await importBadFile(page, many)
+    const list = page.locator('[data-test="import-failed"] ul')
+    assert.equal(await list.locator('[data-test="import-problem"]').count(), 40)
+    const { scrollHeight, clientHeight } = await list.evaluate((el) => ({ scrollHeight: el.scrollHeight, clientHeight: el.clientHeight }))
+    assert.ok(scrollHeight > clientHeight, 'the list scrolls')
+    const box = await page.locator('[data-test="import-failed"]').boundingBox()
+    assert.ok(box.height <= PHONE.height, `panel ${box.height} px high on a ${PHONE.height} px screen`)
+    // The last problem can be scrolled to and read.
+    await list.locator('[data-test="import-problem"]').last().scrollIntoViewIfNeeded()
+    assert.ok(await list.locator('[data-test="import-problem"]').last().isVisible())
+    assert.deepEqual(page.errors, [])
+  })
 })
 
-async function importBadFile(page) {
+async function importBadFile(page, file = BAD_FILE) {
   await page.goto(`${backend.url}/schedules`)
   await page.locator('[data-test="empty-state"]').waitFor()
   await page.locator('[data-test="import-file"]').setInputFiles({
     name: 'schedules.json',
     mimeType: 'application/json',
-    buffer: Buffer.from(JSON.stringify(BAD_FILE)),
+    buffer: Buffer.from(JSON.stringify(file)),
   })
   await page.locator('.schedule-manager [data-test="import-failed"] [data-test="import-problem"]').first().waitFor()
   await settled(page)

@@ -82,6 +82,12 @@ describe('layout', { timeout: 180_000 }, () => {
       cron_schedule: '* * * * *',
     })
     await backend.api('POST', `/schedules/${created.long.id}/run`)
+    created.newYork = await create({
+      name: 'New York mornings',
+      workflow_type: 'main',
+      cron_schedule: '30 9 * * 1-5',
+      timezone: 'America/New_York',
+    })
   })
 
   after(async () => {
@@ -114,6 +120,23 @@ describe('layout', { timeout: 180_000 }, () => {
     await chip.locator('.n-tag__close, .n-base-close').click()
     assert.equal(await page.locator('[data-test="cron-input"]').inputValue(), '0 9,15 * * 6,0')
     assert.equal(await page.locator('.n-base-select-menu').count(), 0, 'no field list opened')
+    assert.deepEqual(page.errors, [])
+  })
+
+  test('a next run\'s zone ("GMT-5") never breaks over two lines', async () => {
+    const page = await openPage(browser, { width: 1240, height: 900 })
+    await page.goto(`${backend.url}/schedules`)
+    const zone = page.locator('[data-test="schedule-card"]', { hasText: 'New York mornings' }).locator('[data-test="next-run-zone"]')
+    await zone.waitFor()
+    assert.match(await zone.textContent(), /^(GMT-[45]|EST|EDT)$/)
+    // Card widths change with the window: at some of them the line wraps right at the zone.
+    const broken = []
+    for (let width = 1240; width <= 1440; width += 8) {
+      await page.setViewportSize({ width, height: 900 })
+      const lines = await zone.evaluate((el) => new Set([...el.getClientRects()].map((r) => Math.round(r.top))).size)
+      if (lines > 1) broken.push(width)
+    }
+    assert.deepEqual(broken, [], `zone split over lines at ${broken.join(', ')} px`)
     assert.deepEqual(page.errors, [])
   })
 

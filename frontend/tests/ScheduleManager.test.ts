@@ -5,6 +5,7 @@ import { enableAutoUnmount, flushPromises, mount } from '@vue/test-utils'
 import { NDialogProvider, NMessageProvider, NNotificationProvider } from 'naive-ui'
 import ScheduleManager from '@/views/ScheduleManager.vue'
 import ScheduleManagerFilters from '@/components/ScheduleManagerFilters.vue'
+import { resetAuth, setSession } from '@/composables/useAuth'
 import { jsonResponse } from './support/fetch'
 
 enableAutoUnmount(afterEach)
@@ -26,10 +27,11 @@ const schedule = {
 }
 
 /** Answers each API path; records the schedule-list queries asked for. */
-function stubApi() {
+function stubApi(importAnswer = jsonResponse(200, { created: 1, updated: 0, total: 1 })) {
   const listQueries: Record<string, string>[] = []
   const fetch = vi.fn(async (url: string) => {
     const { pathname, searchParams } = new URL(url, 'http://page')
+    if (pathname === '/api/v1/schedules/import') return importAnswer
     if (pathname === '/api/v1/schedules') {
       listQueries.push(Object.fromEntries(searchParams))
       return jsonResponse(200, { items: [schedule], total: 1, page: 1, page_size: 50 })
@@ -91,5 +93,67 @@ describe('ScheduleManager filters in the URL', () => {
     stubApi()
     const { wrapper } = await mountAt('/schedules')
     expect(wrapper.get('[data-test="search"]').attributes('placeholder')).toContain('cron')
+  })
+})
+
+describe('ScheduleManager import', () => {
+  afterEach(() => resetAuth())
+
+  const refused = {
+    error: 'validation_error',
+    message: '2 problems found',
+    errors: [
+      { field: 'schedules.1.timezone', message: 'unknown time zone: Mars/Olympus' },
+      { field: 'schedules.0.cron_schedule', message: 'minute 61 is out of range 0-59' },
+    ],
+  }
+  const file = {
+    version: 1,
+    schedules: [
+      { name: 'Hourly', cron_schedule: '61 * * * *' },
+      { name: 'Nightly export', timezone: 'Mars/Olympus' },
+    ],
+  }
+
+  async function importFile(wrapper: ReturnType<typeof mount>, name: string, content: unknown) {
+    const input = wrapper.get<HTMLInputElement>('[data-test="import-file"]')
+    const chosen = new File([JSON.stringify(content)], name, { type: 'application/json' })
+    Object.defineProperty(input.element, 'files', { value: [chosen], configurable: true })
+    await input.trigger('change')
+    await new Promise((r) => setTimeout(r, 0))
+    await flushPromises()
+  }
+
+  it('lists a refused file\'s problems in a panel on the page, until dismissed', async () => {
+    setSession({ username: 'ada', role: 'admin', csrf_token: 't', auth_enabled: true })
+    stubApi(jsonResponse(422, refused))
+    const { wrapper } = await mountAt('/schedules')
+
+    await importFile(wrapper, 'schedules.json', file)
+
+    const panel = wrapper.get('.schedule-manager [data-test="import-failed"]')
+    expect(panel.text()).toContain('Could not import schedules.json')
+    expect(panel.findAll('[data-test="import-problem"]').map((li) => li.text())).toEqual([
+      'Schedule 1 “Hourly” (index 0), cron expression: minute 61 is out of range 0-59',
+      'Schedule 2 “Nightly export” (index 1), time zone: unknown time zone: Mars/Olympus',
+    ])
+    expect(document.querySelector('.n-notification')).toBeNull()
+
+    await panel.get('.n-alert__close').trigger('click')
+    await new Promise((r) => setTimeout(r, 400))
+    await flushPromises()
+    expect(wrapper.find('[data-test="import-failed"]').exists()).toBe(false)
+  })
+
+  it('drops the panel once a later file is imported', async () => {
+    setSession({ username: 'ada', role: 'admin', csrf_token: 't', auth_enabled: true })
+    stubApi(jsonResponse(422, refused))
+    const { wrapper } = await mountAt('/schedules')
+    await importFile(wrapper, 'schedules.json', file)
+    expect(wrapper.find('[data-test="import-failed"]').exists()).toBe(true)
+
+    stubApi()
+    await importFile(wrapper, 'fixed.json', file)
+    expect(wrapper.find('[data-test="import-failed"]').exists()).toBe(false)
   })
 })

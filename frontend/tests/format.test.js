@@ -52,4 +52,10 @@ describe('shellQuote', () => {
     )
     expect(shellQuote(['echo', '$HOME', 'a;b'])).toBe(`echo '$HOME' 'a;b'`)
   })
+
+  it('writes control characters as escapes ($\'...\'), never raw', () => {
+    expect(shellQuote(['printf', '\x1b[1mbold\x1b[0m\n', "it's\ta\\b", '\x07'])).toBe(
+      String.raw`printf $'\e[1mbold\e[0m\n' $'it\'s\ta\\b' $'\x07'`,
+    )
+  })
 })

@@ -49,10 +49,10 @@ function addUser(bin, dataDir, { username, role, password }) {
 }
 
 /**
- * @param {{timeoutMs?: number, users?: {username: string, role: string, password: string}[], workflows?: string}} options
- *   workflows: a registry file instead of the demo one
+ * @param {{timeoutMs?: number, users?: {username: string, role: string, password: string}[], workflows?: string, maxConcurrentRuns?: number}} options
+ *   workflows: a registry file instead of the demo one; maxConcurrentRuns: the server's limit on runs at once
  */
-export async function startBackend({ timeoutMs = 30_000, users = [], workflows = null } = {}) {
+export async function startBackend({ timeoutMs = 30_000, users = [], workflows = null, maxConcurrentRuns = null } = {}) {
   const bin = process.env.TICKWORK_BIN || DEFAULT_BIN
   if (!process.env.TICKWORK_BIN && !existsSync(bin)) {
     throw new Error(`${bin} does not exist: install the backend first (make install)`)
@@ -65,6 +65,7 @@ export async function startBackend({ timeoutMs = 30_000, users = [], workflows =
   for (const user of users) await addUser(bin, dataDir, user)
   const args = ['serve', '--host', '127.0.0.1', '--port', String(port), '--data-dir', dataDir]
   if (workflows) args.push('--workflows', workflows)
+  if (maxConcurrentRuns) args.push('--max-concurrent-runs', String(maxConcurrentRuns))
   const url = `http://127.0.0.1:${port}`
   let output = ''
   let child

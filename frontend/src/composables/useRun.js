@@ -41,7 +41,11 @@ export function useRun(runId) {
 
   useServerEvents({
     run: (data) => {
-      if (String(data?.run?.id) === String(toValue(runId))) run.value = { ...run.value, ...data.run }
+      if (String(data?.run?.id) !== String(toValue(runId))) return
+      const next = { ...run.value, ...data.run }
+      // Runs in lists carry no command (null): an update of that shape keeps the one we read.
+      if (next.command == null && run.value?.command) next.command = run.value.command
+      run.value = next
     },
     refresh: () => {
       if (!run.value || isActive(run.value.status)) load()

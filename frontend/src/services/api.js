@@ -122,6 +122,11 @@ async function readBody(response) {
   }
 }
 
+/** An error body as tickwork writes it (`{error, message}`), not a proxy's page. */
+function isOwnError(data) {
+  return typeof data?.error === 'string' && typeof data?.message === 'string'
+}
+
 async function send(method, path, { query, body, signal } = {}) {
   const init = {
     method,
@@ -144,10 +149,12 @@ async function send(method, path, { query, body, signal } = {}) {
     reportReachable(false)
     throw new ApiError(0, {})
   }
-  // A gateway's 502-504 means the server behind it is not answering.
-  reportReachable(!GATEWAY_DOWN.has(response.status))
+  const data = await readBody(response)
+  // A gateway's 502-504 means the server behind it is not answering; a 503 in tickwork's
+  // own error shape (its store in trouble) is the server answering.
+  reportReachable(!GATEWAY_DOWN.has(response.status) || isOwnError(data))
   measureClock(response, sentAt)
-  return { response, data: await readBody(response), token }
+  return { response, data, token }
 }
 
 /**

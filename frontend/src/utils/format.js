@@ -114,7 +114,17 @@ export function formatBytes(bytes) {
 
 const SAFE_ARG = /^[A-Za-z0-9_\-+=.,/:@%]+$/
 
-/** POSIX shell quoting, for showing an argv list as one copyable line. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\x00-\x1f\x7f]/
+// eslint-disable-next-line no-control-regex
+const ANSI_C_SPECIAL = /[\\'\x00-\x1f\x7f]/g
+const ANSI_C_NAMED = { '\\': '\\\\', "'": "\\'", '\x1b': '\\e', '\n': '\\n', '\t': '\\t', '\r': '\\r' }
+
+/**
+ * POSIX shell quoting, for showing an argv list as one copyable line. An argument with
+ * control characters (a colour code, a newline) takes bash's $'...' form with escapes:
+ * raw, they would show as boxes or break the line.
+ */
 export function shellQuote(argv) {
   if (!Array.isArray(argv)) return ''
   return argv
@@ -122,6 +132,13 @@ export function shellQuote(argv) {
       const text = String(arg)
       if (text === '') return "''"
       if (SAFE_ARG.test(text)) return text
+      if (CONTROL.test(text)) {
+        const escaped = text.replace(
+          ANSI_C_SPECIAL,
+          (c) => ANSI_C_NAMED[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`,
+        )
+        return `$'${escaped}'`
+      }
       return `'${text.replace(/'/g, `'\\''`)}'`
     })
     .join(' ')

@@ -13,14 +13,16 @@ import logging
 import os
 import socket
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import psutil
 from sqlalchemy import select
 
 from tickwork.executor.process import run_tag, terminate_group, terminate_tagged
-from tickwork.store import runs
+from tickwork.store import lifecycle
 from tickwork.store.db import Store
-from tickwork.store.tables import ACTIVE_STATUSES, RunRow
+from tickwork.store.runs import ACTIVE_STATUSES
+from tickwork.store.tables import RunRow
 
 log = logging.getLogger(__name__)
 
@@ -108,4 +110,4 @@ def _end_processes(run: RunRow, grace: float) -> list[int]:
 
 def _mark_lost(store: Store, run_id: int, reason: str) -> bool:
     with store.session() as session:
-        return runs.end_active(session, run_id, "lost", reason) is not None
+        return lifecycle.lose(session, run_id, reason, datetime.now(UTC)).done

@@ -9,15 +9,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from tickwork.auth.audit import Note
+from tickwork.clock import SYSTEM, Clock
 from tickwork.errors import Conflict, NotFound, ValidationFailed
 from tickwork.events import EventBus
-from tickwork.executor.local import LocalExecutor
+from tickwork.executor.base import Executor
 from tickwork.store import lifecycle, runs
 from tickwork.store.db import Store, problem
 from tickwork.store.lifecycle import NewRun, RunStatus
@@ -36,9 +37,15 @@ class Dispatched:
 
 class Dispatcher:
     def __init__(
-        self, store: Store, registry: Registry, executor: LocalExecutor, bus: EventBus
+        self,
+        store: Store,
+        registry: Registry,
+        executor: Executor,
+        bus: EventBus,
+        clock: Clock = SYSTEM,
     ) -> None:
         self.store = store
+        self.clock = clock
         self.registry = registry
         self.executor = executor
         self.bus = bus
@@ -76,7 +83,7 @@ class Dispatcher:
 
         It shares the cron fires' unique key, so it never doubles a fire that did happen.
         """
-        now = datetime.now(UTC)
+        now = self.clock.now()
         with self.store.session() as session:
             schedule = session.get(ScheduleRow, schedule_id)
             if schedule is None or not schedule.enabled:
@@ -95,7 +102,7 @@ class Dispatcher:
         """A manual run; `overrides` replace the schedule's parameters of those names for
         this run only (checked like a schedule's, so a bad value is a 422 and no run). The
         audit entry, if any, is written with the run."""
-        now = datetime.now(UTC)
+        now = self.clock.now()
 
         def enqueue(session: Session) -> Dispatched:
             # One unit of work with its audit entry; tried again if the connection broke
@@ -129,7 +136,7 @@ class Dispatcher:
         # conditional update; one that started (even meanwhile) is stopped by its executor.
         with self.store.session() as session:
             moved = lifecycle.cancel_queued(
-                session, run_id, f"{reason} before it started", datetime.now(UTC)
+                session, run_id, f"{reason} before it started", self.clock.now()
             )
         if moved:
             self.bus.publish("run", action="finished", run_id=run_id)

@@ -11,16 +11,18 @@ import logging
 import shutil
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from tickwork import cron
 from tickwork.auth.audit import Note
+from tickwork.clock import SYSTEM, Clock
 from tickwork.config import Settings
 from tickwork.errors import NotFound, StorageUnavailable
 from tickwork.events import EventBus
+from tickwork.executor.base import Executor
 from tickwork.scheduler.engine import SchedulerEngine, paused_in
 from tickwork.schemas import (
     NextRun,
@@ -58,9 +60,13 @@ class ScheduleService:
         store: Store,
         registry: Registry,
         engine: SchedulerEngine,
+        executor: Executor,
         bus: EventBus,
+        clock: Clock = SYSTEM,
     ) -> None:
         self.settings = settings
+        self.executor = executor
+        self.clock = clock
         self.store = store
         self.registry = registry
         self.engine = engine
@@ -83,7 +89,7 @@ class ScheduleService:
         new_id = schedule_id or str(uuid.uuid4())
 
         def work(session: Session) -> ScheduleResponse:
-            now = datetime.now(UTC)
+            now = self.clock.now()
             row = ScheduleRow(id=new_id, created_at=now, updated_at=now, **values)
             session.add(row)
             session.flush()
@@ -110,7 +116,7 @@ class ScheduleService:
             values = self._checked(merged)
             for name, value in values.items():
                 setattr(row, name, value)
-            row.updated_at = datetime.now(UTC)
+            row.updated_at = self.clock.now()
             if audit is not None:
                 # What really changed, which is not always what was sent (a new workflow type
                 # clears the parameters; sending the current value changes nothing).
@@ -137,7 +143,7 @@ class ScheduleService:
         log.info("schedule deleted: %s (%s)", name, schedule_id)
         self._after_change(lambda: self.engine.sync(schedule_id))
         for run_id in active:
-            self.engine.dispatcher.executor.stop(run_id, "schedule deleted")
+            self.executor.stop(run_id, "schedule deleted")
         # The rows went with the schedule (cascade); their log files go too.
         shutil.rmtree(self.settings.logs_dir / schedule_id, ignore_errors=True)
         self.bus.publish("schedule", action="deleted", schedule_id=schedule_id)
@@ -149,7 +155,7 @@ class ScheduleService:
         def work(session: Session) -> ScheduleResponse:
             row = self._row(session, schedule_id)
             row.enabled = (not row.enabled) if enabled is None else enabled
-            row.updated_at = datetime.now(UTC)
+            row.updated_at = self.clock.now()
             if audit is not None:
                 audit.add(session, row.id, name=row.name, enabled=row.enabled)
             session.flush()
@@ -164,7 +170,7 @@ class ScheduleService:
         self, items: list[tuple[str | None, ScheduleCreateRequest]]
     ) -> tuple[int, int]:
         """Upsert already validated schedules in one transaction: all land or none."""
-        now = datetime.now(UTC)
+        now = self.clock.now()
         created = updated = 0
         touched: list[str] = []
         with self.store.session() as session:
@@ -241,7 +247,7 @@ class ScheduleService:
         history = runs.latest_for(session, [r.id for r in rows], self.settings.history_size)
         paused = paused_in(session)
         namesakes = _namesakes(schedules.names(session))
-        now = datetime.now(UTC)
+        now = self.clock.now()
         return [
             ScheduleResponse(
                 **{name: getattr(row, name) for name in EDITABLE},
@@ -288,7 +294,7 @@ class ScheduleService:
         return self.store.read(work)
 
     def status(self) -> StatusResponse:
-        now = datetime.now(UTC)
+        now = self.clock.now()
 
         def work(session: Session) -> tuple[Any, ...]:
             paused = paused_in(session)

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Dispatched:
     run_id: int
-    status: str
+    status: RunStatus
     replaced: tuple[int, ...] = ()
 
 
@@ -113,7 +113,7 @@ class Dispatcher:
             merged = self._overridden(schedule, overrides) if overrides else None
             outcome = self._enqueue(session, schedule, "manual", now, now, merged=merged)
             assert outcome is not None  # manual runs claim no key
-            detail: dict[str, Any] = {"run_id": outcome.run_id, "status": outcome.status}
+            detail: dict[str, Any] = {"run_id": outcome.run_id, "status": outcome.status.value}
             if merged is not None:
                 # Names only: a value may be something the audit log should not keep.
                 detail["overridden_parameters"] = sorted(merged.overridden)
@@ -192,17 +192,17 @@ class Dispatcher:
             return None
         replaced = tuple(r.id for r in active) if schedule.concurrency_policy == "replace" else ()
         log.info("%s run %s of %s (%s): %s", trigger, run_id, schedule.name, schedule.id, status)
-        return Dispatched(run_id, status.value, replaced)
+        return Dispatched(run_id, status, replaced)
 
     def _hand_over(self, outcome: Dispatched) -> None:
         """Start what was committed, then stop what it replaces. In this order: the run is in
         the store already, and a failure while cancelling must not leave it queued for ever
         (a retry of the fire would find its instant claimed and hand nothing over)."""
-        if outcome.status == "queued":
+        if outcome.status == RunStatus.QUEUED:
             self.executor.submit(outcome.run_id)
         self.bus.publish(
             "run",
-            action="queued" if outcome.status == "queued" else "finished",
+            action="queued" if outcome.status == RunStatus.QUEUED else "finished",
             run_id=outcome.run_id,
         )
         for old in outcome.replaced:

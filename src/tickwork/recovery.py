@@ -21,6 +21,7 @@ from sqlalchemy import select
 from tickwork.executor.process import run_tag, terminate_group, terminate_tagged
 from tickwork.store import lifecycle
 from tickwork.store.db import Store
+from tickwork.store.lifecycle import RunStatus
 from tickwork.store.runs import ACTIVE_STATUSES
 from tickwork.store.tables import RunRow
 
@@ -73,11 +74,11 @@ def recover_lost_runs(store: Store, me: str, grace: float) -> RecoveryReport:
     for run in active:
         if run.owner == me or (run.owner and _owner_alive(run.owner)):
             continue
-        if run.status == "running":
+        if run.status == RunStatus.RUNNING:
             report.terminated += _end_processes(run, grace)
         reason = (
             "tickwork stopped while it ran; its processes were terminated"
-            if run.status == "running"
+            if run.status == RunStatus.RUNNING
             else "tickwork stopped before it started"
         )
         if _mark_lost(store, run.id, reason):

@@ -34,6 +34,7 @@ from tickwork.schemas import (
 )
 from tickwork.store import runs, schedules
 from tickwork.store.db import Store
+from tickwork.store.lifecycle import RunStatus
 from tickwork.store.tables import RunRow, ScheduleRow
 from tickwork.workflows import Registry
 
@@ -302,8 +303,8 @@ class ScheduleService:
             enabled = sorted(schedules.enabled(session), key=lambda r: (r.name.casefold(), r.id))
             upcoming = self.engine.upcoming(enabled, NEXT_RUNS, paused, now)
             rows = {r.id: r for r in enabled}
-            running = runs.with_status(session, ("running",), 50)
-            queued = runs.with_status(session, ("queued",), 50)
+            running = runs.with_status(session, (RunStatus.RUNNING.value,), 50)
+            queued = runs.with_status(session, (RunStatus.QUEUED.value,), 50)
             failures = runs.with_status(session, runs.FAILED_STATUSES, 10)
             counts = runs.counts_since(session, now - timedelta(hours=24))
             names = runs.schedule_names(

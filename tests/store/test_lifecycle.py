@@ -6,11 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import get_args
 
 import pytest
 
 from tests.clock import FakeClock
 from tests.conftest import TEST_REGISTRY
+from tickwork import schemas
 from tickwork.config import Settings
 from tickwork.store import lifecycle
 from tickwork.store.db import Store
@@ -113,6 +115,7 @@ def test_status_values_are_the_strings_the_api_and_database_use() -> None:
         "skipped",
     ]
     assert RunStatus.QUEUED == "queued"
+    assert get_args(schemas.RunStatus) == tuple(RunStatus)  # the API's Literal agrees
 
 
 def test_insert_claims_a_cron_instant_once(store: Store) -> None:

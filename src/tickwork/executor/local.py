@@ -187,7 +187,7 @@ class LocalExecutor:
         control = Control()
         with self.store.reading() as session:
             run = runs.get(session, run_id)
-            if run is None or run.status != "queued":
+            if run is None or run.status != RunStatus.QUEUED:
                 return  # cancelled while it waited, or already taken
             schedule = session.get(ScheduleRow, run.schedule_id)
             assert schedule is not None  # runs are deleted with their schedule

@@ -9,19 +9,20 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, cast
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from tickwork.auth.audit import Note
+from tickwork.clock import SYSTEM, Clock
 from tickwork.errors import Conflict, NotFound, ValidationFailed
 from tickwork.events import EventBus
-from tickwork.executor.local import LocalExecutor
-from tickwork.store import runs
+from tickwork.executor.base import Executor
+from tickwork.store import lifecycle, runs
 from tickwork.store.db import Store, problem
-from tickwork.store.tables import RunRow, ScheduleRow
+from tickwork.store.lifecycle import NewRun, RunStatus
+from tickwork.store.tables import ScheduleRow
 from tickwork.workflows import Registry
 
 log = logging.getLogger(__name__)
@@ -30,15 +31,21 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class Dispatched:
     run_id: int
-    status: str
+    status: RunStatus
     replaced: tuple[int, ...] = ()
 
 
 class Dispatcher:
     def __init__(
-        self, store: Store, registry: Registry, executor: LocalExecutor, bus: EventBus
+        self,
+        store: Store,
+        registry: Registry,
+        executor: Executor,
+        bus: EventBus,
+        clock: Clock = SYSTEM,
     ) -> None:
         self.store = store
+        self.clock = clock
         self.registry = registry
         self.executor = executor
         self.bus = bus
@@ -76,7 +83,7 @@ class Dispatcher:
 
         It shares the cron fires' unique key, so it never doubles a fire that did happen.
         """
-        now = datetime.now(UTC)
+        now = self.clock.now()
         with self.store.session() as session:
             schedule = session.get(ScheduleRow, schedule_id)
             if schedule is None or not schedule.enabled:
@@ -95,7 +102,7 @@ class Dispatcher:
         """A manual run; `overrides` replace the schedule's parameters of those names for
         this run only (checked like a schedule's, so a bad value is a 422 and no run). The
         audit entry, if any, is written with the run."""
-        now = datetime.now(UTC)
+        now = self.clock.now()
 
         def enqueue(session: Session) -> Dispatched:
             # One unit of work with its audit entry; tried again if the connection broke
@@ -104,17 +111,12 @@ class Dispatcher:
             if schedule is None:
                 raise NotFound(f"no schedule {schedule_id}")
             merged = self._overridden(schedule, overrides) if overrides else None
-            outcome = self._enqueue(session, schedule, "manual", now, now)
+            outcome = self._enqueue(session, schedule, "manual", now, now, merged=merged)
             assert outcome is not None  # manual runs claim no key
-            detail: dict[str, Any] = {"run_id": outcome.run_id, "status": outcome.status}
-            if merged is not None and overrides:
-                # Still inside the transaction that inserted it: no one has seen the run yet.
-                run = session.get_one(RunRow, outcome.run_id)
-                run.parameter_overrides = {k: merged.get(k) for k in overrides}
-                if run.status != "failed":
-                    run.command = self.registry.get(schedule.workflow_type).argv(merged)
+            detail: dict[str, Any] = {"run_id": outcome.run_id, "status": outcome.status.value}
+            if merged is not None:
                 # Names only: a value may be something the audit log should not keep.
-                detail["overridden_parameters"] = sorted(overrides)
+                detail["overridden_parameters"] = sorted(merged.overridden)
             if audit is not None:
                 audit.add(session, schedule_id, name=schedule.name, **detail)
             return outcome
@@ -123,27 +125,31 @@ class Dispatcher:
         self._hand_over(outcome)
         return outcome
 
-    def _overridden(self, schedule: ScheduleRow, overrides: dict[str, Any]) -> dict[str, Any]:
+    def _overridden(self, schedule: ScheduleRow, overrides: dict[str, Any]) -> _Overridden:
         workflow = self.registry.get(schedule.workflow_type)
-        return workflow.validate({**schedule.parameters, **overrides})
+        merged = workflow.validate({**schedule.parameters, **overrides})
+        return _Overridden(merged, {k: merged.get(k) for k in overrides})
 
     def cancel(self, run_id: int, reason: str = "cancelled") -> None:
         """End a queued or running run as `cancelled`, with `reason` as its error."""
+        # Write first, read only to explain a refusal: a queued run is cancelled by the
+        # conditional update; one that started (even meanwhile) is stopped by its executor.
         with self.store.session() as session:
+            moved = lifecycle.cancel_queued(
+                session, run_id, f"{reason} before it started", self.clock.now()
+            )
+        if moved:
+            self.bus.publish("run", action="finished", run_id=run_id)
+            return
+        if self.executor.stop(run_id, reason):
+            return
+        with self.store.reading() as session:
             run = runs.get(session, run_id)
             if run is None:
                 raise NotFound(f"no run {run_id}")
-            if run.status not in ("queued", "running"):
+            if run.status not in lifecycle.ACTIVE:
                 raise Conflict(f"run {run_id} already ended: {run.status}")
-            # The executor may start it between our read and this update: then 0 rows change
-            # and it is stopped like any running run.
-            ended = run.status == "queued" and _end_queued(
-                session, run.id, f"{reason} before it started"
-            )
-        if ended:
-            self.bus.publish("run", action="finished", run_id=run_id)
-        elif not self.executor.stop(run_id, reason):
-            raise Conflict(f"run {run_id} is not running in this process, or already ended")
+        raise Conflict(f"run {run_id} is not running in this process, or already ended")
 
     def _enqueue(
         self,
@@ -153,57 +159,50 @@ class Dispatcher:
         instant: datetime,
         now: datetime,
         skip: str | None = None,
+        merged: _Overridden | None = None,
     ) -> Dispatched | None:
         active = runs.active_for(session, schedule.id)
-        blocked = bool(active) and schedule.concurrency_policy == "forbid"
-        run = RunRow(
-            schedule_id=schedule.id,
-            trigger=trigger,
-            attempt=1,
-            scheduled_for=instant,
-            queued_at=now,
-            status="queued",
-            command=[],
-            output_tail="",
-            owner=self.executor.instance,
-        )
+        status, error, command = RunStatus.QUEUED, None, []
         try:
-            run.command = self.registry.get(schedule.workflow_type).argv(schedule.parameters)
+            parameters = merged.parameters if merged else schedule.parameters
+            command = self.registry.get(schedule.workflow_type).argv(parameters)
         except ValidationFailed as exc:
-            run.status, run.error, run.finished_at = "failed", exc.message, now
+            status, error = RunStatus.FAILED, exc.message
         if skip is not None:
-            run.status, run.error, run.finished_at = "skipped", skip, now
+            status, error = RunStatus.SKIPPED, skip
             active = ()  # a fire that does not run replaces nothing
-        if blocked and run.status == "queued":
+        if active and schedule.concurrency_policy == "forbid" and status == RunStatus.QUEUED:
             ids = ", ".join(f"#{r.id}" for r in active)
-            run.status, run.error, run.finished_at = (
-                "skipped",
-                f"previous run {ids} still going",
-                now,
-            )
-        if trigger in ("schedule", "catch_up"):
-            if runs.claim(session, run) is None:
-                return None
-        else:
-            session.add(run)
-            session.flush()
-        if run.status == "failed":
-            runs.note_on_schedule(session, run)
-        replaced = tuple(r.id for r in active) if schedule.concurrency_policy == "replace" else ()
-        log.info(
-            "%s run %s of %s (%s): %s", trigger, run.id, schedule.name, schedule.id, run.status
+            status, error = RunStatus.SKIPPED, f"previous run {ids} still going"
+        run_id = lifecycle.insert(
+            session,
+            NewRun(
+                schedule_id=schedule.id,
+                trigger=trigger,
+                scheduled_for=instant,
+                queued_at=now,
+                command=command,
+                owner=self.executor.instance,
+                status=status,
+                error=error,
+                parameter_overrides=merged.overrides if merged else None,
+            ),
         )
-        return Dispatched(run.id, run.status, replaced)
+        if run_id is None:
+            return None
+        replaced = tuple(r.id for r in active) if schedule.concurrency_policy == "replace" else ()
+        log.info("%s run %s of %s (%s): %s", trigger, run_id, schedule.name, schedule.id, status)
+        return Dispatched(run_id, status, replaced)
 
     def _hand_over(self, outcome: Dispatched) -> None:
         """Start what was committed, then stop what it replaces. In this order: the run is in
         the store already, and a failure while cancelling must not leave it queued for ever
         (a retry of the fire would find its instant claimed and hand nothing over)."""
-        if outcome.status == "queued":
+        if outcome.status == RunStatus.QUEUED:
             self.executor.submit(outcome.run_id)
         self.bus.publish(
             "run",
-            action="queued" if outcome.status == "queued" else "finished",
+            action="queued" if outcome.status == RunStatus.QUEUED else "finished",
             run_id=outcome.run_id,
         )
         for old in outcome.replaced:
@@ -217,11 +216,11 @@ class Dispatcher:
                 log.warning("run %s could not be stopped for run %s: %s", old, outcome.run_id, exc)
 
 
-def _end_queued(session: Session, run_id: int, error: str) -> bool:
-    """Cancel a run that has not started; False when it started (or ended) meanwhile."""
-    result = session.execute(
-        update(RunRow)
-        .where(RunRow.id == run_id, RunRow.status == "queued")
-        .values(status="cancelled", error=error, finished_at=datetime.now(UTC))
-    )
-    return cast(CursorResult[Any], result).rowcount == 1
+@dataclass(frozen=True)
+class _Overridden:
+    parameters: dict[str, Any]  # the schedule's, with the overrides applied and checked
+    overrides: dict[str, Any]  # the overridden names with their checked values
+
+    @property
+    def overridden(self) -> list[str]:
+        return list(self.overrides)

@@ -13,14 +13,17 @@ import logging
 import os
 import socket
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 import psutil
 from sqlalchemy import select
 
 from tickwork.executor.process import run_tag, terminate_group, terminate_tagged
-from tickwork.store import runs
+from tickwork.store import lifecycle
 from tickwork.store.db import Store
-from tickwork.store.tables import ACTIVE_STATUSES, RunRow
+from tickwork.store.lifecycle import RunStatus
+from tickwork.store.runs import ACTIVE_STATUSES
+from tickwork.store.tables import RunRow
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +74,11 @@ def recover_lost_runs(store: Store, me: str, grace: float) -> RecoveryReport:
     for run in active:
         if run.owner == me or (run.owner and _owner_alive(run.owner)):
             continue
-        if run.status == "running":
+        if run.status == RunStatus.RUNNING:
             report.terminated += _end_processes(run, grace)
         reason = (
             "tickwork stopped while it ran; its processes were terminated"
-            if run.status == "running"
+            if run.status == RunStatus.RUNNING
             else "tickwork stopped before it started"
         )
         if _mark_lost(store, run.id, reason):
@@ -108,4 +111,4 @@ def _end_processes(run: RunRow, grace: float) -> list[int]:
 
 def _mark_lost(store: Store, run_id: int, reason: str) -> bool:
     with store.session() as session:
-        return runs.end_active(session, run_id, "lost", reason) is not None
+        return lifecycle.lose(session, run_id, reason, datetime.now(UTC)).done

@@ -16,7 +16,8 @@ from sqlalchemy import delete, select
 from tickwork.config import Settings
 from tickwork.executor.process import streams_path
 from tickwork.store.db import Store
-from tickwork.store.tables import ACTIVE_STATUSES, RunRow, ScheduleRow
+from tickwork.store.runs import ACTIVE_STATUSES
+from tickwork.store.tables import RunRow, ScheduleRow
 
 log = logging.getLogger(__name__)
 BATCH = 500

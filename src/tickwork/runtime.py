@@ -5,15 +5,16 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from tickwork.clock import SYSTEM, Clock
 from tickwork.config import Settings
 from tickwork.dispatch import Dispatcher
 from tickwork.errors import StorageUnavailable
 from tickwork.events import EventBus
+from tickwork.executor.base import Executor
 from tickwork.executor.local import LocalExecutor
 from tickwork.portable import Backup
 from tickwork.recovery import instance_name, recover_lost_runs
@@ -42,17 +43,22 @@ def prepare_data_dir(settings: Settings) -> None:
 
 
 class Runtime:
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, clock: Clock = SYSTEM) -> None:
         self.settings = settings
+        self.clock = clock
         prepare_data_dir(settings)
         self.registry = load_registry(settings.registry_path)
         self.store = Store(settings.db_url, settings.busy_timeout_seconds)
         self.bus = EventBus()
         self.instance = instance_name()
-        self.executor = LocalExecutor(settings, self.store, self.registry, self.bus, self.instance)
-        self.dispatcher = Dispatcher(self.store, self.registry, self.executor, self.bus)
-        self.engine = SchedulerEngine(self.store, self.dispatcher, self.bus)
-        self.service = ScheduleService(settings, self.store, self.registry, self.engine, self.bus)
+        self.executor: Executor = LocalExecutor(
+            settings, self.store, self.registry, self.bus, self.instance
+        )
+        self.dispatcher = Dispatcher(self.store, self.registry, self.executor, self.bus, clock)
+        self.engine = SchedulerEngine(self.store, self.dispatcher, self.bus, clock)
+        self.service = ScheduleService(
+            settings, self.store, self.registry, self.engine, self.executor, self.bus, clock
+        )
         self.backup = Backup(self.service, settings.data_dir, settings.backup_count)
         self.service.on_change.append(self.backup.changed)
         self._started = False
@@ -83,7 +89,7 @@ class Runtime:
         """Prune the history; a store in trouble only delays it to the next turn (said once
         per outage), it must not kill the thread or the scheduler's job."""
         try:
-            prune_history(self.store, self.settings, datetime.now(UTC))
+            prune_history(self.store, self.settings, self.clock.now())
         except Exception as exc:
             if problem(exc) is None:
                 raise

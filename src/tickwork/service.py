@@ -11,16 +11,18 @@ import logging
 import shutil
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from tickwork import cron
 from tickwork.auth.audit import Note
+from tickwork.clock import SYSTEM, Clock
 from tickwork.config import Settings
 from tickwork.errors import NotFound, StorageUnavailable
 from tickwork.events import EventBus
+from tickwork.executor.base import Executor
 from tickwork.scheduler.engine import SchedulerEngine, paused_in
 from tickwork.schemas import (
     NextRun,
@@ -32,6 +34,7 @@ from tickwork.schemas import (
 )
 from tickwork.store import runs, schedules
 from tickwork.store.db import Store
+from tickwork.store.lifecycle import RunStatus
 from tickwork.store.tables import RunRow, ScheduleRow
 from tickwork.workflows import Registry
 
@@ -58,9 +61,13 @@ class ScheduleService:
         store: Store,
         registry: Registry,
         engine: SchedulerEngine,
+        executor: Executor,
         bus: EventBus,
+        clock: Clock = SYSTEM,
     ) -> None:
         self.settings = settings
+        self.executor = executor
+        self.clock = clock
         self.store = store
         self.registry = registry
         self.engine = engine
@@ -83,7 +90,7 @@ class ScheduleService:
         new_id = schedule_id or str(uuid.uuid4())
 
         def work(session: Session) -> ScheduleResponse:
-            now = datetime.now(UTC)
+            now = self.clock.now()
             row = ScheduleRow(id=new_id, created_at=now, updated_at=now, **values)
             session.add(row)
             session.flush()
@@ -110,7 +117,7 @@ class ScheduleService:
             values = self._checked(merged)
             for name, value in values.items():
                 setattr(row, name, value)
-            row.updated_at = datetime.now(UTC)
+            row.updated_at = self.clock.now()
             if audit is not None:
                 # What really changed, which is not always what was sent (a new workflow type
                 # clears the parameters; sending the current value changes nothing).
@@ -137,7 +144,7 @@ class ScheduleService:
         log.info("schedule deleted: %s (%s)", name, schedule_id)
         self._after_change(lambda: self.engine.sync(schedule_id))
         for run_id in active:
-            self.engine.dispatcher.executor.stop(run_id, "schedule deleted")
+            self.executor.stop(run_id, "schedule deleted")
         # The rows went with the schedule (cascade); their log files go too.
         shutil.rmtree(self.settings.logs_dir / schedule_id, ignore_errors=True)
         self.bus.publish("schedule", action="deleted", schedule_id=schedule_id)
@@ -149,7 +156,7 @@ class ScheduleService:
         def work(session: Session) -> ScheduleResponse:
             row = self._row(session, schedule_id)
             row.enabled = (not row.enabled) if enabled is None else enabled
-            row.updated_at = datetime.now(UTC)
+            row.updated_at = self.clock.now()
             if audit is not None:
                 audit.add(session, row.id, name=row.name, enabled=row.enabled)
             session.flush()
@@ -164,7 +171,7 @@ class ScheduleService:
         self, items: list[tuple[str | None, ScheduleCreateRequest]]
     ) -> tuple[int, int]:
         """Upsert already validated schedules in one transaction: all land or none."""
-        now = datetime.now(UTC)
+        now = self.clock.now()
         created = updated = 0
         touched: list[str] = []
         with self.store.session() as session:
@@ -241,7 +248,7 @@ class ScheduleService:
         history = runs.latest_for(session, [r.id for r in rows], self.settings.history_size)
         paused = paused_in(session)
         namesakes = _namesakes(schedules.names(session))
-        now = datetime.now(UTC)
+        now = self.clock.now()
         return [
             ScheduleResponse(
                 **{name: getattr(row, name) for name in EDITABLE},
@@ -288,7 +295,7 @@ class ScheduleService:
         return self.store.read(work)
 
     def status(self) -> StatusResponse:
-        now = datetime.now(UTC)
+        now = self.clock.now()
 
         def work(session: Session) -> tuple[Any, ...]:
             paused = paused_in(session)
@@ -296,8 +303,8 @@ class ScheduleService:
             enabled = sorted(schedules.enabled(session), key=lambda r: (r.name.casefold(), r.id))
             upcoming = self.engine.upcoming(enabled, NEXT_RUNS, paused, now)
             rows = {r.id: r for r in enabled}
-            running = runs.with_status(session, ("running",), 50)
-            queued = runs.with_status(session, ("queued",), 50)
+            running = runs.with_status(session, (RunStatus.RUNNING.value,), 50)
+            queued = runs.with_status(session, (RunStatus.QUEUED.value,), 50)
             failures = runs.with_status(session, runs.FAILED_STATUSES, 10)
             counts = runs.counts_since(session, now - timedelta(hours=24))
             names = runs.schedule_names(

@@ -1,30 +1,50 @@
-"""Catch-up after downtime, against the calendar with a fixed clock: one run for all missed
+"""Catch-up after downtime, against the calendar on a fake clock: one run for all missed
 fires within the window, none for `skip`, none for fires older than the window."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import pytest
 from flask.testing import FlaskClient
-from sqlalchemy import update
 
+from tests.clock import FakeClock
+from tickwork.config import Settings
 from tickwork.runtime import Runtime
 from tickwork.scheduler.engine import MISSED_RECORDS_MAX
-from tickwork.store.tables import ScheduleRow
 
 # A Monday 10:20 in Berlin (CET): the weekday-hourly calendar fired at 09:00 and 10:00.
 NOW = datetime(2026, 11, 30, 9, 20, tzinfo=UTC)
 DOWN_SINCE = NOW - timedelta(hours=3)  # down since 07:20 Berlin
 
 
-def backdate(runtime: Runtime, schedule_id: str) -> None:
-    with runtime.store.session() as session:
-        session.execute(
-            update(ScheduleRow)
-            .where(ScheduleRow.id == schedule_id)
-            .values(created_at=NOW - timedelta(days=7))
-        )
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock(NOW)
+
+
+@pytest.fixture
+def runtime(settings: Settings, clock: FakeClock) -> Iterator[Runtime]:
+    rt = Runtime(settings, clock=clock)
+    rt.start()
+    yield rt
+    rt.stop()
+
+
+@pytest.fixture
+def make_old(make_schedule: Callable, clock: FakeClock) -> Callable[..., dict[str, Any]]:
+    """A schedule created a week before NOW: every fire since DOWN_SINCE is one it had."""
+
+    def make(**fields: Any) -> dict[str, Any]:
+        clock.set(NOW - timedelta(days=7))
+        try:
+            return make_schedule(workflow_type="job", parameters={}, **fields)
+        finally:
+            clock.set(NOW)
+
+    return make
 
 
 def catch_up_runs(client: FlaskClient, schedule_id: str) -> list[dict]:
@@ -33,40 +53,34 @@ def catch_up_runs(client: FlaskClient, schedule_id: str) -> list[dict]:
 
 
 def test_missed_fires_give_exactly_one_run(
-    client: FlaskClient, runtime: Runtime, make_schedule: Callable
+    client: FlaskClient, runtime: Runtime, make_old: Callable
 ) -> None:
-    schedule = make_schedule(workflow_type="job", parameters={}, cron_schedule="0 8-23 * * 1-5")
-    backdate(runtime, schedule["id"])
-    started = runtime.engine.catch_up(DOWN_SINCE, NOW, window=86400)
+    schedule = make_old(cron_schedule="0 8-23 * * 1-5")
+    started = runtime.engine.catch_up(DOWN_SINCE, window=86400)
     assert len(started) == 1
     (run,) = catch_up_runs(client, schedule["id"])
     assert run["scheduled_for"] == "2026-11-30T09:00:00Z"  # 10:00 Berlin, the latest missed
     # A second start (or a second scheduler) finds the instant claimed: still one.
-    assert runtime.engine.catch_up(DOWN_SINCE, NOW, window=86400) == []
+    assert runtime.engine.catch_up(DOWN_SINCE, window=86400) == []
     assert len(catch_up_runs(client, schedule["id"])) == 1
 
 
 def test_skip_policy_and_old_fires_are_not_caught_up(
-    client: FlaskClient, runtime: Runtime, make_schedule: Callable
+    client: FlaskClient, runtime: Runtime, make_old: Callable
 ) -> None:
-    skipper = make_schedule(name="skip", workflow_type="job", parameters={}, catch_up="skip")
-    weekend = make_schedule(
-        name="weekend", workflow_type="job", parameters={}, cron_schedule="0 9,15,21 * * 6,0"
-    )
-    for s in (skipper, weekend):
-        backdate(runtime, s["id"])
+    skipper = make_old(name="skip", catch_up="skip")
+    weekend = make_old(name="weekend", cron_schedule="0 9,15,21 * * 6,0")
     # Down since Friday: the weekend's last fire (Sunday 21:00) is outside a 6-hour window.
-    assert runtime.engine.catch_up(NOW - timedelta(days=3), NOW, window=6 * 3600) == []
+    assert runtime.engine.catch_up(NOW - timedelta(days=3), window=6 * 3600) == []
     assert catch_up_runs(client, skipper["id"]) == []
     assert catch_up_runs(client, weekend["id"]) == []
 
 
 def test_nothing_is_caught_up_when_no_fire_was_missed(
-    client: FlaskClient, runtime: Runtime, make_schedule: Callable
+    client: FlaskClient, runtime: Runtime, make_old: Callable
 ) -> None:
-    schedule = make_schedule(workflow_type="job", parameters={}, cron_schedule="0 8-23 * * 1-5")
-    backdate(runtime, schedule["id"])
-    assert runtime.engine.catch_up(NOW - timedelta(minutes=10), NOW, window=86400) == []
+    make_old(cron_schedule="0 8-23 * * 1-5")
+    assert runtime.engine.catch_up(NOW - timedelta(minutes=10), window=86400) == []
 
 
 def skipped_runs(client: FlaskClient, schedule_id: str) -> list[dict]:
@@ -75,40 +89,35 @@ def skipped_runs(client: FlaskClient, schedule_id: str) -> list[dict]:
 
 
 def test_the_other_missed_fires_are_recorded_as_skipped(
-    client: FlaskClient, runtime: Runtime, make_schedule: Callable
+    client: FlaskClient, runtime: Runtime, make_old: Callable
 ) -> None:
-    schedule = make_schedule(workflow_type="job", parameters={}, cron_schedule="0 8-23 * * 1-5")
-    backdate(runtime, schedule["id"])
-    runtime.engine.catch_up(DOWN_SINCE, NOW, window=86400)
+    schedule = make_old(cron_schedule="0 8-23 * * 1-5")
+    runtime.engine.catch_up(DOWN_SINCE, window=86400)
     skipped = skipped_runs(client, schedule["id"])
     # 08:00 and 09:00 Berlin did not run; 10:00 is the catch-up run.
     assert [r["scheduled_for"] for r in skipped] == ["2026-11-30T07:00:00Z", "2026-11-30T08:00:00Z"]
     assert all("tickwork was not running" in r["error"] for r in skipped)
     assert all("2026-11-30T09:00:00Z" in r["error"] for r in skipped)
     # Recorded once: a second start claims nothing more.
-    runtime.engine.catch_up(DOWN_SINCE, NOW, window=86400)
+    runtime.engine.catch_up(DOWN_SINCE, window=86400)
     assert len(skipped_runs(client, schedule["id"])) == 2
 
 
 def test_under_the_skip_policy_every_missed_fire_is_recorded_skipped(
-    client: FlaskClient, runtime: Runtime, make_schedule: Callable
+    client: FlaskClient, runtime: Runtime, make_old: Callable
 ) -> None:
-    schedule = make_schedule(
-        workflow_type="job", parameters={}, cron_schedule="0 8-23 * * 1-5", catch_up="skip"
-    )
-    backdate(runtime, schedule["id"])
-    assert runtime.engine.catch_up(DOWN_SINCE, NOW, window=86400) == []
+    schedule = make_old(cron_schedule="0 8-23 * * 1-5", catch_up="skip")
+    assert runtime.engine.catch_up(DOWN_SINCE, window=86400) == []
     skipped = skipped_runs(client, schedule["id"])
     assert [r["scheduled_for"][11:16] for r in skipped] == ["07:00", "08:00", "09:00"]
     assert all("catch-up policy: skip" in r["error"] for r in skipped)
 
 
 def test_a_long_downtime_records_only_the_latest_missed_fires(
-    client: FlaskClient, runtime: Runtime, make_schedule: Callable
+    client: FlaskClient, runtime: Runtime, make_old: Callable
 ) -> None:
-    schedule = make_schedule(workflow_type="job", parameters={}, cron_schedule="* * * * *")
-    backdate(runtime, schedule["id"])
-    runtime.engine.catch_up(DOWN_SINCE, NOW, window=86400)  # 180 missed minutes
+    schedule = make_old(cron_schedule="* * * * *")
+    runtime.engine.catch_up(DOWN_SINCE, window=86400)  # 180 missed minutes
     skipped = skipped_runs(client, schedule["id"])
     assert len(skipped) == MISSED_RECORDS_MAX - 1  # and the catch-up run is the 20th
     assert skipped[-1]["scheduled_for"] == "2026-11-30T09:19:00Z"

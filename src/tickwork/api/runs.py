@@ -25,7 +25,7 @@ from tickwork.schemas import (
     RunResponse,
 )
 from tickwork.store import runs
-from tickwork.store.tables import ACTIVE_STATUSES
+from tickwork.store.runs import ACTIVE_STATUSES
 
 bp = Blueprint("runs", __name__, url_prefix=PREFIX)
 

@@ -16,9 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, cast
 
-from sqlalchemy import CursorResult, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -34,9 +32,10 @@ from tickwork.executor.process import (
     run_tag,
 )
 from tickwork.recovery import process_started_at
-from tickwork.store import runs
+from tickwork.store import lifecycle, runs
 from tickwork.store.db import Outage, Store, problem, transient
-from tickwork.store.tables import RunRow, ScheduleRow
+from tickwork.store.lifecycle import RunStatus
+from tickwork.store.tables import ScheduleRow
 from tickwork.workflows import Registry
 
 log = logging.getLogger(__name__)
@@ -141,14 +140,8 @@ class LocalExecutor:
             control.cancel("stopped: tickwork shut down")
         self._pool.shutdown(wait=True, cancel_futures=True)
         with self.store.session() as session:
-            session.execute(
-                update(RunRow)
-                .where(RunRow.owner == self.instance, RunRow.status == "queued")
-                .values(
-                    status="cancelled",
-                    error="tickwork shut down before it started",
-                    finished_at=datetime.now(UTC),
-                )
+            lifecycle.cancel_unstarted(
+                session, self.instance, "tickwork shut down before it started", datetime.now(UTC)
             )
         if controls:
             log.warning("stopped %d run(s) still going at shutdown", len(controls))
@@ -194,7 +187,7 @@ class LocalExecutor:
         control = Control()
         with self.store.reading() as session:
             run = runs.get(session, run_id)
-            if run is None or run.status != "queued":
+            if run is None or run.status != RunStatus.QUEUED:
                 return  # cancelled while it waited, or already taken
             schedule = session.get(ScheduleRow, run.schedule_id)
             assert schedule is not None  # runs are deleted with their schedule
@@ -230,74 +223,64 @@ class LocalExecutor:
             if self._closing:  # shutdown began while we read: leave it queued for it to record
                 return
             self._controls[run_id] = control
+        started: list[datetime] = []  # when its start was recorded, if it was
         try:
             result = run_process(
-                spec, control, on_start=lambda pid: self._started(run_id, pid, log_path)
+                spec,
+                control,
+                on_start=lambda pid: started.append(self._started(run_id, pid, log_path)),
             )
             # Still ours until its end is written: a cancel meanwhile is accepted, not a 409.
-            self._finish(run_id, result)
+            self._finish(run_id, result, started[0] if started else _at(result.started_at))
         finally:
             with self._lock:
                 self._controls.pop(run_id, None)
 
-    def _started(self, run_id: int, pid: int, log_path: Path) -> None:
+    def _started(self, run_id: int, pid: int, log_path: Path) -> datetime:
         now = datetime.now(UTC)
 
-        def mark_running(session: Session) -> bool:
-            result = session.execute(
-                update(RunRow)
-                .where(RunRow.id == run_id, RunRow.status == "queued")
-                .values(
-                    status="running",
-                    started_at=now,
-                    pid=pid,
-                    pid_started_at=process_started_at(pid),
-                    owner=self.instance,
-                    log_path=str(log_path),
-                )
+        def mark_running(session: Session) -> lifecycle.Moved:
+            return lifecycle.start(
+                session,
+                run_id,
+                at=now,
+                pid=pid,
+                pid_started_at=process_started_at(pid),
+                owner=self.instance,
+                log_path=str(log_path),
             )
-            changed = cast(CursorResult[Any], result).rowcount == 1
-            run = runs.get(session, run_id)
-            if changed and run is not None:
-                runs.note_on_schedule(session, run)
-            return changed
 
         # transact: tried again if the connection broke before COMMIT, and a COMMIT whose
         # answer was lost is settled, so a start that was recorded is never seen as a cancel.
-        changed = self.store.transact(mark_running)
-        if not changed:  # cancelled between our read and the process start
+        if not self.store.transact(mark_running):  # cancelled between our read and the spawn
             self.stop(run_id, "cancelled")
-            return
+            return now
         log.info("run %s started: pid %s", run_id, pid)
         self._publish(run_id, "started")
+        return now
 
-    def _finish(self, run_id: int, result: ProcessResult) -> None:
+    def _finish(self, run_id: int, result: ProcessResult, started: datetime) -> None:
+        end = lifecycle.Finish(
+            outcome=RunStatus(result.outcome),
+            started_at=started,
+            finished_at=_at(result.finished_at),
+            exit_code=result.exit_code,
+            output_tail=result.output_tail,
+            error=result.error,
+            cpu_seconds=result.cpu_seconds,
+            peak_memory_bytes=result.peak_memory_bytes,
+        )
         _persist(
-            lambda: self._record(run_id, result),
+            lambda: self._record(run_id, end),
             f"recording the end of run {run_id}",
             lambda: self._closing,
         )
         log.info("run %s finished: %s (exit %s)", run_id, result.outcome, result.exit_code)
         self._publish(run_id, "finished")
 
-    def _record(self, run_id: int, result: ProcessResult) -> None:
+    def _record(self, run_id: int, end: lifecycle.Finish) -> None:
         with self.store.session() as session:
-            run = runs.get(session, run_id)
-            if run is None or run.status not in ("queued", "running"):
-                return
-            started = run.started_at or _at(result.started_at)
-            finished = _at(result.finished_at)
-            run.status = result.outcome
-            run.exit_code = result.exit_code
-            run.finished_at = finished
-            run.started_at = started
-            run.duration_seconds = round((finished - started).total_seconds(), 3)
-            # A job may print NUL bytes; PostgreSQL refuses them in text columns.
-            run.output_tail = result.output_tail.replace("\x00", "\ufffd")
-            run.error = result.error.replace("\x00", "\ufffd") if result.error else result.error
-            run.cpu_seconds = result.cpu_seconds
-            run.peak_memory_bytes = result.peak_memory_bytes
-            runs.note_on_schedule(session, run)
+            lifecycle.finish(session, run_id, end)  # not done: it ended already (a cancel)
 
     def _finish_with_error(self, run_id: int, error: str) -> None:
         ended: list[bool] = []
@@ -313,10 +296,7 @@ class LocalExecutor:
 
     def _end_with_error(self, run_id: int, error: str) -> bool:
         with self.store.session() as session:
-            run = runs.get(session, run_id)
-            if run is not None and run.status == "queued":
-                run.started_at = datetime.now(UTC)  # it never started: it took no time
-            return runs.end_active(session, run_id, "failed", error) is not None
+            return lifecycle.fail(session, run_id, error, datetime.now(UTC)).done
 
     def _publish(self, run_id: int, action: str) -> None:
         self.bus.publish("run", action=action, run_id=run_id)

@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from tickwork import cron
+from tickwork.clock import SYSTEM, Clock
 from tickwork.dispatch import Dispatcher
 from tickwork.errors import StorageUnavailable
 from tickwork.events import EventBus
@@ -45,14 +46,17 @@ MISSED_RECORDS_MAX = 20
 
 
 class SchedulerEngine:
-    def __init__(self, store: Store, dispatcher: Dispatcher, bus: EventBus) -> None:
+    def __init__(
+        self, store: Store, dispatcher: Dispatcher, bus: EventBus, clock: Clock = SYSTEM
+    ) -> None:
         self.store = store
+        self.clock = clock
         self.dispatcher = dispatcher
         self.bus = bus
         self._seen_version: str | None = None
         self._sync_lock = threading.Lock()
         self._seen_paused: bool | None = None
-        self.fires = FireRecorder(dispatcher, lambda: datetime.now(UTC))
+        self.fires = FireRecorder(dispatcher, clock)
         self._outage = Outage("scheduler poll")
         self._scheduler = BackgroundScheduler(
             jobstores={"default": MemoryJobStore(), "internal": MemoryJobStore()},
@@ -87,7 +91,7 @@ class SchedulerEngine:
             " (paused)" if self._seen_paused else "",
         )
         if last_alive and not self._seen_paused:
-            self.catch_up(datetime.fromisoformat(last_alive), datetime.now(UTC), catch_up_window)
+            self.catch_up(datetime.fromisoformat(last_alive), catch_up_window)
 
     def every(self, seconds: float, func: Callable[[], None], name: str) -> None:
         """Housekeeping on an interval, beside (not among) the schedules' jobs. A turn that comes
@@ -113,11 +117,12 @@ class SchedulerEngine:
             max_instances=3,  # one waiting on the store, the others let go at once by `busy`
         )
 
-    def catch_up(self, last_alive: datetime, now: datetime, window: float) -> list[int]:
+    def catch_up(self, last_alive: datetime, window: float) -> list[int]:
         """Fires missed while no scheduler ran, within `window` seconds: the latest becomes one
         `catch_up` run per schedule whose policy is `once`; every other missed fire (and the
         latest, under `skip`) is recorded as `skipped`, so the history shows what did not run.
         Returns the ids of the catch-up runs."""
+        now = self.clock.now()
         oldest = max(last_alive, now - timedelta(seconds=window))
         with self.store.reading() as session:
             rows = list(schedules.enabled(session))
@@ -145,7 +150,7 @@ class SchedulerEngine:
 
     def _beat(self) -> None:
         with self.store.session() as session:
-            session.merge(SettingRow(key=HEARTBEAT_KEY, value=datetime.now(UTC).isoformat()))
+            session.merge(SettingRow(key=HEARTBEAT_KEY, value=self.clock.now().isoformat()))
 
     def resync(self) -> int:
         """Make the jobs match the store as a whole; returns how many are scheduled."""
@@ -250,7 +255,7 @@ class SchedulerEngine:
         """When `row` fires next; None while it or the whole scheduler is off."""
         if not row.enabled or paused:
             return None
-        return cron.next_fire(row.cron_schedule, cron.zone(row.timezone), now or datetime.now(UTC))
+        return cron.next_fire(row.cron_schedule, cron.zone(row.timezone), now or self.clock.now())
 
     def scheduled_ids(self) -> set[str]:
         """The schedules this process's APScheduler holds a job for: what will fire here,
@@ -288,7 +293,7 @@ class SchedulerEngine:
         if self._seen_paused:
             log.info("scheduler paused: fire of %s dropped", schedule_id)
             return
-        now = datetime.now(UTC)
+        now = self.clock.now()
         self.fires.add(schedule_id, cron.latest_fire(expression, cron.zone(timezone), now) or now)
 
 

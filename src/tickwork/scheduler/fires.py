@@ -14,10 +14,10 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from tickwork.clock import Clock
 from tickwork.dispatch import Dispatcher
 from tickwork.store.db import Outage, problem
 
@@ -39,11 +39,11 @@ class FireRecorder:
     def __init__(
         self,
         dispatcher: Dispatcher,
-        now: Callable[[], datetime],
+        clock: Clock,
         retry_first: float = RETRY_FIRST_SECONDS,
     ) -> None:
         self.dispatcher = dispatcher
-        self._now = now
+        self._clock = clock
         self._retry_first = retry_first
         self._pending: deque[Fire] = deque()
         self._wake = threading.Condition()
@@ -116,14 +116,14 @@ class FireRecorder:
         for index, (fire, coalesced_into) in enumerate(_coalesce(batch)):
             try:
                 if coalesced_into is None:
-                    self.dispatcher.fire_at(fire.schedule_id, fire.instant, self._now())
+                    self.dispatcher.fire_at(fire.schedule_id, fire.instant, self._clock.now())
                 else:
                     self.dispatcher.skip_fire(
                         fire.schedule_id,
                         fire.instant,
                         "not run: the store could not be written when it was due; the fire at "
                         f"{_iso(coalesced_into)} ran instead",
-                        self._now(),
+                        self._clock.now(),
                     )
             except Exception as exc:
                 if problem(exc) is None:  # a bug, not the store: retrying would not help

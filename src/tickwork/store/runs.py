@@ -1,32 +1,19 @@
-"""Queries on the runs table: claiming fires, recording progress, reading history."""
+"""Reads of the runs table: history pages, lists, counts. Every write is in lifecycle.py."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from tickwork.store.tables import ACTIVE_STATUSES, RunRow, ScheduleRow
+from tickwork.store.lifecycle import ACTIVE, FAILURES, statuses
+from tickwork.store.tables import RunRow, ScheduleRow
 
-FAILED_STATUSES = ("failed", "timeout", "lost")
-
-
-def claim(session: Session, run: RunRow) -> RunRow | None:
-    """Insert `run` unless its (schedule, instant) is already claimed; None when it was.
-
-    The savepoint keeps the caller's transaction usable after the unique key refuses us.
-    """
-    try:
-        with session.begin_nested():
-            session.add(run)
-            session.flush()
-    except IntegrityError:
-        return None
-    return run
+FAILED_STATUSES = tuple(statuses(FAILURES))
+ACTIVE_STATUSES = tuple(statuses(ACTIVE))
 
 
 def get(session: Session, run_id: int) -> RunRow | None:
@@ -133,31 +120,3 @@ def schedule_names(session: Session, schedule_ids: Iterable[str]) -> dict[str, t
         )
     ).all()
     return {i: (name, tz) for i, name, tz in rows}
-
-
-def end_active(session: Session, run_id: int, status: str, error: str) -> RunRow | None:
-    """End a run that is still queued or running, as `status` with `error`; None when it has
-    ended already (runs are history: a finished one is never rewritten)."""
-    run = get(session, run_id)
-    if run is None or run.status not in ACTIVE_STATUSES:
-        return None
-    now = datetime.now(UTC)
-    run.status, run.error, run.finished_at = status, error, now
-    run.duration_seconds = round((now - (run.started_at or run.queued_at)).total_seconds(), 3)
-    note_on_schedule(session, run)
-    return run
-
-
-def note_on_schedule(session: Session, run: RunRow) -> None:
-    """Keep the schedule's denormalised last_run/last_status in step with its newest run.
-
-    A run that ends after a newer one began (concurrency `allow`) must not overwrite it.
-    """
-    newer = select(RunRow.id).where(
-        RunRow.schedule_id == run.schedule_id, RunRow.id > run.id, RunRow.status != "skipped"
-    )
-    session.execute(
-        update(ScheduleRow)
-        .where(ScheduleRow.id == run.schedule_id, ~newer.exists())
-        .values(last_run=run.started_at or run.queued_at, last_status=run.status)
-    )

@@ -23,7 +23,6 @@ from sqlalchemy.types import TypeDecorator
 
 # Fires that the cron claimed: one run per (schedule, instant), whichever process gets there.
 CLAIMED_TRIGGERS = ("schedule", "catch_up")
-ACTIVE_STATUSES = ("queued", "running")
 
 
 class UTCDateTime(TypeDecorator[datetime]):

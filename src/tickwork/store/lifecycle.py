@@ -1,0 +1,329 @@
+"""A run's life: its statuses, and every write to a run row. No other module writes runs.
+
+    insert ─┬─> queued ──start──> running ──finish──> success | failed | timeout | cancelled
+            │     │                  ├──fail──> failed      (the executor could not go on)
+            │     │                  └──lose──> lost        (its owner died)
+            │     ├──finish | fail──> ...   (it never spawned: it ends without a start)
+            │     ├──cancel_queued──> cancelled
+            │     ├──skip──> skipped        (a starting deadline or a buffer policy)
+            │     └──lose──> lost           (its owner died before it started)
+            └─> skipped | failed            (recorded ended: a forbidden overlap, a missed
+                                             fire, parameters the workflow refuses)
+
+Each transition is one conditional `UPDATE runs ... WHERE id = :id AND status IN (sources)`
+and says whether it moved the run (`Moved.done`). A run that another writer moved first is
+left as it is: runs are history, an ended run is never rewritten, so a second finish of the
+same run changes nothing. Callers pass the Session and own the transaction, so a run and what
+goes with it (an audit entry, the schedule's last status) commit together, and
+`Store.transact` may try the whole unit again.
+
+Retries and chains follow a run's *final* outcome: they will be an `insert` of a new run with
+`parent_run_id` and `not_before`, in the transaction of the `finish` that made the outcome
+final, so a follow-up happens once or not at all.
+
+Pruning deletes ended runs in bulk; it stays in `tickwork.retention` (a delete of history,
+never a change of status), guarded by the same `ACTIVE` statuses.
+
+Lives in the store package because it is SQL on the runs table: the scheduler, the executor
+and recovery call down into it, and it imports none of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Row, func, literal, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from tickwork.store.tables import CLAIMED_TRIGGERS, RunRow, ScheduleRow, UTCDateTime
+
+
+class RunStatus(StrEnum):
+    """A run's status; the values are the strings the API and the database have always used."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCESS = "success"
+    FAILED = "failed"
+    TIMEOUT = "timeout"
+    CANCELLED = "cancelled"
+    LOST = "lost"
+    SKIPPED = "skipped"
+
+
+ACTIVE = (RunStatus.QUEUED, RunStatus.RUNNING)
+FAILURES = (RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.LOST)
+# What a process ends as (executor/process.py's outcomes).
+OUTCOMES = (RunStatus.SUCCESS, RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.CANCELLED)
+# The statuses a new run may be written with: waiting, or ended before it could run.
+INSERTED = (RunStatus.QUEUED, RunStatus.SKIPPED, RunStatus.FAILED)
+
+# Each transition, and the statuses it moves a run from. Anything else is refused.
+SOURCES: dict[str, tuple[RunStatus, ...]] = {
+    "start": (RunStatus.QUEUED,),
+    # From queued too: a process that could not be spawned ends without having started.
+    "finish": ACTIVE,
+    "fail": ACTIVE,
+    "cancel_queued": (RunStatus.QUEUED,),
+    "skip": (RunStatus.QUEUED,),
+    "lose": ACTIVE,
+}
+
+
+@dataclass(frozen=True)
+class Moved:
+    """What a transition did. `done` is False when the run was not (or no longer) in a status
+    the transition starts from, or does not exist: then nothing was written."""
+
+    run_id: int
+    to: RunStatus
+    done: bool
+
+    def __bool__(self) -> bool:
+        return self.done
+
+
+@dataclass(frozen=True)
+class NewRun:
+    """A run about to be written. `status` is queued, or skipped/failed with `error`: a run
+    that ends as it is recorded (it finishes at `queued_at`)."""
+
+    schedule_id: str
+    trigger: str
+    scheduled_for: datetime
+    queued_at: datetime
+    command: list[str]
+    owner: str | None
+    status: RunStatus = RunStatus.QUEUED
+    error: str | None = None
+    parameter_overrides: dict[str, Any] | None = None
+    attempt: int = 1
+
+
+def insert(session: Session, new: NewRun) -> int | None:
+    """Write `new` and return its id; None when it is a cron fire (trigger schedule or
+    catch_up) whose (schedule, instant) is claimed already: the unique key refused it.
+
+    The savepoint keeps the caller's transaction usable after the key refuses us.
+    """
+    if new.status not in INSERTED:
+        raise ValueError(f"a run cannot be written as {new.status}")
+    ended = new.status != RunStatus.QUEUED
+    row = RunRow(
+        schedule_id=new.schedule_id,
+        trigger=new.trigger,
+        attempt=new.attempt,
+        scheduled_for=new.scheduled_for,
+        queued_at=new.queued_at,
+        status=new.status.value,
+        command=new.command,
+        output_tail="",
+        owner=new.owner,
+        error=new.error,
+        finished_at=new.queued_at if ended else None,
+        parameter_overrides=new.parameter_overrides,
+    )
+    if new.trigger in CLAIMED_TRIGGERS:
+        try:
+            with session.begin_nested():
+                session.add(row)
+                session.flush()
+        except IntegrityError:
+            return None
+    else:
+        session.add(row)
+        session.flush()
+    if new.status == RunStatus.FAILED:
+        _note_on_schedule(session, row.id, row.schedule_id, row.queued_at, new.status)
+    return row.id
+
+
+def start(
+    session: Session,
+    run_id: int,
+    at: datetime,
+    pid: int,
+    pid_started_at: float | None,
+    owner: str,
+    log_path: str,
+) -> Moved:
+    """queued -> running: its process is up as `pid`. Refused once the run was cancelled,
+    skipped or lost while it waited, so nothing is recorded as running that should not run."""
+    moved = _move(
+        session,
+        run_id,
+        "start",
+        RunStatus.RUNNING,
+        started_at=at,
+        pid=pid,
+        pid_started_at=pid_started_at,
+        owner=owner,
+        log_path=log_path,
+    )
+    if moved is not None:
+        _note_on_schedule(session, run_id, moved.schedule_id, at, RunStatus.RUNNING)
+    return Moved(run_id, RunStatus.RUNNING, moved is not None)
+
+
+@dataclass(frozen=True)
+class Finish:
+    """How a run's process ended (from executor/process.py's result)."""
+
+    outcome: RunStatus
+    started_at: datetime  # used when the start was never recorded
+    finished_at: datetime
+    exit_code: int | None
+    output_tail: str
+    error: str | None
+    cpu_seconds: float | None = None
+    peak_memory_bytes: int | None = None
+
+
+def finish(session: Session, run_id: int, end: Finish) -> Moved:
+    """queued|running -> the process's outcome, with what it printed and used."""
+    if end.outcome not in OUTCOMES:
+        raise ValueError(f"a process does not end as {end.outcome}")
+    moved = _move(
+        session,
+        run_id,
+        "finish",
+        end.outcome,
+        started_at=func.coalesce(RunRow.started_at, _when(end.started_at)),
+        finished_at=end.finished_at,
+        exit_code=end.exit_code,
+        # A job may print NUL bytes; PostgreSQL refuses them in text columns.
+        output_tail=_text(end.output_tail),
+        error=_text(end.error) if end.error else end.error,
+        cpu_seconds=end.cpu_seconds,
+        peak_memory_bytes=end.peak_memory_bytes,
+    )
+    if moved is None:
+        return Moved(run_id, end.outcome, False)
+    started = moved.started_at
+    _took(session, run_id, round((end.finished_at - started).total_seconds(), 3))
+    _note_on_schedule(session, run_id, moved.schedule_id, started, end.outcome)
+    return Moved(run_id, end.outcome, True)
+
+
+def fail(session: Session, run_id: int, error: str, at: datetime) -> Moved:
+    """queued|running -> failed with `error`: the executor could not start or follow it. A run
+    that never started took no time (its start is `at`)."""
+    return _end(session, run_id, "fail", RunStatus.FAILED, error, at, unstarted_took_none=True)
+
+
+def lose(session: Session, run_id: int, reason: str, at: datetime) -> Moved:
+    """queued|running -> lost: the tickwork process that owned it is gone."""
+    return _end(session, run_id, "lose", RunStatus.LOST, reason, at, unstarted_took_none=False)
+
+
+def cancel_queued(session: Session, run_id: int, error: str, at: datetime) -> Moved:
+    """queued -> cancelled. Not done when it started meanwhile: then its executor stops it,
+    and its process's end records it."""
+    moved = _move(
+        session, run_id, "cancel_queued", RunStatus.CANCELLED, error=error, finished_at=at
+    )
+    return Moved(run_id, RunStatus.CANCELLED, moved is not None)
+
+
+def skip(session: Session, run_id: int, reason: str, at: datetime) -> Moved:
+    """queued -> skipped with `reason`: it may no longer start (its starting deadline passed,
+    or a buffer policy let a newer run take its place)."""
+    moved = _move(session, run_id, "skip", RunStatus.SKIPPED, error=reason, finished_at=at)
+    return Moved(run_id, RunStatus.SKIPPED, moved is not None)
+
+
+def cancel_unstarted(session: Session, owner: str, error: str, at: datetime) -> list[int]:
+    """Every run `owner` queued and did not start -> cancelled (its executor is shutting
+    down); the ids of those it moved."""
+    rows = session.execute(
+        update(RunRow)
+        .where(RunRow.owner == owner, RunRow.status == RunStatus.QUEUED.value)
+        .values(status=RunStatus.CANCELLED.value, error=error, finished_at=at)
+        .returning(RunRow.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return sorted(row.id for row in rows)
+
+
+def _end(
+    session: Session,
+    run_id: int,
+    transition: str,
+    to: RunStatus,
+    error: str,
+    at: datetime,
+    unstarted_took_none: bool,
+) -> Moved:
+    values: dict[str, Any] = {"error": error, "finished_at": at}
+    if unstarted_took_none:
+        values["started_at"] = func.coalesce(RunRow.started_at, _when(at))
+    moved = _move(session, run_id, transition, to, **values)
+    if moved is None:
+        return Moved(run_id, to, False)
+    began = moved.started_at or moved.queued_at
+    _took(session, run_id, round((at - began).total_seconds(), 3))
+    _note_on_schedule(session, run_id, moved.schedule_id, began, to)
+    return Moved(run_id, to, True)
+
+
+def _move(
+    session: Session, run_id: int, transition: str, to: RunStatus, **values: Any
+) -> Row[str, datetime | None, datetime] | None:
+    """The one conditional update: the run's row as it is now, or None when it was not in a
+    status `transition` starts from. The id is the key, so at most one row moves."""
+    return session.execute(
+        update(RunRow)
+        .where(RunRow.id == run_id, RunRow.status.in_([s.value for s in SOURCES[transition]]))
+        .values(status=to.value, **values)
+        .returning(RunRow.schedule_id, RunRow.started_at, RunRow.queued_at)
+        .execution_options(synchronize_session=False)
+    ).first()
+
+
+def _took(session: Session, run_id: int, seconds: float) -> None:
+    """The duration of a run this transaction just ended (its row is ours until COMMIT)."""
+    session.execute(
+        update(RunRow)
+        .where(RunRow.id == run_id)
+        .values(duration_seconds=max(seconds, 0.0))
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _note_on_schedule(
+    session: Session, run_id: int, schedule_id: str, began: datetime, status: RunStatus
+) -> None:
+    """Keep the schedule's denormalised last_run/last_status in step with its newest run.
+
+    A run that ends after a newer one began (concurrency `allow`) must not overwrite it.
+    """
+    newer = select(RunRow.id).where(
+        RunRow.schedule_id == schedule_id,
+        RunRow.id > run_id,
+        RunRow.status != RunStatus.SKIPPED.value,
+    )
+    session.execute(
+        update(ScheduleRow)
+        .where(ScheduleRow.id == schedule_id, ~newer.exists())
+        .values(last_run=began, last_status=status.value)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _when(at: datetime) -> Any:
+    # Typed, so the value is stored as naive UTC like every other time (see UTCDateTime).
+    return literal(at, UTCDateTime())
+
+
+def _text(value: str) -> str:
+    return value.replace("\x00", "\ufffd")
+
+
+def statuses(values: Sequence[RunStatus]) -> list[str]:
+    """Plain strings for a query's IN (...)."""
+    return [s.value for s in values]

@@ -19,6 +19,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from tickwork.auth.audit import Note
 from tickwork.errors import BadRequest, FieldError, ValidationFailed
 from tickwork.schemas import (
     ImportDocument,
@@ -69,7 +70,9 @@ def parse_document(raw: Any) -> ImportDocument:
     return doc
 
 
-def import_document(service: ScheduleService, raw: Any) -> ImportResponse:
+def import_document(
+    service: ScheduleService, raw: Any, audit: Note | None = None
+) -> ImportResponse:
     doc = parse_document(raw)
     checked: list[tuple[str | None, ScheduleCreateRequest]] = []
     errors: list[FieldError] = []
@@ -85,7 +88,7 @@ def import_document(service: ScheduleService, raw: Any) -> ImportResponse:
         errors += ValidationFailed.one("schedules", "the same id appears twice").errors
     if errors:
         raise ValidationFailed(errors, f"nothing imported: {len(errors)} problem(s) found")
-    created, updated = service.apply_import(checked)
+    created, updated = service.apply_import(checked, audit)
     log.info("imported schedules: %d created, %d updated", created, updated)
     return ImportResponse(created=created, updated=updated, total=len(checked))
 

@@ -6,6 +6,7 @@ models have already checked shapes, cron syntax and time zones.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import shutil
@@ -168,15 +169,18 @@ class ScheduleService:
         return toggled
 
     def apply_import(
-        self, items: list[tuple[str | None, ScheduleCreateRequest]]
+        self, items: list[tuple[str | None, ScheduleCreateRequest]], audit: Note | None = None
     ) -> tuple[int, int]:
-        """Upsert already validated schedules in one transaction: all land or none."""
-        now = self.clock.now()
-        created = updated = 0
-        touched: list[str] = []
-        with self.store.session() as session:
-            for schedule_id, req in items:
-                values = self._checked(req.model_dump())
+        """Upsert already validated schedules in one transaction with the audit entry: all
+        land or none, and a connection lost before COMMIT tries the whole import again (rows
+        without an id get theirs inside it, so a second try makes no twins)."""
+        checked = [(schedule_id, self._checked(req.model_dump())) for schedule_id, req in items]
+
+        def work(session: Session) -> tuple[int, int, list[str]]:
+            now = self.clock.now()
+            created = updated = 0
+            touched: list[str] = []
+            for schedule_id, values in checked:
                 row = schedules.get(session, schedule_id) if schedule_id else None
                 if row is None:
                     row = ScheduleRow(id=schedule_id or str(uuid.uuid4()), created_at=now, **values)
@@ -188,10 +192,15 @@ class ScheduleService:
                     updated += 1
                 row.updated_at = now
                 touched.append(row.id)
+            if audit is not None:
+                audit.add(session, None, created=created, updated=updated, total=len(touched))
+            return created, updated, touched
+
+        created, updated, touched = self.store.transact(work)
         for schedule_id in touched:
-            self.engine.sync(schedule_id)
+            self._after_change(functools.partial(self.engine.sync, schedule_id))
         self.bus.publish("schedule", action="imported", schedule_id=None)
-        self._notify()
+        self._after_change(self._notify)
         return created, updated
 
     def _notify(self) -> None:

@@ -102,8 +102,16 @@ def test_terminated_backends_cost_no_write_and_no_run(
     refused_creates: list[str] = []  # names answered 503
     run_now: dict[str, int] = {}  # schedule id -> run id, answered 202
     refused_runs: list[str] = []
+    imported: list[str] = []  # names imported with an answer of 200
+    refused_imports: list[str] = []
     with BackendKiller(app_name, every=0.2) as killer:
         for i in range(ROUNDS):
+            # An import of a schedule without an id: a retried import must not make twins.
+            piece = [
+                {"name": f"imported-{i}", "workflow_type": "job", "cron_schedule": "0 4 * * *"}
+            ]
+            status, _ = answer(client.post(f"{API}/schedules/import", json=piece))
+            (imported if status == 200 else refused_imports).append(f"imported-{i}")
             name = f"chaos-{i}"
             body = {"name": name, "workflow_type": "job", "cron_schedule": "0 3 * * *"}
             status, created_body = answer(client.post(f"{API}/schedules", json=body))
@@ -133,8 +141,18 @@ def test_terminated_backends_cost_no_write_and_no_run(
 
     wait_for(all_finished, timeout=60)
     with store.reading() as session:
+        every_name = [r.name for r in session.scalars(sa.select(ScheduleRow))]
         names = {r.name: r.id for r in session.scalars(sa.select(ScheduleRow))}
         audit = {(a.action, a.target_id) for a in session.scalars(sa.select(AuditRow))}
+        import_entries = [
+            a for a in session.scalars(sa.select(AuditRow)) if a.action == "schedule.import"
+        ]
+    for name in imported:
+        assert every_name.count(name) == 1, f"{name} imported {every_name.count(name)} times"
+    for name in refused_imports:
+        assert name not in names, f"{name} answered 503 but was imported"
+    assert len(import_entries) == len(imported)  # one entry per import that landed
+    with store.reading() as session:
         stored_runs = list(session.scalars(sa.select(RunRow)))
     for name, schedule_id in created.items():
         assert names.get(name) == schedule_id

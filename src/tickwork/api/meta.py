@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, jsonify
 
 from tickwork import __version__, cron
-from tickwork.api.audit import record
+from tickwork.api.audit import note
 from tickwork.api.context import PREFIX, SPEC, runtime
 from tickwork.errors import FieldError, StorageUnavailable, ValidationFailed
 from tickwork.schemas import (
@@ -126,8 +126,7 @@ def cron_preview(query: CronPreviewQuery) -> CronPreviewResponse:
 )
 def pause_scheduler() -> StatusResponse:
     rt = runtime()
-    rt.engine.set_paused(True)
-    record("scheduler.pause", "scheduler")
+    rt.engine.set_paused(True, note("scheduler.pause", "scheduler"))
     return rt.service.status()
 
 
@@ -141,6 +140,5 @@ def pause_scheduler() -> StatusResponse:
 )
 def resume_scheduler() -> StatusResponse:
     rt = runtime()
-    rt.engine.set_paused(False)
-    record("scheduler.resume", "scheduler")
+    rt.engine.set_paused(False, note("scheduler.resume", "scheduler"))
     return rt.service.status()

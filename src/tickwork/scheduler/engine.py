@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from tickwork import cron
+from tickwork.auth.audit import Note
 from tickwork.clock import SYSTEM, Clock
 from tickwork.dispatch import Dispatcher
 from tickwork.errors import StorageUnavailable
@@ -217,9 +218,15 @@ class SchedulerEngine:
             except JobLookupError:
                 pass
 
-    def set_paused(self, paused: bool) -> None:
-        with self.store.session() as session:
+    def set_paused(self, paused: bool, audit: Note | None = None) -> None:
+        """Store the paused flag, with its audit entry in the same transaction."""
+
+        def work(session: Session) -> None:
             session.merge(SettingRow(key=PAUSED_KEY, value="1" if paused else "0"))
+            if audit is not None:
+                audit.add(session, None)
+
+        self.store.transact(work)
         self._apply_paused(paused)
         self.bus.publish("scheduler", paused=paused)
 

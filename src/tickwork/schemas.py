@@ -20,7 +20,8 @@ RunStatus = Literal[
     "queued", "running", "success", "failed", "timeout", "cancelled", "lost", "skipped"
 ]
 RunTrigger = Literal["schedule", "manual", "retry", "chain", "catch_up"]
-ConcurrencyPolicy = Literal["forbid", "allow", "replace"]
+ConcurrencyPolicy = Literal["forbid", "allow", "replace", "buffer_one", "buffer_all"]
+DependencyOn = Literal["success", "failure", "always"]
 CatchUpPolicy = Literal["skip", "once"]
 
 MAX_TIMEOUT = 7 * 24 * 3600
@@ -100,10 +101,39 @@ TimeZoneName = Annotated[str, Field(min_length=1, max_length=64), AfterValidator
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 Description = Annotated[str, Field(max_length=2000)]
 Timeout = Annotated[int, Field(ge=1, le=MAX_TIMEOUT)]
+Retries = Annotated[int, Field(ge=0, le=100)]
+DelaySeconds = Annotated[int, Field(ge=0, le=MAX_TIMEOUT)]
+Backoff = Annotated[float, Field(ge=1, le=10)]
+Priority = Annotated[int, Field(ge=-100, le=100)]
+Deadline = Annotated[int, Field(ge=1, le=MAX_TIMEOUT)]
+MAX_DEPENDENCIES = 50
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+class Dependency(Strict):
+    """Run this schedule after the run of `schedule_id` ends in `on` (after its retries)."""
+
+    schedule_id: Annotated[str, Field(min_length=1, max_length=64)]
+    on: DependencyOn = "success"
+
+
+class DependencyLink(BaseModel):
+    """A schedule upstream or downstream of this one, named for people."""
+
+    schedule_id: str
+    name: str
+    on: DependencyOn
+
+
+class ScheduleWarning(BaseModel):
+    """Something allowed but probably unintended; it warns, it never blocks a save."""
+
+    code: str  # duplicate_name | self_overlap | slot_overload
+    message: str
+    instants: list[UtcTime] = Field(default_factory=list)
 
 
 class ScheduleCreateRequest(Strict):
@@ -117,6 +147,16 @@ class ScheduleCreateRequest(Strict):
     timeout_seconds: Timeout = 1800
     concurrency_policy: ConcurrencyPolicy = "forbid"
     catch_up: CatchUpPolicy = "once"
+    max_retries: Retries = 0
+    retry_delay_seconds: DelaySeconds = 60
+    retry_backoff: Backoff = 2.0
+    retry_max_delay_seconds: DelaySeconds = 3600
+    depends_on: Annotated[list[Dependency], Field(max_length=MAX_DEPENDENCIES)] = Field(
+        default_factory=list
+    )
+    priority: Priority = 0
+    starting_deadline_seconds: Deadline | None = None
+    pause_on_failure: bool = False
 
 
 class ScheduleUpdateRequest(Strict):
@@ -132,10 +172,29 @@ class ScheduleUpdateRequest(Strict):
     timeout_seconds: Timeout | None = None
     concurrency_policy: ConcurrencyPolicy | None = None
     catch_up: CatchUpPolicy | None = None
+    max_retries: Retries | None = None
+    retry_delay_seconds: DelaySeconds | None = None
+    retry_backoff: Backoff | None = None
+    retry_max_delay_seconds: DelaySeconds | None = None
+    depends_on: Annotated[list[Dependency], Field(max_length=MAX_DEPENDENCIES)] | None = None
+    priority: Priority | None = None
+    # null clears it (no deadline): this field is read with exclude_unset, not exclude_none.
+    starting_deadline_seconds: Deadline | None = None
+    pause_on_failure: bool | None = None
 
 
 class ToggleRequest(Strict):
+    """`note` and `until` go with switching off: why, and when it switches itself back on."""
+
     enabled: bool | None = None
+    note: Annotated[str, Field(max_length=500)] | None = None
+    until: datetime | None = None
+
+
+class PauseRequest(Strict):
+    """The scheduler-wide pause, with a note that the dashboard shows."""
+
+    note: Annotated[str, Field(max_length=500)] | None = None
 
 
 class RunNowRequest(Strict):
@@ -165,6 +224,10 @@ class RunResponse(BaseModel):
     cpu_seconds: float | None
     peak_memory_bytes: int | None
     parameter_overrides: dict[str, Any] | None = None
+    # The run this one follows: the attempt it retries, or the upstream run that chained it.
+    parent_run_id: int | None = None
+    not_before: UtcTime | None = None
+    priority: int = 0
 
 
 class ScheduleResponse(BaseModel):
@@ -180,6 +243,19 @@ class ScheduleResponse(BaseModel):
     timeout_seconds: int
     concurrency_policy: ConcurrencyPolicy
     catch_up: CatchUpPolicy
+    max_retries: int = 0
+    retry_delay_seconds: int = 60
+    retry_backoff: float = 2.0
+    retry_max_delay_seconds: int = 3600
+    depends_on: list[Dependency] = Field(default_factory=list)
+    priority: int = 0
+    starting_deadline_seconds: int | None = None
+    pause_on_failure: bool = False
+    pause_note: str | None = None
+    paused_until: UtcTime | None = None
+    # Named links both ways: what this schedule waits for, and what waits for it.
+    upstream: list[DependencyLink] = Field(default_factory=list)
+    downstream: list[DependencyLink] = Field(default_factory=list)
     created_at: UtcTime
     updated_at: UtcTime
     last_run: UtcTime | None
@@ -271,6 +347,7 @@ class NextRun(BaseModel):
 class StatusResponse(BaseModel):
     running: bool
     paused: bool
+    pause_note: str | None = None
     schedules_total: int
     schedules_enabled: int
     # Schedules this process's scheduler holds a job for (0 without a scheduler); it equals
@@ -282,6 +359,25 @@ class StatusResponse(BaseModel):
     queued_runs: list[RunResponse]
     recent_failures: list[RunResponse]
     recent_counts: dict[str, int]
+
+
+QueueWait = Literal["slots", "not_before", "overlap"]
+
+
+class QueueItem(BaseModel):
+    """A queued run and why it waits, in the order the queued runs will start."""
+
+    position: int
+    priority: int
+    wait: QueueWait
+    reason: str
+    run: RunResponse
+
+
+class QueueResponse(BaseModel):
+    slots_total: int
+    slots_busy: int
+    items: list[QueueItem]
 
 
 class ParameterResponse(BaseModel):

@@ -52,6 +52,13 @@ EDITABLE = (
     "timeout_seconds",
     "concurrency_policy",
     "catch_up",
+    "max_retries",
+    "retry_delay_seconds",
+    "retry_backoff",
+    "retry_max_delay_seconds",
+    "priority",
+    "starting_deadline_seconds",
+    "pause_on_failure",
 )
 
 

@@ -64,6 +64,22 @@ class ScheduleRow(Base):
     timeout_seconds: Mapped[int] = mapped_column(Integer, default=1800)
     concurrency_policy: Mapped[str] = mapped_column(String(16), default="forbid")
     catch_up: Mapped[str] = mapped_column(String(8), default="once", server_default="once")
+    # Run control. A failed or timed-out run is tried again up to max_retries times, the n-th
+    # retry retry_delay_seconds * retry_backoff**(n-1) after it ended, capped.
+    max_retries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    retry_delay_seconds: Mapped[int] = mapped_column(Integer, default=60, server_default="60")
+    retry_backoff: Mapped[float] = mapped_column(Float, default=2.0, server_default="2")
+    retry_max_delay_seconds: Mapped[int] = mapped_column(
+        Integer, default=3600, server_default="3600"
+    )
+    # Higher starts first when every run slot is busy (-100..100).
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A run that cannot start within this many seconds of its instant ends `skipped`.
+    starting_deadline_seconds: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    pause_on_failure: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # Why it is off and until when (it switches itself back on then); None while enabled.
+    pause_note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Denormalised from runs so the schedule list never has to scan the history.
@@ -102,12 +118,20 @@ class RunRow(Base):
     # The parameter values a "run now" replaced for this run only; None when it used the
     # schedule's own. Kept on the run because the schedule may change afterwards.
     parameter_overrides: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The run this one follows: the attempt it retries (trigger retry) or the upstream run
+    # whose outcome started it (trigger chain). No foreign key: pruning the parent keeps it.
+    parent_run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # A queued run does not start before this (a retry's delay).
+    not_before: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The schedule's priority when the run was queued: the queue's order without a join.
+    priority: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (
         Index("ix_runs_schedule_id_id", "schedule_id", "id"),
         Index("ix_runs_status_id", "status", "id"),
         Index("ix_runs_trigger_id", "trigger", "id"),
         Index("ix_runs_finished_at", "finished_at"),
+        Index("ix_runs_parent_run_id", "parent_run_id"),
         Index(
             "uq_runs_claimed_fire",
             "schedule_id",
@@ -117,6 +141,23 @@ class RunRow(Base):
             postgresql_where=text("trigger IN ('schedule', 'catch_up')"),
         ),
     )
+
+
+class DependencyRow(Base):
+    """Schedule `schedule_id` runs after `upstream_id`'s run reaches an outcome in `on`
+    (success, failure or always). A table rather than a JSON list on the schedule, so the
+    end of a run finds its dependents by index."""
+
+    __tablename__ = "schedule_dependencies"
+
+    schedule_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("schedules.id", ondelete="CASCADE"), primary_key=True
+    )
+    upstream_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("schedules.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    on: Mapped[str] = mapped_column(String(8))
+    position: Mapped[int] = mapped_column(Integer, default=0)
 
 
 class SettingRow(Base):

@@ -83,6 +83,9 @@ class Moved:
     run_id: int
     to: RunStatus
     done: bool
+    # Runs this transition queued in its transaction (a retry, chained runs): the caller hands
+    # them to the executor once the transaction committed.
+    follow_ups: tuple[int, ...] = ()
 
     def __bool__(self) -> bool:
         return self.done

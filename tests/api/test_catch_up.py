@@ -13,7 +13,7 @@ from flask.testing import FlaskClient
 from tests.clock import FakeClock
 from tickwork.config import Settings
 from tickwork.runtime import Runtime
-from tickwork.scheduler.engine import MISSED_RECORDS_MAX
+from tickwork.scheduler.catch_up import MISSED_RECORDS_MAX
 
 # A Monday 10:20 in Berlin (CET): the weekday-hourly calendar fired at 09:00 and 10:00.
 NOW = datetime(2026, 11, 30, 9, 20, tzinfo=UTC)

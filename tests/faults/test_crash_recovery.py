@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from tests.conftest import TEST_REGISTRY, alive, wait_for
 from tests.faults.helpers import kill_9, pids_in_log
 from tests.integration.server import Server
-from tickwork.recovery import process_started_at
+from tickwork.executor.identity import process_started_at
 from tickwork.store.db import Store
 
 

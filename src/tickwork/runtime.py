@@ -19,10 +19,10 @@ from tickwork.executor.identity import instance_name
 from tickwork.executor.local import LocalExecutor
 from tickwork.portable import Backup
 from tickwork.recovery import recover_lost_runs
-from tickwork.retention import prune_history
 from tickwork.scheduler.engine import SchedulerEngine
 from tickwork.service import ScheduleService
 from tickwork.store.db import Outage, Store, problem
+from tickwork.store.pruning import prune_history
 from tickwork.workflows import load_registry
 
 log = logging.getLogger(__name__)

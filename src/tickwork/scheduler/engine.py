@@ -26,8 +26,8 @@ from tickwork.scheduler.state import VERSION_KEY, SchedulerState, paused_in
 from tickwork.store.db import Store
 from tickwork.store.tables import ScheduleRow
 
-# Re-exported for importers that predate the split (service.py reads the flag in its own
-# session; writers of schedule changes bump VERSION_KEY).
+# Re-exported for importers that predate the split: service.py reads the flag in its own
+# session, and code that watches the schedules version imports its key from here.
 __all__ = ["VERSION_KEY", "SchedulerEngine", "paused_in"]
 log = logging.getLogger(__name__)
 

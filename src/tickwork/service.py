@@ -24,7 +24,8 @@ from tickwork.config import Settings
 from tickwork.errors import Conflict, FieldError, NotFound, StorageUnavailable, ValidationFailed
 from tickwork.events import EventBus
 from tickwork.executor.base import Executor
-from tickwork.scheduler.engine import PAUSE_NOTE_KEY, SchedulerEngine, paused_in
+from tickwork.scheduler.engine import SchedulerEngine, paused_in
+from tickwork.scheduler.state import PAUSE_NOTE_KEY
 from tickwork.schemas import (
     Dependency,
     DependencyLink,

@@ -1,15 +1,20 @@
-"""Checks on `depends_on`: pure, on a graph handed in, so they test without a store.
+"""Checks on `depends_on`, answered as 422s on that field.
 
-The graph maps a schedule id to the ids it depends on (its upstreams). A schedule may not
-depend on itself, on an unknown schedule, on the same schedule twice, or close a cycle: a
-cycle would chain its runs for ever, so it is refused with its members named in order.
+A schedule may not depend on itself, on an unknown schedule, on the same schedule twice, or
+close a cycle: a cycle would chain its runs for ever, so it is refused with its members named
+in order ("A → B → A"). The graph maps a schedule id to the ids it depends on (its
+upstreams); the walks over it are pure, and `check` / `check_import` read it from the store
+in the caller's transaction, so the check and the save see the same links.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from tickwork.errors import FieldError
+from sqlalchemy.orm import Session
+
+from tickwork.errors import FieldError, ValidationFailed
+from tickwork.store import schedules
 
 FIELD = "depends_on"
 Graph = Mapping[str, Sequence[str]]
@@ -68,3 +73,47 @@ def describe(path: Sequence[str], names: Mapping[str, str]) -> str:
 
 def errors(messages: Sequence[str], field: str = FIELD) -> list[FieldError]:
     return [FieldError(field, message) for message in messages]
+
+
+def check(session: Session, schedule_id: str, deps: Sequence[tuple[str, str]], name: str) -> None:
+    """422 unless `schedule_id` (named `name`, perhaps not stored yet) may depend on `deps`,
+    (upstream id, on) pairs, with every other schedule's links as stored."""
+    upstreams = [upstream for upstream, _ in deps]
+    found = problems(schedule_id, upstreams, set(schedules.name_map(session, upstreams)))
+    if not found:
+        graph = dict(schedules.edges(session))
+        graph[schedule_id] = upstreams
+        cycle = cycle_from(graph, schedule_id)
+        if cycle is not None:
+            found.append(describe(cycle, schedules.name_map(session, cycle) | {schedule_id: name}))
+    if found:
+        raise ValidationFailed(errors(found))
+
+
+def check_import(
+    session: Session,
+    entries: Sequence[tuple[str | None, str]],
+    wanted: Sequence[Sequence[tuple[str, str]]],
+) -> None:
+    """The checks for an import's (id, name) entries and their lists, over the set the file
+    leaves behind: a link may name a stored schedule or one the same file brings, listed
+    before or after it. Fields are `schedules.<index>.depends_on`."""
+    named = {i: name for i, name in entries if i}
+    index_of = {i: index for index, (i, _) in enumerate(entries) if i}
+    stored = schedules.name_map(session, [u for deps in wanted for u, _ in deps])
+    known = set(stored) | set(named)
+    graph = dict(schedules.edges(session))
+    found: list[FieldError] = []
+    for index, ((schedule_id, _), deps) in enumerate(zip(entries, wanted, strict=True)):
+        upstreams = [u for u, _ in deps]
+        found += errors(problems(schedule_id, upstreams, known), f"schedules.{index}.{FIELD}")
+        if schedule_id:
+            graph[schedule_id] = upstreams
+    if not found:
+        cycle = any_cycle(graph, list(index_of))
+        if cycle is not None:
+            names = schedules.name_map(session, cycle) | named
+            where = f"schedules.{index_of[cycle[0]]}.{FIELD}"
+            found += errors([describe(cycle, names)], where)
+    if found:
+        raise ValidationFailed(found, f"nothing imported: {len(found)} problem(s) found")

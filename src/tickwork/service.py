@@ -106,7 +106,7 @@ class ScheduleService:
 
         def work(session: Session) -> ScheduleResponse:
             now = self.clock.now()
-            self._check_dependencies(session, new_id, deps, values["name"])
+            dependencies.check(session, new_id, deps, values["name"])
             row = ScheduleRow(id=new_id, created_at=now, updated_at=now, **values)
             session.add(row)
             session.flush()
@@ -135,7 +135,7 @@ class ScheduleService:
             values = self._checked(merged)
             old_deps = _pairs(self._depends_on(session, schedule_id))
             if deps is not None:
-                self._check_dependencies(session, schedule_id, deps, values["name"])
+                dependencies.check(session, schedule_id, deps, values["name"])
             for name, value in values.items():
                 setattr(row, name, value)
             row.updated_at = self.clock.now()
@@ -285,7 +285,7 @@ class ScheduleService:
 
         def work(session: Session) -> tuple[int, int, list[str], list[int]]:
             now = self.clock.now()
-            self._check_imported(session, [(i, v["name"]) for i, v in checked], wanted)
+            dependencies.check_import(session, [(i, v["name"]) for i, v in checked], wanted)
             created = updated = 0
             touched: list[str] = []
             cancelled: list[int] = []
@@ -330,57 +330,6 @@ class ScheduleService:
         values["timezone"] = values.get("timezone") or self.settings.default_timezone
         values["cron_schedule"] = cron.validate(values["cron_schedule"])
         return values
-
-    def _check_dependencies(
-        self, session: Session, schedule_id: str, deps: list[tuple[str, str]], name: str
-    ) -> None:
-        """422 on `depends_on`: unknown, itself, twice, or closing a cycle (named in order)."""
-        upstreams = [upstream for upstream, _ in deps]
-        known = set(schedules.name_map(session, upstreams))
-        found = dependencies.problems(schedule_id, upstreams, known)
-        if not found:
-            graph = dict(schedules.edges(session))
-            graph[schedule_id] = upstreams
-            cycle = dependencies.cycle_from(graph, schedule_id)
-            if cycle is not None:
-                names = schedules.name_map(session, cycle) | {schedule_id: name}
-                found.append(dependencies.describe(cycle, names))
-        if found:
-            raise ValidationFailed(dependencies.errors(found))
-
-    def _check_imported(
-        self,
-        session: Session,
-        entries: list[tuple[str | None, str]],
-        wanted: list[list[tuple[str, str]]],
-    ) -> None:
-        """The dependency checks of an import, over the set the file leaves behind: a link
-        may name a schedule stored already or one the same file brings, in any order."""
-        named = {i: name for i, name in entries if i}
-        stored = schedules.name_map(session, [u for deps in wanted for u, _ in deps])
-        known = set(stored) | set(named)
-        graph = dict(schedules.edges(session))
-        errors: list[FieldError] = []
-        for index, ((schedule_id, _), deps) in enumerate(zip(entries, wanted, strict=True)):
-            upstreams = [u for u, _ in deps]
-            field = f"schedules.{index}.{dependencies.FIELD}"
-            errors += dependencies.errors(
-                dependencies.problems(schedule_id, upstreams, known), field
-            )
-            if schedule_id:
-                graph[schedule_id] = upstreams
-        if not errors:
-            order = [i for i, _ in entries if i]
-            cycle = dependencies.any_cycle(graph, order)
-            if cycle is not None:
-                index = order.index(cycle[0])
-                names = schedules.name_map(session, cycle) | named
-                errors += dependencies.errors(
-                    [dependencies.describe(cycle, names)],
-                    f"schedules.{index}.{dependencies.FIELD}",
-                )
-        if errors:
-            raise ValidationFailed(errors, f"nothing imported: {len(errors)} problem(s) found")
 
     @staticmethod
     def _depends_on(session: Session, schedule_id: str) -> list[Dependency]:
@@ -488,7 +437,6 @@ class ScheduleService:
 
         def work(session: Session) -> tuple[Any, ...]:
             paused = paused_in(session)
-            note = session.get(SettingRow, PAUSE_NOTE_KEY) if paused else None
             total, active = schedules.counts(session)
             enabled = sorted(schedules.enabled(session), key=lambda r: (r.name.casefold(), r.id))
             upcoming = self.engine.upcoming(enabled, NEXT_RUNS, paused, now)
@@ -500,31 +448,12 @@ class ScheduleService:
             names = runs.schedule_names(
                 session, [r.schedule_id for r in [*running, *queued, *failures]]
             )
-            return (
-                (paused, note.value if note else None),
-                total,
-                active,
-                upcoming,
-                rows,
-                running,
-                queued,
-                failures,
-                counts,
-                names,
-            )
+            return paused, total, active, upcoming, rows, running, queued, failures, counts, names
 
-        (
-            (paused, pause_note),
-            total,
-            active,
-            upcoming,
-            rows,
-            running,
-            queued,
-            failures,
-            counts,
-            names,
-        ) = self.store.read(work)
+        (paused, total, active, upcoming, rows, running, queued, failures, counts, names) = (
+            self.store.read(work)
+        )
+        pause_note = self.store.read(_pause_note) if paused else None
         return StatusResponse(
             running=self.engine.alive and not paused,
             paused=paused,
@@ -594,6 +523,11 @@ def run_response(
     if not full:
         update["command"] = None
     return response.model_copy(update=update)
+
+
+def _pause_note(session: Session) -> str | None:
+    row = session.get(SettingRow, PAUSE_NOTE_KEY)
+    return row.value if row is not None else None
 
 
 def _pairs(deps: Sequence[Dependency] | None) -> list[tuple[str, str]]:

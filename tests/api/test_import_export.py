@@ -196,11 +196,12 @@ def test_depends_on_survives_export_and_import(
 def test_an_import_that_closes_a_cycle_imports_nothing(
     client: FlaskClient, make_schedule: Callable
 ) -> None:
-    doc = [entry(A_ID, "A", C_ID), entry(B_ID, "B", A_ID), entry(C_ID, "C", B_ID)]
+    no_id = {"name": "loose", "workflow_type": "job", "cron_schedule": "0 3 * * *"}
+    doc = [no_id, entry(A_ID, "A", C_ID), entry(B_ID, "B", A_ID), entry(C_ID, "C", B_ID)]
     response = client.post("/api/v1/schedules/import", json=doc)
     assert response.status_code == 422
     (error,) = response.get_json()["errors"]
-    assert error == {"field": "schedules.0.depends_on", "message": "makes a cycle: A → C → B → A"}
+    assert error == {"field": "schedules.1.depends_on", "message": "makes a cycle: A → C → B → A"}
     assert client.get("/api/v1/schedules").get_json()["total"] == 0
 
 

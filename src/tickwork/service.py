@@ -25,7 +25,7 @@ from tickwork.errors import Conflict, FieldError, NotFound, StorageUnavailable, 
 from tickwork.events import EventBus
 from tickwork.executor.base import Executor
 from tickwork.scheduler.engine import SchedulerEngine, paused_in
-from tickwork.scheduler.state import PAUSE_NOTE_KEY
+from tickwork.scheduler.state import pause_note_in
 from tickwork.schemas import (
     Dependency,
     DependencyLink,
@@ -39,7 +39,7 @@ from tickwork.schemas import (
 from tickwork.store import lifecycle, runs, schedules
 from tickwork.store.db import Store
 from tickwork.store.lifecycle import RunStatus
-from tickwork.store.tables import RunRow, ScheduleRow, SettingRow
+from tickwork.store.tables import RunRow, ScheduleRow
 from tickwork.workflows import Registry
 
 log = logging.getLogger(__name__)
@@ -453,7 +453,7 @@ class ScheduleService:
         (paused, total, active, upcoming, rows, running, queued, failures, counts, names) = (
             self.store.read(work)
         )
-        pause_note = self.store.read(_pause_note) if paused else None
+        pause_note = self.store.read(pause_note_in) if paused else None
         return StatusResponse(
             running=self.engine.alive and not paused,
             paused=paused,
@@ -523,11 +523,6 @@ def run_response(
     if not full:
         update["command"] = None
     return response.model_copy(update=update)
-
-
-def _pause_note(session: Session) -> str | None:
-    row = session.get(SettingRow, PAUSE_NOTE_KEY)
-    return row.value if row is not None else None
 
 
 def _pairs(deps: Sequence[Dependency] | None) -> list[tuple[str, str]]:

@@ -373,6 +373,6 @@ def test_success_leaves_a_pause_on_failure_schedule_on(store: Store) -> None:
 
 
 def test_the_version_key_is_the_schedulers() -> None:
-    from tickwork.scheduler.engine import VERSION_KEY
+    from tickwork.scheduler.state import VERSION_KEY
 
     assert lifecycle.VERSION_KEY == VERSION_KEY

@@ -91,3 +91,22 @@ def test_a_broken_registry_is_a_clear_error(tmp_path: Path) -> None:
     )
     assert result.returncode != 0
     assert "base_command must be a non-empty list" in result.stderr
+
+
+def test_the_run_control_fields_round_trip_through_the_cli(tmp_path: Path) -> None:
+    data = ["--data-dir", str(tmp_path / "data")]
+    a, b = "7d1c0d1e-0000-4000-8000-00000000000a", "7d1c0d1e-0000-4000-8000-00000000000b"
+    common = {"workflow_type": "job", "cron_schedule": "0 3 * * *"}
+    source = write(
+        tmp_path / "in.json",
+        [
+            {"id": b, "name": "B", **common, "depends_on": [{"schedule_id": a, "on": "failure"}]},
+            {"id": a, "name": "A", **common, "max_retries": 2, "retry_backoff": 1.5},
+        ],
+    )
+    result = tickwork("import", str(source), *data, "--workflows", str(TEST_REGISTRY))
+    assert result.returncode == 0, result.stderr
+    doc = json.loads(tickwork("export", *data).stdout)
+    by_name = {s["name"]: s for s in doc["schedules"]}
+    assert by_name["B"]["depends_on"] == [{"schedule_id": a, "on": "failure"}]
+    assert (by_name["A"]["max_retries"], by_name["A"]["retry_backoff"]) == (2, 1.5)

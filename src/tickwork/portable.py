@@ -39,10 +39,14 @@ FORMAT_VERSION = 1
 def export_document(service: ScheduleService) -> dict[str, Any]:
     with service.store.reading() as session:
         rows = schedules.all_rows(session)
+        graph = schedules.all_dependencies(session)
         items = [
             {
                 "id": row.id,
                 **{name: getattr(row, name) for name in EDITABLE},
+                "depends_on": [
+                    {"schedule_id": upstream, "on": on} for upstream, on in graph.get(row.id, [])
+                ],
                 "created_at": row.created_at.isoformat().replace("+00:00", "Z"),
                 "updated_at": row.updated_at.isoformat().replace("+00:00", "Z"),
             }

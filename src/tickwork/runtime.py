@@ -19,6 +19,7 @@ from tickwork.executor.identity import instance_name
 from tickwork.executor.local import LocalExecutor
 from tickwork.portable import Backup
 from tickwork.recovery import recover_lost_runs
+from tickwork.scheduler import resume
 from tickwork.scheduler.engine import SchedulerEngine
 from tickwork.service import ScheduleService
 from tickwork.store.db import Outage, Store, problem
@@ -82,6 +83,9 @@ class Runtime:
             recover_lost_runs(self.store, self.instance, self.settings.kill_grace_seconds)
             self.engine.start(self.settings.catch_up_window_seconds)
             self.engine.every(self.settings.prune_interval_seconds, self.prune, "tickwork.prune")
+            self.engine.every(
+                resume.INTERVAL_SECONDS, resume.Resumer(self.service).turn, "tickwork.resume"
+            )
             self._first_prune = threading.Thread(target=self.prune, name="tickwork-prune")
             self._first_prune.start()
         self._started = True

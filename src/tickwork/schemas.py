@@ -10,7 +10,15 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PlainSerializer, RootModel
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    RootModel,
+)
 from pydantic import ValidationError as PydanticValidationError
 
 from tickwork import cron
@@ -75,6 +83,18 @@ def nul_errors(value: Any, where: str) -> list[FieldError]:
 
 def _join(where: str, part: str) -> str:
     return f"{where}.{part}" if where else part
+
+
+def _iso_time(value: Any) -> Any:
+    """An ISO 8601 string as a datetime: bodies are validated strictly, and strict validation
+    takes no string for a datetime. Anything else is left to the strict check to refuse."""
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError as exc:
+            raise ValueError(f"must be an ISO 8601 time: {exc}") from None
+        return _check_far_future(parsed)
+    return value
 
 
 def _check_far_future(value: datetime) -> datetime:
@@ -188,7 +208,7 @@ class ToggleRequest(Strict):
 
     enabled: bool | None = None
     note: Annotated[str, Field(max_length=500)] | None = None
-    until: datetime | None = None
+    until: Annotated[datetime, BeforeValidator(_iso_time)] | None = None
 
 
 class PauseRequest(Strict):
@@ -303,6 +323,11 @@ class RunListQuery(PageQuery):
 class AllRunsQuery(RunListQuery):
     trigger: RunTrigger | None = None
     schedule_id: Annotated[str, Field(max_length=64)] | None = None
+
+
+class DeleteQuery(Strict):
+    # true: delete it even though others depend on it, and remove their links to it.
+    detach: bool = False
 
 
 class ScheduleIdPath(BaseModel):

@@ -12,20 +12,23 @@ import logging
 import shutil
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tickwork import cron
+from tickwork import cron, dependencies
 from tickwork.auth.audit import Note
 from tickwork.clock import SYSTEM, Clock
 from tickwork.config import Settings
-from tickwork.errors import NotFound, StorageUnavailable
+from tickwork.errors import Conflict, FieldError, NotFound, StorageUnavailable, ValidationFailed
 from tickwork.events import EventBus
 from tickwork.executor.base import Executor
 from tickwork.scheduler.engine import SchedulerEngine, paused_in
+from tickwork.scheduler.state import pause_note_in
 from tickwork.schemas import (
+    Dependency,
+    DependencyLink,
     NextRun,
     RunResponse,
     ScheduleCreateRequest,
@@ -33,7 +36,7 @@ from tickwork.schemas import (
     ScheduleUpdateRequest,
     StatusResponse,
 )
-from tickwork.store import runs, schedules
+from tickwork.store import lifecycle, runs, schedules
 from tickwork.store.db import Store
 from tickwork.store.lifecycle import RunStatus
 from tickwork.store.tables import RunRow, ScheduleRow
@@ -60,6 +63,9 @@ EDITABLE = (
     "starting_deadline_seconds",
     "pause_on_failure",
 )
+SWITCHED_OFF = "cancelled: the schedule was switched off"
+# Who switches a schedule back on when its pause runs out, in the audit log.
+HOUSEKEEPER = "tickwork"
 
 
 class ScheduleService:
@@ -96,12 +102,15 @@ class ScheduleService:
     ) -> ScheduleResponse:
         values = self._checked(req.model_dump())
         new_id = schedule_id or str(uuid.uuid4())
+        deps = _pairs(req.depends_on)
 
         def work(session: Session) -> ScheduleResponse:
             now = self.clock.now()
+            dependencies.check(session, new_id, deps, values["name"])
             row = ScheduleRow(id=new_id, created_at=now, updated_at=now, **values)
             session.add(row)
             session.flush()
+            schedules.set_dependencies(session, new_id, deps)
             if audit is not None:
                 audit.add(session, row.id, name=row.name)
             return self.present([row], session)[0]
@@ -115,40 +124,71 @@ class ScheduleService:
         self, schedule_id: str, req: ScheduleUpdateRequest, audit: Note | None = None
     ) -> ScheduleResponse:
         sent = req.model_dump(exclude_unset=True, exclude_none=True)
+        deps = _pairs(req.depends_on) if req.depends_on is not None else None
 
-        def work(session: Session) -> ScheduleResponse:
+        def work(session: Session) -> tuple[ScheduleResponse, list[int]]:
             row = self._row(session, schedule_id)
             before = {name: getattr(row, name) for name in EDITABLE}
             merged = before | sent
             if "workflow_type" in sent and "parameters" not in sent:
                 merged["parameters"] = {}  # old parameters rarely fit a new workflow
             values = self._checked(merged)
+            old_deps = _pairs(self._depends_on(session, schedule_id))
+            if deps is not None:
+                dependencies.check(session, schedule_id, deps, values["name"])
             for name, value in values.items():
                 setattr(row, name, value)
             row.updated_at = self.clock.now()
+            session.flush()
+            cancelled = self._switched(session, row)
+            if deps is not None and deps != old_deps:
+                schedules.set_dependencies(session, schedule_id, deps)
             if audit is not None:
                 # What really changed, which is not always what was sent (a new workflow type
                 # clears the parameters; sending the current value changes nothing).
                 changed = [name for name in EDITABLE if getattr(row, name) != before[name]]
+                if deps is not None and deps != old_deps:
+                    changed.append("depends_on")
                 audit.add(session, row.id, name=row.name, fields=changed)
             session.flush()
-            return self.present([row], session)[0]
+            return self.present([row], session)[0], cancelled
 
-        updated = self.store.transact(work)
+        updated, cancelled = self.store.transact(work)
         log.info("schedule updated: %s (%s): %s", updated.name, schedule_id, sorted(sent))
         self._changed(schedule_id, "updated")
+        self._cancelled(cancelled)
         return updated
 
-    def delete(self, schedule_id: str, audit: Note | None = None) -> None:
-        def work(session: Session) -> tuple[str, list[int]]:
+    def delete(self, schedule_id: str, audit: Note | None = None, detach: bool = False) -> None:
+        """Delete a schedule and its history. Refused (409) while others depend on it, unless
+        `detach`: then their links to it go with it, and the audit entry names them."""
+
+        def work(session: Session) -> tuple[str, list[int], list[str]]:
             row = self._row(session, schedule_id)
+            dependents = sorted(
+                (link.schedule_name, link.schedule_id)
+                for link in schedules.links(session, [schedule_id])
+                if link.upstream_id == schedule_id
+            )
+            if dependents and not detach:
+                listed = ", ".join(json.dumps(name, ensure_ascii=False) for name, _ in dependents)
+                raise Conflict(
+                    f"schedules depend on it: {listed}; "
+                    "delete it with ?detach=true to remove those links too"
+                )
+            schedules.detach(session, schedule_id)
             active = [r.id for r in runs.active_for(session, schedule_id)]
             session.delete(row)
             if audit is not None:
-                audit.add(session, schedule_id, name=row.name)
-            return row.name, active
+                detail: dict[str, Any] = {"name": row.name}
+                if dependents:
+                    detail["detached"] = [
+                        {"schedule_id": i, "name": name} for name, i in dependents
+                    ]
+                audit.add(session, schedule_id, **detail)
+            return row.name, active, [i for _, i in dependents]
 
-        name, active = self.store.transact(work)
+        name, active, detached = self.store.transact(work)
         log.info("schedule deleted: %s (%s)", name, schedule_id)
         self._after_change(lambda: self.engine.sync(schedule_id))
         for run_id in active:
@@ -156,24 +196,83 @@ class ScheduleService:
         # The rows went with the schedule (cascade); their log files go too.
         shutil.rmtree(self.settings.logs_dir / schedule_id, ignore_errors=True)
         self.bus.publish("schedule", action="deleted", schedule_id=schedule_id)
+        for dependent in detached:  # their depends_on lost an entry
+            self.bus.publish("schedule", action="updated", schedule_id=dependent)
         self._after_change(self._notify)
 
     def toggle(
-        self, schedule_id: str, enabled: bool | None, audit: Note | None = None
+        self,
+        schedule_id: str,
+        enabled: bool | None,
+        audit: Note | None = None,
+        note: str | None = None,
+        until: datetime | None = None,
     ) -> ScheduleResponse:
-        def work(session: Session) -> ScheduleResponse:
-            row = self._row(session, schedule_id)
-            row.enabled = (not row.enabled) if enabled is None else enabled
-            row.updated_at = self.clock.now()
-            if audit is not None:
-                audit.add(session, row.id, name=row.name, enabled=row.enabled)
-            session.flush()
-            return self.present([row], session)[0]
+        """Switch a schedule on or off (flip it when `enabled` is None). Switching off may
+        carry a `note` (why) and an `until` (when it switches itself back on); switching on
+        clears both, and switching off cancels its queued retries."""
 
-        toggled = self.store.transact(work)
+        def work(session: Session) -> tuple[ScheduleResponse, list[int]]:
+            row = self._row(session, schedule_id)
+            now = self.clock.now()
+            on = (not row.enabled) if enabled is None else enabled
+            back_on = _aware(until)
+            _check_pause(on, note, back_on, now)
+            row.enabled = on
+            row.pause_note, row.paused_until = (None, None) if on else (note, back_on)
+            row.updated_at = now
+            session.flush()
+            cancelled = self._switched(session, row)
+            if audit is not None:
+                detail: dict[str, Any] = {"name": row.name, "enabled": row.enabled}
+                if note is not None:
+                    detail["note"] = note
+                if back_on is not None:
+                    detail["until"] = back_on.isoformat().replace("+00:00", "Z")
+                audit.add(session, row.id, **detail)
+            return self.present([row], session)[0], cancelled
+
+        toggled, cancelled = self.store.transact(work)
         log.info("schedule %s: %s", "enabled" if toggled.enabled else "disabled", schedule_id)
         self._changed(schedule_id, "updated")
+        self._cancelled(cancelled)
         return toggled
+
+    def resume_if_due(self, schedule_id: str) -> bool:
+        """Switch `schedule_id` back on when its pause ran out (checked again here: a person
+        may have switched it on, or paused it anew, since it was found). Whether it did."""
+
+        def work(session: Session) -> bool:
+            row = schedules.get(session, schedule_id)
+            now = self.clock.now()
+            if row is None or row.enabled or row.paused_until is None or row.paused_until > now:
+                return False
+            until = row.paused_until.isoformat().replace("+00:00", "Z")
+            row.enabled, row.pause_note, row.paused_until = True, None, None
+            row.updated_at = now
+            Note(HOUSEKEEPER, "schedule.toggle", "schedule").add(
+                session, row.id, name=row.name, enabled=True, paused_until=until
+            )
+            return True
+
+        if not self.store.transact(work):
+            return False
+        log.info("schedule %s switched back on: its pause ran out", schedule_id)
+        self._changed(schedule_id, "updated")
+        return True
+
+    def _switched(self, session: Session, row: ScheduleRow) -> list[int]:
+        """What goes with a schedule's saved on/off state: on clears its pause, off cancels
+        its queued retries (switching off ends the attempts). Flushed before, so on
+        PostgreSQL a run ending meanwhile waits for the schedule's row and sees it off."""
+        if row.enabled:
+            row.pause_note = row.paused_until = None
+            return []
+        return lifecycle.cancel_retries(session, row.id, SWITCHED_OFF, self.clock.now())
+
+    def _cancelled(self, run_ids: list[int]) -> None:
+        for run_id in run_ids:
+            self.bus.publish("run", action="finished", run_id=run_id)
 
     def apply_import(
         self, items: list[tuple[str | None, ScheduleCreateRequest]], audit: Note | None = None
@@ -182,11 +281,14 @@ class ScheduleService:
         land or none, and a connection lost before COMMIT tries the whole import again (rows
         without an id get theirs inside it, so a second try makes no twins)."""
         checked = [(schedule_id, self._checked(req.model_dump())) for schedule_id, req in items]
+        wanted = [_pairs(req.depends_on) for _, req in items]
 
-        def work(session: Session) -> tuple[int, int, list[str]]:
+        def work(session: Session) -> tuple[int, int, list[str], list[int]]:
             now = self.clock.now()
+            dependencies.check_import(session, [(i, v["name"]) for i, v in checked], wanted)
             created = updated = 0
             touched: list[str] = []
+            cancelled: list[int] = []
             for schedule_id, values in checked:
                 row = schedules.get(session, schedule_id) if schedule_id else None
                 if row is None:
@@ -198,12 +300,18 @@ class ScheduleService:
                         setattr(row, name, value)
                     updated += 1
                 row.updated_at = now
+                session.flush()
+                cancelled += self._switched(session, row)
                 touched.append(row.id)
+            # After every row exists: a schedule may depend on one the same file creates.
+            for schedule_id, deps in zip(touched, wanted, strict=True):
+                schedules.set_dependencies(session, schedule_id, deps)
             if audit is not None:
                 audit.add(session, None, created=created, updated=updated, total=len(touched))
-            return created, updated, touched
+            return created, updated, touched, cancelled
 
-        created, updated, touched = self.store.transact(work)
+        created, updated, touched, cancelled = self.store.transact(work)
+        self._cancelled(cancelled)
         for schedule_id in touched:
             self._after_change(functools.partial(self.engine.sync, schedule_id))
         self.bus.publish("schedule", action="imported", schedule_id=None)
@@ -222,6 +330,14 @@ class ScheduleService:
         values["timezone"] = values.get("timezone") or self.settings.default_timezone
         values["cron_schedule"] = cron.validate(values["cron_schedule"])
         return values
+
+    @staticmethod
+    def _depends_on(session: Session, schedule_id: str) -> list[Dependency]:
+        return [
+            Dependency(schedule_id=link.upstream_id, on=link.on)  # type: ignore[arg-type]
+            for link in schedules.links(session, [schedule_id])
+            if link.schedule_id == schedule_id
+        ]
 
     def _changed(self, schedule_id: str, action: str) -> None:
         self._after_change(lambda: self.engine.sync(schedule_id))
@@ -264,11 +380,17 @@ class ScheduleService:
         history = runs.latest_for(session, [r.id for r in rows], self.settings.history_size)
         paused = paused_in(session)
         namesakes = _namesakes(schedules.names(session))
+        graph = _Links(schedules.links(session, [r.id for r in rows]))
         now = self.clock.now()
         return [
             ScheduleResponse(
                 **{name: getattr(row, name) for name in EDITABLE},
                 id=row.id,
+                depends_on=graph.depends_on(row.id),
+                upstream=graph.upstream(row.id),
+                downstream=graph.downstream(row.id),
+                pause_note=row.pause_note,
+                paused_until=row.paused_until,
                 cron_description=cron.describe(row.cron_schedule),
                 created_at=row.created_at,
                 updated_at=row.updated_at,
@@ -331,9 +453,11 @@ class ScheduleService:
         (paused, total, active, upcoming, rows, running, queued, failures, counts, names) = (
             self.store.read(work)
         )
+        pause_note = self.store.read(pause_note_in) if paused else None
         return StatusResponse(
             running=self.engine.alive and not paused,
             paused=paused,
+            pause_note=pause_note,
             schedules_total=total,
             schedules_enabled=active,
             scheduled_jobs=len(self.engine.scheduled_ids()),
@@ -399,3 +523,63 @@ def run_response(
     if not full:
         update["command"] = None
     return response.model_copy(update=update)
+
+
+def _pairs(deps: Sequence[Dependency] | None) -> list[tuple[str, str]]:
+    return [(d.schedule_id, d.on) for d in deps or ()]
+
+
+def _aware(at: datetime | None) -> datetime | None:
+    """A time sent without a zone is read as UTC, like every time on the wire."""
+    if at is None:
+        return None
+    return at.astimezone(UTC) if at.tzinfo is not None else at.replace(tzinfo=UTC)
+
+
+def _check_pause(on: bool, note: str | None, until: datetime | None, now: datetime) -> None:
+    """`note` and `until` describe a switch-off; `until` must lie ahead, or it would switch the
+    schedule back on at once."""
+    errors = []
+    if on:
+        errors += [
+            FieldError(name, "only when switching off (enabled: false)")
+            for name, value in (("note", note), ("until", until))
+            if value is not None
+        ]
+    elif until is not None and until <= now:
+        errors.append(FieldError("until", "must be in the future"))
+    if errors:
+        raise ValidationFailed(errors)
+
+
+class _Links:
+    """A page's dependency links, from one query, sorted out per schedule."""
+
+    def __init__(self, links: Sequence[schedules.Link]) -> None:
+        self._up: dict[str, list[schedules.Link]] = {}
+        self._down: dict[str, list[schedules.Link]] = {}
+        for link in links:  # in position order
+            self._up.setdefault(link.schedule_id, []).append(link)
+            self._down.setdefault(link.upstream_id, []).append(link)
+
+    def depends_on(self, schedule_id: str) -> list[Dependency]:
+        return [
+            Dependency(schedule_id=link.upstream_id, on=link.on)  # type: ignore[arg-type]
+            for link in self._up.get(schedule_id, [])
+        ]
+
+    def upstream(self, schedule_id: str) -> list[DependencyLink]:
+        return [
+            DependencyLink(schedule_id=link.upstream_id, name=link.upstream_name, on=link.on)  # type: ignore[arg-type]
+            for link in self._up.get(schedule_id, [])
+        ]
+
+    def downstream(self, schedule_id: str) -> list[DependencyLink]:
+        found = sorted(
+            self._down.get(schedule_id, []),
+            key=lambda link: (link.schedule_name.casefold(), link.schedule_id),
+        )
+        return [
+            DependencyLink(schedule_id=link.schedule_id, name=link.schedule_name, on=link.on)  # type: ignore[arg-type]
+            for link in found
+        ]

@@ -156,3 +156,71 @@ def test_the_backup_follows_changes(
     backups = list((settings.data_dir / "backups").glob("schedules-*.json"))
     assert backups, "the previous version is kept"
     assert "beta-schedule" not in backups[-1].read_text()
+
+
+A_ID = "0b6a3c1e-0000-4000-8000-00000000000a"
+B_ID = "0b6a3c1e-0000-4000-8000-00000000000b"
+C_ID = "0b6a3c1e-0000-4000-8000-00000000000c"
+
+
+def entry(schedule_id: str, name: str, *upstreams: str) -> dict:
+    return {
+        "id": schedule_id,
+        "name": name,
+        "workflow_type": "job",
+        "cron_schedule": "0 3 * * *",
+        "depends_on": [{"schedule_id": u, "on": "always"} for u in upstreams],
+    }
+
+
+def test_depends_on_survives_export_and_import(
+    client: FlaskClient, make_schedule: Callable
+) -> None:
+    a, b = make_schedule(name="A"), make_schedule(name="B")
+    deps = [{"schedule_id": b["id"], "on": "failure"}, {"schedule_id": a["id"], "on": "success"}]
+    c = make_schedule(name="C", depends_on=deps)
+    doc = client.get("/api/v1/schedules/export").get_json()
+    exported = {s["name"]: s for s in doc["schedules"]}
+    assert exported["C"]["depends_on"] == deps and exported["A"]["depends_on"] == []
+    # Into an empty store: links to schedules the same file creates, listed after them.
+    for schedule in (a, b, c):
+        client.delete(f"/api/v1/schedules/{schedule['id']}?detach=true")
+    doc["schedules"].sort(key=lambda s: s["name"], reverse=True)  # C first
+    result = client.post("/api/v1/schedules/import", json=doc).get_json()
+    assert result == {"created": 3, "updated": 0, "total": 3}
+    again = client.get(f"/api/v1/schedules/{c['id']}").get_json()
+    assert again["depends_on"] == deps
+    assert [u["name"] for u in again["upstream"]] == ["B", "A"]
+
+
+def test_an_import_that_closes_a_cycle_imports_nothing(
+    client: FlaskClient, make_schedule: Callable
+) -> None:
+    no_id = {"name": "loose", "workflow_type": "job", "cron_schedule": "0 3 * * *"}
+    doc = [no_id, entry(A_ID, "A", C_ID), entry(B_ID, "B", A_ID), entry(C_ID, "C", B_ID)]
+    response = client.post("/api/v1/schedules/import", json=doc)
+    assert response.status_code == 422
+    (error,) = response.get_json()["errors"]
+    assert error == {"field": "schedules.1.depends_on", "message": "makes a cycle: A → C → B → A"}
+    assert client.get("/api/v1/schedules").get_json()["total"] == 0
+
+
+def test_an_import_is_checked_against_stored_links_too(
+    client: FlaskClient, make_schedule: Callable
+) -> None:
+    client.post("/api/v1/schedules/import", json=[entry(A_ID, "A"), entry(B_ID, "B", A_ID)])
+    # A stored B depends on A; a file that makes A depend on B closes the cycle.
+    response = client.post("/api/v1/schedules/import", json=[entry(A_ID, "A", B_ID)])
+    assert response.status_code == 422
+    assert response.get_json()["errors"][0]["message"] == "makes a cycle: A → B → A"
+
+
+def test_an_import_names_unknown_and_self_links(client: FlaskClient) -> None:
+    response = client.post(
+        "/api/v1/schedules/import", json=[entry(A_ID, "A", A_ID), entry(B_ID, "B", C_ID)]
+    )
+    assert response.status_code == 422
+    assert [(e["field"], e["message"]) for e in response.get_json()["errors"]] == [
+        ("schedules.0.depends_on", "a schedule cannot depend on itself"),
+        ("schedules.1.depends_on", f"no schedule {C_ID}"),
+    ]

@@ -15,6 +15,7 @@ from tickwork.schemas import (
     CronPreviewResponse,
     HealthResponse,
     ParameterResponse,
+    PauseRequest,
     StatusResponse,
     TemplateListResponse,
     UnhealthyResponse,
@@ -121,12 +122,14 @@ def cron_preview(query: CronPreviewQuery) -> CronPreviewResponse:
     "/scheduler/pause",
     "POST",
     summary="Stop firing schedules (stored)",
+    body=PauseRequest,
+    body_required=False,
     access="operator",
     responses={200: StatusResponse},
 )
-def pause_scheduler() -> StatusResponse:
+def pause_scheduler(body: PauseRequest) -> StatusResponse:
     rt = runtime()
-    rt.engine.set_paused(True, note("scheduler.pause", "scheduler"))
+    rt.engine.set_paused(True, note("scheduler.pause", "scheduler"), note=body.note)
     return rt.service.status()
 
 

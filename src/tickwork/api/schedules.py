@@ -8,6 +8,7 @@ from tickwork import portable
 from tickwork.api.audit import note
 from tickwork.api.context import PREFIX, SPEC, runtime
 from tickwork.schemas import (
+    DeleteQuery,
     ErrorResponse,
     ExecutionHistoryResponse,
     ImportRequest,
@@ -149,17 +150,21 @@ def patch_schedule(path: ScheduleIdPath, body: ScheduleUpdateRequest) -> Schedul
     "DELETE",
     summary="Delete a schedule and its history",
     path=ScheduleIdPath,
-    responses={204: None, **NOT_FOUND},
+    query=DeleteQuery,
+    responses={204: None, **NOT_FOUND, 409: ErrorResponse},
 )
-def delete_schedule(path: ScheduleIdPath) -> None:
-    runtime().service.delete(path.schedule_id, audit=note("schedule.delete", "schedule"))
+def delete_schedule(path: ScheduleIdPath, query: DeleteQuery) -> None:
+    runtime().service.delete(
+        path.schedule_id, audit=note("schedule.delete", "schedule"), detach=query.detach
+    )
 
 
 @SPEC.route(
     bp,
     "/schedules/<schedule_id>/toggle",
     "POST",
-    summary='Flip enabled, or set it with {"enabled": bool}',
+    summary='Flip enabled, or set it with {"enabled": bool}; switching off may carry a note '
+    "and an until time",
     path=ScheduleIdPath,
     body=ToggleRequest,
     body_required=False,
@@ -168,7 +173,9 @@ def delete_schedule(path: ScheduleIdPath) -> None:
 )
 def toggle_schedule(path: ScheduleIdPath, body: ToggleRequest) -> ScheduleResponse:
     audit = note("schedule.toggle", "schedule")
-    return runtime().service.toggle(path.schedule_id, body.enabled, audit=audit)
+    return runtime().service.toggle(
+        path.schedule_id, body.enabled, audit=audit, note=body.note, until=body.until
+    )
 
 
 @SPEC.route(

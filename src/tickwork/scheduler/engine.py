@@ -90,9 +90,10 @@ class SchedulerEngine:
         """Make the job for `schedule_id` match the store: added, replaced or removed."""
         self.mirror.sync(schedule_id)
 
-    def set_paused(self, paused: bool, audit: Note | None = None) -> None:
-        """Store the paused flag, with its audit entry in the same transaction, and say so."""
-        self.stored.set_paused(paused, audit)
+    def set_paused(self, paused: bool, audit: Note | None = None, note: str | None = None) -> None:
+        """Store the paused flag and its note, with its audit entry in the same transaction,
+        and say so."""
+        self.stored.set_paused(paused, audit, note)
         self.bus.publish("scheduler", paused=paused)
 
     def resync_later(self) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from tickwork.auth.audit import Note
@@ -23,6 +24,7 @@ from tickwork.store.tables import SettingRow
 
 log = logging.getLogger(__name__)
 PAUSED_KEY = "scheduler.paused"
+PAUSE_NOTE_KEY = "scheduler.pause_note"  # why it is paused; gone while it runs
 # Bumped by every change to the schedules; a scheduler that sees it move re-reads the store.
 # It is how changes made by another process (`tickwork import`, a second web) arrive.
 VERSION_KEY = "schedules.version"
@@ -52,8 +54,16 @@ def last_alive_in(session: Session) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
 
-def store_paused(session: Session, paused: bool) -> None:
+def store_paused(session: Session, paused: bool, note: str | None = None) -> None:
+    """The flag, and the note of a pause (a resume, or a pause without one, clears it)."""
     session.merge(SettingRow(key=PAUSED_KEY, value="1" if paused else "0"))
+    session.execute(delete(SettingRow).where(SettingRow.key == PAUSE_NOTE_KEY))
+    if paused and note:
+        session.add(SettingRow(key=PAUSE_NOTE_KEY, value=note))
+
+
+def pause_note_in(session: Session) -> str | None:
+    return setting(session, PAUSE_NOTE_KEY)
 
 
 def beat(session: Session, now: datetime) -> None:
@@ -94,11 +104,11 @@ class SchedulerState:
         with self.store.session() as session:
             beat(session, self.clock.now())
 
-    def set_paused(self, paused: bool, audit: Note | None = None) -> None:
-        """Store the paused flag, with its audit entry in the same transaction."""
+    def set_paused(self, paused: bool, audit: Note | None = None, note: str | None = None) -> None:
+        """Store the paused flag and its note, with its audit entry in the same transaction."""
 
         def work(session: Session) -> None:
-            store_paused(session, paused)
+            store_paused(session, paused, note)
             if audit is not None:
                 audit.add(session, None)
 

@@ -17,9 +17,15 @@ same run changes nothing. Callers pass the Session and own the transaction, so a
 goes with it (an audit entry, the schedule's last status) commit together, and
 `Store.transact` may try the whole unit again.
 
-Retries and chains follow a run's *final* outcome: they will be an `insert` of a new run with
-`parent_run_id` and `not_before`, in the transaction of the `finish` that made the outcome
-final, so a follow-up happens once or not at all.
+Follow-ups are written in the transaction of the end that causes them (`finish`, `fail`,
+`lose`), so each happens once or not at all:
+
+    failed | timeout, attempts left, schedule on ──> a `retry` run (attempt n+1, not_before)
+    success | failed | timeout (no retry) | lost ──> a `chain` run of each matching dependent
+    failed | timeout (no retry), pause_on_failure ──> the schedule switches itself off
+
+A failure that is retried is not final: it chains nothing, and the last attempt's outcome
+chains once. Cancelled and skipped runs have no follow-ups (a cancel ends the attempts).
 
 Pruning deletes ended runs in bulk; it lives in `store.pruning` (a delete of history,
 never a change of status), guarded by the same `ACTIVE` statuses.
@@ -30,9 +36,10 @@ and recovery call down into it, and it imports none of them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -40,7 +47,19 @@ from sqlalchemy import Row, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from tickwork.store.tables import CLAIMED_TRIGGERS, RunRow, ScheduleRow, UTCDateTime
+from tickwork.errors import ValidationFailed
+from tickwork.store.tables import (
+    CLAIMED_TRIGGERS,
+    DependencyRow,
+    RunRow,
+    ScheduleRow,
+    SettingRow,
+    UTCDateTime,
+)
+
+log = logging.getLogger(__name__)
+# A chained run's command, from the workflow registry (which the store does not know).
+Argv = Callable[[ScheduleRow], list[str]]
 
 
 class RunStatus(StrEnum):
@@ -62,6 +81,18 @@ FAILURES = (RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.LOST)
 OUTCOMES = (RunStatus.SUCCESS, RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.CANCELLED)
 # The statuses a new run may be written with: waiting, or ended before it could run.
 INSERTED = (RunStatus.QUEUED, RunStatus.SKIPPED, RunStatus.FAILED)
+# Outcomes tried again while attempts are left; a lost run's owner died, not its job.
+RETRIED = (RunStatus.FAILED, RunStatus.TIMEOUT)
+# Outcomes that chain dependents once they are final, and which `on` each matches.
+CHAINS_ON: dict[RunStatus, tuple[str, ...]] = {
+    RunStatus.SUCCESS: ("success", "always"),
+    RunStatus.FAILED: ("failure", "always"),
+    RunStatus.TIMEOUT: ("failure", "always"),
+    RunStatus.LOST: ("failure", "always"),
+}
+# The scheduler's change counter (scheduler/engine.py VERSION_KEY): a schedule switched off
+# here bumps it, so every scheduler drops its job at its next poll.
+VERSION_KEY = "schedules.version"
 
 # Each transition, and the statuses it moves a run from. Anything else is refused.
 SOURCES: dict[str, tuple[RunStatus, ...]] = {
@@ -86,6 +117,9 @@ class Moved:
     # Runs this transition queued in its transaction (a retry, chained runs): the caller hands
     # them to the executor once the transaction committed.
     follow_ups: tuple[int, ...] = ()
+    # Schedules this transition switched off (pause_on_failure): the caller publishes a
+    # schedule event for each once the transaction committed.
+    switched_off: tuple[str, ...] = ()
 
     def __bool__(self) -> bool:
         return self.done
@@ -106,6 +140,9 @@ class NewRun:
     error: str | None = None
     parameter_overrides: dict[str, Any] | None = None
     attempt: int = 1
+    parent_run_id: int | None = None
+    not_before: datetime | None = None
+    priority: int = 0
 
 
 def insert(session: Session, new: NewRun) -> int | None:
@@ -130,6 +167,9 @@ def insert(session: Session, new: NewRun) -> int | None:
         error=new.error,
         finished_at=new.queued_at if ended else None,
         parameter_overrides=new.parameter_overrides,
+        parent_run_id=new.parent_run_id,
+        not_before=new.not_before,
+        priority=new.priority,
     )
     if new.trigger in CLAIMED_TRIGGERS:
         try:
@@ -187,8 +227,9 @@ class Finish:
     peak_memory_bytes: int | None = None
 
 
-def finish(session: Session, run_id: int, end: Finish) -> Moved:
-    """queued|running -> the process's outcome, with what it printed and used."""
+def finish(session: Session, run_id: int, end: Finish, *, argv: Argv | None = None) -> Moved:
+    """queued|running -> the process's outcome, with what it printed and used, and its
+    follow-ups (see the module's docstring); `argv` builds chained runs' commands."""
     if end.outcome not in OUTCOMES:
         raise ValueError(f"a process does not end as {end.outcome}")
     moved = _move(
@@ -210,18 +251,232 @@ def finish(session: Session, run_id: int, end: Finish) -> Moved:
     started = moved.started_at
     _took(session, run_id, round((end.finished_at - started).total_seconds(), 3))
     _note_on_schedule(session, run_id, moved.schedule_id, started, end.outcome)
-    return Moved(run_id, end.outcome, True)
+    return _followed(session, run_id, end.outcome, end.finished_at, argv)
 
 
-def fail(session: Session, run_id: int, error: str, at: datetime) -> Moved:
+def fail(
+    session: Session, run_id: int, error: str, at: datetime, *, argv: Argv | None = None
+) -> Moved:
     """queued|running -> failed with `error`: the executor could not start or follow it. A run
-    that never started took no time (its start is `at`)."""
-    return _end(session, run_id, "fail", RunStatus.FAILED, error, at, unstarted_took_none=True)
+    that never started took no time (its start is `at`). Retried and chained like a failed
+    process."""
+    return _end(
+        session, run_id, "fail", RunStatus.FAILED, error, at, unstarted_took_none=True, argv=argv
+    )
 
 
-def lose(session: Session, run_id: int, reason: str, at: datetime) -> Moved:
-    """queued|running -> lost: the tickwork process that owned it is gone."""
-    return _end(session, run_id, "lose", RunStatus.LOST, reason, at, unstarted_took_none=False)
+def lose(
+    session: Session, run_id: int, reason: str, at: datetime, *, argv: Argv | None = None
+) -> Moved:
+    """queued|running -> lost: the tickwork process that owned it is gone. Never retried (the
+    job did not fail), but final: its dependents that run on failure are chained."""
+    return _end(
+        session, run_id, "lose", RunStatus.LOST, reason, at, unstarted_took_none=False, argv=argv
+    )
+
+
+# -- follow-ups: retries, chains, pause on failure -----------------------------------------
+
+
+@dataclass(frozen=True)
+class _Ended:
+    """What the follow-ups need of the run that just ended, read in the end's transaction."""
+
+    id: int
+    schedule_id: str
+    attempt: int
+    command: list[str]
+    parameter_overrides: dict[str, Any] | None
+    owner: str | None
+
+
+def _followed(
+    session: Session, run_id: int, outcome: RunStatus, at: datetime, argv: Argv | None
+) -> Moved:
+    """The end's follow-ups, written in its transaction, named in the Moved it returns."""
+    ended = _ended(session, run_id)
+    # Locked (PostgreSQL): a switch-off committing meanwhile either sees our retry and
+    # cancels it, or we see it switched off and queue none.
+    schedule = session.scalars(
+        select(ScheduleRow)
+        .where(ScheduleRow.id == ended.schedule_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if schedule is None:
+        return Moved(run_id, outcome, True)
+    if outcome in RETRIED:
+        retry_id = retry(session, ended, schedule, at)
+        if retry_id is not None:
+            return Moved(run_id, outcome, True, (retry_id,))
+    if outcome not in CHAINS_ON:
+        return Moved(run_id, outcome, True)  # cancelled: nothing follows
+    chained = chain(session, ended, outcome, at, argv)
+    off: tuple[str, ...] = ()
+    if outcome in RETRIED and schedule.pause_on_failure and schedule.enabled:
+        switch_off(session, schedule.id, f"switched off: run #{run_id} failed", at)
+        off = (schedule.id,)
+    return Moved(run_id, outcome, True, chained, off)
+
+
+def _ended(session: Session, run_id: int) -> _Ended:
+    row = session.execute(
+        select(
+            RunRow.schedule_id,
+            RunRow.attempt,
+            RunRow.command,
+            RunRow.parameter_overrides,
+            RunRow.owner,
+        ).where(RunRow.id == run_id)
+    ).one()
+    return _Ended(
+        run_id, row.schedule_id, row.attempt, row.command, row.parameter_overrides, row.owner
+    )
+
+
+def retry_delay(schedule: ScheduleRow, attempt: int) -> timedelta:
+    """How long after the end of attempt `attempt` (1 = the first run) the next one may start:
+    the delay grows by the backoff factor with each attempt, up to the cap."""
+    base = float(schedule.retry_delay_seconds)
+    grown = base * float(schedule.retry_backoff) ** (attempt - 1)
+    return timedelta(seconds=min(grown, float(schedule.retry_max_delay_seconds)))
+
+
+def retry(session: Session, ended: _Ended, schedule: ScheduleRow, at: datetime) -> int | None:
+    """Queue the next attempt of the failed run `ended`, or None when none is due: no attempts
+    left, or the schedule is off (switching it off ends the attempts)."""
+    if not schedule.enabled or ended.attempt > schedule.max_retries:
+        return None
+    due = at + retry_delay(schedule, ended.attempt)
+    run_id = insert(
+        session,
+        NewRun(
+            schedule_id=schedule.id,
+            trigger="retry",
+            scheduled_for=due,
+            queued_at=at,
+            command=list(ended.command),
+            owner=ended.owner,
+            parameter_overrides=ended.parameter_overrides,
+            attempt=ended.attempt + 1,
+            parent_run_id=ended.id,
+            not_before=due,
+            priority=schedule.priority,
+        ),
+    )
+    log.info(
+        "run %s: attempt %d queued as run %s, not before %s",
+        ended.id,
+        ended.attempt + 1,
+        run_id,
+        due,
+    )
+    return run_id
+
+
+def chain(
+    session: Session, upstream: _Ended, outcome: RunStatus, at: datetime, argv: Argv | None
+) -> tuple[int, ...]:
+    """One `chain` run of each enabled dependent of `upstream`'s schedule whose `on` matches
+    the final `outcome`; the ids of those queued (a dependent whose forbidden overlap or
+    refused parameters end its run as it is recorded is not handed to the executor)."""
+    dependents = session.scalars(
+        select(ScheduleRow)
+        .join(DependencyRow, DependencyRow.schedule_id == ScheduleRow.id)
+        .where(
+            DependencyRow.upstream_id == upstream.schedule_id,
+            DependencyRow.on.in_(CHAINS_ON[outcome]),
+            ScheduleRow.enabled.is_(True),
+        )
+        .order_by(ScheduleRow.id)
+    ).all()
+    if not dependents:
+        return ()
+    if argv is None:
+        log.warning(
+            "run %s: %d dependent(s) not chained: no registry to build their commands",
+            upstream.id,
+            len(dependents),
+        )
+        return ()
+    queued = []
+    for dependent in dependents:
+        new = _chained(session, dependent, upstream, at, argv)
+        run_id = insert(session, new)
+        log.info("run %s chained run %s of %s: %s", upstream.id, run_id, dependent.id, new.status)
+        if run_id is not None and new.status == RunStatus.QUEUED:
+            queued.append(run_id)
+    return tuple(queued)
+
+
+def _chained(
+    session: Session, dependent: ScheduleRow, upstream: _Ended, at: datetime, argv: Argv
+) -> NewRun:
+    status, error, command = RunStatus.QUEUED, None, []
+    try:
+        command = argv(dependent)
+    except ValidationFailed as exc:
+        status, error = RunStatus.FAILED, exc.message
+    if status == RunStatus.QUEUED and dependent.concurrency_policy == "forbid":
+        active = session.scalars(
+            select(RunRow.id)
+            .where(RunRow.schedule_id == dependent.id, RunRow.status.in_(statuses(ACTIVE)))
+            .order_by(RunRow.id)
+        ).all()
+        if active:
+            ids = ", ".join(f"#{i}" for i in active)
+            status, error = RunStatus.SKIPPED, f"previous run {ids} still going"
+    return NewRun(
+        schedule_id=dependent.id,
+        trigger="chain",
+        scheduled_for=at,
+        queued_at=at,
+        command=command,
+        owner=upstream.owner,
+        status=status,
+        error=error,
+        parent_run_id=upstream.id,
+        priority=dependent.priority,
+    )
+
+
+def cancel_retries(session: Session, schedule_id: str, error: str, at: datetime) -> list[int]:
+    """Every queued `retry` run of `schedule_id` -> cancelled: the schedule was switched off,
+    which ends its attempts. The ids of those it moved."""
+    rows = session.execute(
+        update(RunRow)
+        .where(
+            RunRow.schedule_id == schedule_id,
+            RunRow.trigger == "retry",
+            RunRow.status == RunStatus.QUEUED.value,
+        )
+        .values(status=RunStatus.CANCELLED.value, error=error, finished_at=at)
+        .returning(RunRow.id)
+        .execution_options(synchronize_session=False)
+    ).all()
+    return sorted(row.id for row in rows)
+
+
+def switch_off(session: Session, schedule_id: str, note: str, at: datetime) -> None:
+    """The schedule off with `note`, its queued retries cancelled, and the change counter
+    bumped, so schedulers in every process drop its job at their next poll."""
+    session.execute(
+        update(ScheduleRow)
+        .where(ScheduleRow.id == schedule_id)
+        .values(enabled=False, pause_note=note, paused_until=None, updated_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    cancel_retries(session, schedule_id, "cancelled: the schedule was switched off", at)
+    bump_version(session)
+
+
+def bump_version(session: Session) -> None:
+    """The schedules changed: what engine.changed does, inside the caller's transaction."""
+    row = session.scalars(
+        select(SettingRow).where(SettingRow.key == VERSION_KEY).with_for_update()
+    ).first()
+    version = str(int(row.value) + 1) if row is not None and row.value.isdigit() else "1"
+    session.merge(SettingRow(key=VERSION_KEY, value=version))
 
 
 def cancel_queued(session: Session, run_id: int, error: str, at: datetime) -> Moved:
@@ -261,6 +516,7 @@ def _end(
     error: str,
     at: datetime,
     unstarted_took_none: bool,
+    argv: Argv | None = None,
 ) -> Moved:
     values: dict[str, Any] = {"error": error, "finished_at": at}
     if unstarted_took_none:
@@ -271,7 +527,7 @@ def _end(
     began = moved.started_at or moved.queued_at
     _took(session, run_id, round((at - began).total_seconds(), 3))
     _note_on_schedule(session, run_id, moved.schedule_id, began, to)
-    return Moved(run_id, to, True)
+    return _followed(session, run_id, to, at, argv)
 
 
 def _move(

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
-from sqlalchemy import func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, func, or_, select
+from sqlalchemy.orm import Session, aliased
 
-from tickwork.store.tables import ScheduleRow
+from tickwork.store.tables import DependencyRow, ScheduleRow
 
 
 @dataclass(frozen=True)
@@ -82,3 +83,102 @@ def counts(session: Session) -> tuple[int, int]:
         select(func.count(), func.count().filter(ScheduleRow.enabled.is_(True)))
     ).one()
     return int(total), int(active or 0)
+
+
+# -- dependencies: schedule_id runs after upstream_id ----------------------------------------
+
+
+@dataclass(frozen=True)
+class Link:
+    """One dependency, with the names of both ends for people."""
+
+    schedule_id: str
+    schedule_name: str
+    upstream_id: str
+    upstream_name: str
+    on: str
+    position: int
+
+
+def links(session: Session, ids: Sequence[str]) -> list[Link]:
+    """Every dependency that touches one of `ids`, either way: one query for a page."""
+    if not ids:
+        return []
+    down, up = aliased(ScheduleRow), aliased(ScheduleRow)
+    rows = session.execute(
+        select(
+            DependencyRow.schedule_id,
+            down.name,
+            DependencyRow.upstream_id,
+            up.name,
+            DependencyRow.on,
+            DependencyRow.position,
+        )
+        .join(down, down.id == DependencyRow.schedule_id)
+        .join(up, up.id == DependencyRow.upstream_id)
+        .where(or_(DependencyRow.schedule_id.in_(ids), DependencyRow.upstream_id.in_(ids)))
+        .order_by(DependencyRow.position, DependencyRow.schedule_id)
+    ).all()
+    return [Link(*row) for row in rows]
+
+
+def all_dependencies(session: Session) -> dict[str, list[tuple[str, str]]]:
+    """Every schedule's list, schedule id -> [(upstream id, on)] in order."""
+    graph: dict[str, list[tuple[str, str]]] = {}
+    rows = session.execute(
+        select(DependencyRow.schedule_id, DependencyRow.upstream_id, DependencyRow.on).order_by(
+            DependencyRow.schedule_id, DependencyRow.position
+        )
+    ).all()
+    for schedule_id, upstream_id, on in rows:
+        graph.setdefault(schedule_id, []).append((upstream_id, on))
+    return graph
+
+
+def edges(session: Session) -> dict[str, list[str]]:
+    """The whole graph, schedule id -> the ids it depends on, for the cycle check."""
+    return {
+        schedule_id: [upstream for upstream, _ in deps]
+        for schedule_id, deps in all_dependencies(session).items()
+    }
+
+
+def set_dependencies(session: Session, schedule_id: str, deps: Sequence[tuple[str, str]]) -> None:
+    """Replace what `schedule_id` depends on with `deps`, (upstream id, on) in order."""
+    session.execute(delete(DependencyRow).where(DependencyRow.schedule_id == schedule_id))
+    session.add_all(
+        DependencyRow(schedule_id=schedule_id, upstream_id=upstream, on=on, position=index)
+        for index, (upstream, on) in enumerate(deps)
+    )
+    session.flush()
+
+
+def detach(session: Session, schedule_id: str) -> None:
+    """Drop every link to and from `schedule_id` (its delete with ?detach=true)."""
+    session.execute(
+        delete(DependencyRow).where(
+            or_(DependencyRow.schedule_id == schedule_id, DependencyRow.upstream_id == schedule_id)
+        )
+    )
+
+
+def name_map(session: Session, ids: Sequence[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(ScheduleRow.id, ScheduleRow.name).where(ScheduleRow.id.in_(list(ids)))
+    ).all()
+    return {schedule_id: name for schedule_id, name in rows}
+
+
+def due_to_resume(session: Session, now: datetime) -> list[str]:
+    """Switched-off schedules whose pause ran out: they switch themselves back on."""
+    return list(
+        session.scalars(
+            select(ScheduleRow.id).where(
+                ScheduleRow.enabled.is_(False),
+                ScheduleRow.paused_until.is_not(None),
+                ScheduleRow.paused_until <= now,
+            )
+        ).all()
+    )

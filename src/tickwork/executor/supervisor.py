@@ -55,6 +55,9 @@ MEMORY_SAMPLE_SECONDS = 0.5
 SCAN_PER_TURN = 128
 # How often processes being ended are looked at, to end the wait as soon as they are gone.
 DYING_CHECK_SECONDS = 0.05
+# A launch this recent makes the loop wait (see _yield_to_launches).
+LAUNCH_QUIET_SECONDS = 0.02
+LAUNCH_YIELD_MAX_SECONDS = 0.1
 INTERNAL_ERROR = "internal error in the executor; see server log"
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 TAG_PREFIX = RUN_TAG.encode() + b"="
@@ -96,6 +99,7 @@ class _Run:
     cleanup: str = "none"
     dying: dict[int, int] = field(default_factory=dict)  # pid -> start time, to spot reuse
     kill_at: float = 0.0
+    start_ticks: int = 0  # when the kernel started it (proc(5) starttime)
     waiting_pipes: bool = False  # for a descendant holding them: a timer ends the wait
     ended: bool = False
     timers: list[_Timer] = field(default_factory=list)
@@ -118,13 +122,20 @@ class _Proc:
 
 class _Pass:
     """One walk over /proc, a slice at a time: every process's parent, group, state and
-    resident size, and the RUN_TAG of those carrying one of `tags`."""
+    resident size, and the RUN_TAG of those carrying one of `tags`.
 
-    def __init__(self, tags: set[str], batch: list[_Run]) -> None:
-        self.tags = {tag.encode(): tag for tag in tags}
+    Environments are read only where an escaped descendant could be: a process younger than
+    the oldest run in `batch`, not in the group of a run still going (setsid leaves it)."""
+
+    def __init__(self, batch: list[_Run], going: set[int]) -> None:
         self.batch = batch  # runs that exited before the walk began: it finds their leftovers
+        self.tags = {run.spec.tag.encode(): run.spec.tag for run in batch if run.spec.tag}
+        self._since = min((run.start_ticks for run in batch), default=0)
+        self._going = going
         self.procs: dict[int, _Proc] = {}
         self.tagged: dict[str, list[int]] = {}
+        self._children: dict[int, list[int]] | None = None
+        self._groups: dict[int, list[int]] | None = None
         self._pids: Iterator[int] = iter(
             sorted(int(name) for name in os.listdir("/proc") if name.isdigit())
         )
@@ -136,11 +147,16 @@ class _Pass:
             if pid == self._me or (proc := read_stat(pid)) is None:
                 continue
             self.procs[pid] = proc
-            if self.tags and proc.state != "Z" and (tag := self._tag_of(pid)) is not None:
+            if self._suspect(proc) and (tag := self._tag_of(pid)) is not None:
                 self.tagged.setdefault(tag, []).append(pid)
         else:
             return True
         return False
+
+    def _suspect(self, proc: _Proc) -> bool:
+        return bool(self.tags) and (
+            proc.state != "Z" and proc.start >= self._since and proc.pgrp not in self._going
+        )
 
     def _tag_of(self, pid: int) -> str | None:
         try:
@@ -152,10 +168,21 @@ class _Pass:
                 return self.tags.get(entry[len(TAG_PREFIX) :])
         return None
 
+    def group(self, pgid: int) -> list[int]:
+        """The live (not zombie) processes of group `pgid`."""
+        if self._groups is None:
+            self._groups = {}
+            for pid, proc in self.procs.items():
+                if proc.state != "Z":
+                    self._groups.setdefault(proc.pgrp, []).append(pid)
+        return self._groups.get(pgid, [])
+
     def tree_rss(self, root: int) -> int:
-        children: dict[int, list[int]] = {}
-        for pid, proc in self.procs.items():
-            children.setdefault(proc.ppid, []).append(pid)
+        if self._children is None:
+            self._children = {}
+            for pid, proc in self.procs.items():
+                self._children.setdefault(proc.ppid, []).append(pid)
+        children = self._children
         total, todo, seen = 0, [root], set()
         while todo:
             pid = todo.pop()
@@ -213,6 +240,7 @@ class Supervisor:
         self._cleanup_wait: list[_Run] = []
         self._next_sample = 0.0
         self._next_partials = 0.0
+        self._last_launch = 0.0
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
         self._closed = False
         if start:
@@ -232,6 +260,7 @@ class Supervisor:
         with self._lock:
             if self._stopping:
                 raise RuntimeError("the supervisor is stopped")
+        self._last_launch = time.monotonic()
         started = time.time()
         try:
             log_file = CappedLog(spec.log_path, spec.log_max_bytes, spec.tail_bytes)
@@ -344,6 +373,7 @@ class Supervisor:
 
     def _loop(self) -> None:
         while True:
+            self._yield_to_launches()
             for key, _ in self._selector.select(self._timeout()):
                 if key.data is None:
                     self._drain_wake()
@@ -357,6 +387,17 @@ class Supervisor:
             self._scan(now)
             self._check_dying(now)
             self._flush_partials(now)
+
+    def _yield_to_launches(self) -> None:
+        """Stay off the GIL while a caller is spawning, a few ms at a time: a burst starts on
+        time only if its spawns do not wait for us; output and exits keep in the kernel
+        meanwhile. At most LAUNCH_YIELD_MAX_SECONDS in a row, so a steady stream of launches
+        cannot starve timeouts and pipes."""
+        began = time.monotonic()
+        while time.monotonic() - self._last_launch < LAUNCH_QUIET_SECONDS:
+            if time.monotonic() - began >= LAUNCH_YIELD_MAX_SECONDS:
+                return
+            time.sleep(LAUNCH_QUIET_SECONDS)  # each wake-up takes the GIL from the spawner
 
     def _timeout(self) -> float | None:
         with self._lock:
@@ -407,6 +448,7 @@ class Supervisor:
         deadline = time.monotonic() + run.spec.timeout_seconds
         self._at(run, deadline, lambda: run.control.cancel("timeout"))
         if (proc := read_stat(run.pid)) is not None:  # a first figure, for runs shorter than a pass
+            run.start_ticks = proc.start
             run.control.peak_memory_bytes = max(
                 run.control.peak_memory_bytes or 0, proc.rss_pages * PAGE_SIZE
             )
@@ -476,8 +518,8 @@ class Supervisor:
             if not self._cleanup_wait and not (running and now >= self._next_sample):
                 return
             batch, self._cleanup_wait = self._cleanup_wait, []
-            tags = {run.spec.tag for run in batch if run.spec.tag}
-            self._pass = _Pass(tags, batch)
+            going = {run.pid for run in self._runs if run.exit_code is None}
+            self._pass = _Pass(batch, going)
             self._next_sample = now + MEMORY_SAMPLE_SECONDS
         if not self._pass.step():
             return
@@ -494,9 +536,7 @@ class Supervisor:
 
     def _sweep(self, run: _Run, walk: _Pass) -> None:
         """SIGTERM what the run left: its group, and processes carrying its tag."""
-        left = {
-            pid for pid, proc in walk.procs.items() if proc.pgrp == run.pid and proc.state != "Z"
-        }
+        left = set(walk.group(run.pid))
         if run.spec.tag:
             left.update(walk.tagged.get(run.spec.tag, ()))
         for pid in left:

@@ -300,7 +300,9 @@ def test_memory_is_sampled_over_the_tree(tmp_path, supervisor, ends):
     assert result.peak_memory_bytes is not None and result.peak_memory_bytes >= 50 * MiB
 
 
-def test_no_descendant_outlives_its_run(tmp_path, supervisor, ends):
+@pytest.mark.parametrize("slice_size", [1, supervising.SCAN_PER_TURN])
+def test_no_descendant_outlives_its_run(tmp_path, supervisor, ends, monkeypatch, slice_size):
+    monkeypatch.setattr(supervising, "SCAN_PER_TURN", slice_size)  # 1: a walk of many turns
     code = """
     import subprocess
     print(subprocess.Popen(["sleep", "300"], stdout=subprocess.DEVNULL).pid, flush=True)

@@ -143,15 +143,15 @@ class _Pass:
 
     def step(self) -> bool:
         """Read the next slice; whether the walk is over."""
+        read = 0
         for pid in itertools.islice(self._pids, SCAN_PER_TURN):
+            read += 1
             if pid == self._me or (proc := read_stat(pid)) is None:
                 continue
             self.procs[pid] = proc
             if self._suspect(proc) and (tag := self._tag_of(pid)) is not None:
                 self.tagged.setdefault(tag, []).append(pid)
-        else:
-            return True
-        return False
+        return read < SCAN_PER_TURN
 
     def _suspect(self, proc: _Proc) -> bool:
         return bool(self.tags) and (

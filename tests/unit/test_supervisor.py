@@ -312,3 +312,24 @@ def test_no_descendant_outlives_its_run(tmp_path, supervisor, ends, monkeypatch,
     pid = int(result.output_tail)
     assert result.outcome == "success"
     assert not psutil.pid_exists(pid) or gone(pid)
+
+
+def test_an_escaped_descendant_holding_the_pipe_delays_the_end_by_the_grace_only(
+    tmp_path, supervisor, ends
+):
+    # No tag, so nothing finds it; it keeps stdout open. The run ends once the grace is over,
+    # as it exited in time: the timeout that falls meanwhile is not its outcome.
+    code = """
+    import subprocess
+    child = subprocess.Popen(["sleep", "300"], start_new_session=True)
+    print("escaped", child.pid, flush=True)
+    """
+    spec = make_spec(tmp_path, python(tmp_path, code), timeout_seconds=0.5, kill_grace_seconds=1.5)
+    supervisor.launch(spec, Control(), ends.callback("a"))
+    (result,) = ends.wait("a")
+    pid = int(result.output_tail.split()[1])
+    try:
+        assert (result.outcome, result.exit_code, result.error) == ("success", 0, None)
+        assert not gone(pid)  # it did hold the pipe: the wait was for it
+    finally:
+        psutil.Process(pid).kill()

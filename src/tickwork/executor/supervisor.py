@@ -311,7 +311,8 @@ class Supervisor:
 
     def stop(self, grace: float | None = None, reason: str = "stopped") -> None:
         """Cancel everything still running (with `reason`), SIGKILL after `grace` seconds (or
-        each run's own kill grace, if shorter), wait for every on_end, end the thread."""
+        each run's own kill grace, if shorter), wait for every on_end, end the thread.
+        Not from an on_end: that runs in the thread this waits for."""
         with self._lock:
             self._stopping = True
             self._stop_reason, self._stop_grace = reason, grace
@@ -435,7 +436,7 @@ class Supervisor:
             self._guard(run, self._check_cancel, run)
         if stopping:
             for run in list(self._runs):
-                if not run.control.cancelled.is_set():
+                if run.exit_code is None and not run.control.cancelled.is_set():
                     run.control.cancel(self._stop_reason)
                 self._guard(run, self._check_cancel, run)
         return stopping and not self._runs and not incoming
@@ -446,13 +447,17 @@ class Supervisor:
         for fd in run.pipes:
             self._selector.register(fd, selectors.EVENT_READ, (run, fd))
         deadline = time.monotonic() + run.spec.timeout_seconds
-        self._at(run, deadline, lambda: run.control.cancel("timeout"))
+        self._at(run, deadline, lambda: self._time_out(run))
         if (proc := read_stat(run.pid)) is not None:  # a first figure, for runs shorter than a pass
             run.start_ticks = proc.start
             run.control.peak_memory_bytes = max(
                 run.control.peak_memory_bytes or 0, proc.rss_pages * PAGE_SIZE
             )
         self._check_cancel(run)  # cancelled before it reached us: no wake-up came for it
+
+    def _time_out(self, run: _Run) -> None:
+        if run.exit_code is None:  # one that exited in time and waits for its pipes did not
+            run.control.cancel("timeout")
 
     def _ready(self, run: _Run, what: Any) -> None:
         if what == "exit":

@@ -100,7 +100,12 @@ class CappedLog:
 
     def __init__(self, path: Path, limit: int, tail: int) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = path.open("wb")
+        path.open("wb").close()  # created (or emptied) now: a run without a log never starts
+        # Opened again at the first byte: a burst of runs that have printed nothing yet holds
+        # no descriptor for them, and every descriptor the server holds slows each fork.
+        self._path = path
+        self._file: BinaryIO | None = None
+        self._closed = False
         self._streams_path = streams_path(path)
         self._streams_path.unlink(missing_ok=True)  # a stale one would mislabel this log
         self._streams: BinaryIO | None = None  # opened with the first stderr range
@@ -119,7 +124,7 @@ class CappedLog:
 
     def write(self, chunk: bytes, stream: str = "stdout") -> None:
         with self._lock:
-            if self._file.closed or not chunk:  # a straggler after the run was recorded
+            if self._closed or not chunk:  # a straggler after the run was recorded
                 return
             head = chunk[: max(0, self._head_room - self._seen)] if self._head_open else b""
             if head and stream == "stderr" and not self._widens(self._head):
@@ -150,6 +155,7 @@ class CappedLog:
                     if stream == "stderr":
                         self._mark(at, at + len(part))
                     at += len(part)
+            self._closed = True
             for handle in (self._file, self._streams):
                 if handle is not None:
                     self._close(handle)
@@ -179,6 +185,8 @@ class CappedLog:
         if self.error is not None:
             return
         try:
+            if self._file is None:
+                self._file = self._path.open("ab")
             self._file.write(data)
             self._file.flush()
         except OSError as exc:

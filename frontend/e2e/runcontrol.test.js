@@ -32,8 +32,8 @@ async function pickOption(selectTestId, label) {
   await dialog().locator(`[data-test="${selectTestId}"]`).click()
   // Options are virtual (and the upstream search asks the server): type to narrow them down.
   await page.keyboard.type(label)
+  // A single select closes on the pick: no Escape, which would close the editor instead.
   await page.locator('.n-base-select-option', { hasText: label }).first().click()
-  await page.keyboard.press('Escape')
 }
 
 async function newScheduleInForm(name, workflow) {
@@ -65,8 +65,11 @@ describe('run control in the page', { timeout: 180_000 }, () => {
 
   test('a failing schedule with two retries shows its three attempts together', async () => {
     await newScheduleInForm('Flaky export', 'fails')
+    // A number field takes its value when it loses the focus, as a user tabbing on does.
     await dialog().locator('[data-test="max-retries-input"]').fill('2')
+    await page.keyboard.press('Tab')
     await dialog().locator('[data-test="retry-delay-input"]').fill('0')
+    await page.keyboard.press('Tab')
     await until('the retry preview', async () =>
       /tried 2 more times: then at once, at once/.test(await dialog().locator('[data-test="retry-preview"]').textContent()),
     )
@@ -96,9 +99,9 @@ describe('run control in the page', { timeout: 180_000 }, () => {
     // The last attempt's page says which run it retries.
     await rows.nth(2).click()
     const cause = page.locator('[data-test="run-cause"]')
-    await cause.waitFor()
     const second = history.items.find((r) => r.attempt === 2)
-    assert.match(await cause.textContent(), new RegExp(`retry \\(attempt 3\\) of\\s+run #${second.id}\\s+of\\s+Flaky export`))
+    const retried = new RegExp(`retry \\(attempt 3\\) of\\s*run #${second.id}\\s*of\\s*Flaky export`)
+    await until('the cause of the last attempt', async () => retried.test((await cause.textContent().catch(() => '')) || ''))
     assert.deepEqual(page.errors, [])
   })
 
@@ -138,8 +141,8 @@ describe('run control in the page', { timeout: 180_000 }, () => {
     assert.match(await chainRow.textContent(), /Chained/)
     await chainRow.click()
     const cause = page.locator('[data-test="run-cause"]')
-    await cause.waitFor()
-    assert.match(await cause.textContent(), new RegExp(`Chained after\\s+run #${chained.parent_run_id}\\s+of\\s+Extract`))
+    const causedBy = new RegExp(`Chained after\\s*run #${chained.parent_run_id}\\s*of\\s*Extract`)
+    await until('the cause of the chained run', async () => causedBy.test((await cause.textContent().catch(() => '')) || ''))
     await cause.locator('[data-test="parent-run-link"]').click()
     await page.waitForURL(`**/runs/${chained.parent_run_id}`)
     assert.deepEqual(page.errors, [])

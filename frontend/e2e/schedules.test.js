@@ -144,9 +144,15 @@ describe('tickwork web page', { timeout: 240_000 }, () => {
     await openManager()
     const target = card(TEMPLATE_NAME)
     await target.locator('[data-test="toggle"]').click()
+    // Switching off asks why (optional) in a small dialog first.
+    await page.locator('[data-test="toggle-note"] textarea').fill('Upstream migration')
+    await page.locator('[data-test="confirm-toggle-off"]').click()
     await page.locator(`[data-test="schedule-card"][data-enabled="false"]`, { hasText: TEMPLATE_NAME }).waitFor()
-    assert.equal((await scheduleByName(TEMPLATE_NAME)).enabled, false)
+    const off = await scheduleByName(TEMPLATE_NAME)
+    assert.equal(off.enabled, false)
     assert.equal(await target.locator('[data-test="next-run"]').textContent(), 'Disabled')
+    // The note shows once the server keeps it (run control); one without it switches off all the same.
+    if (off.pause_note) await waitForText(target.locator('[data-test="pause-note"]'), 'Upstream migration')
 
     await target.locator('[data-test="toggle"]').click()
     await page.locator(`[data-test="schedule-card"][data-enabled="true"]`, { hasText: TEMPLATE_NAME }).waitFor()
@@ -228,8 +234,15 @@ describe('tickwork web page', { timeout: 240_000 }, () => {
     await waitForText(state, 'Running')
 
     await page.locator('[data-test="pause-scheduler"]').click()
+    await page.locator('[data-test="pause-note"]').fill('Database maintenance')
+    await page.locator('[data-test="confirm-pause"]').click()
     await waitForText(state, 'Paused')
-    assert.equal((await backend.api('GET', '/schedules/status')).body.paused, true)
+    const paused = (await backend.api('GET', '/schedules/status')).body
+    assert.equal(paused.paused, true)
+    // The note goes with the pause; a server without notes yet pauses all the same.
+    if ('pause_note' in paused && paused.pause_note !== null) {
+      await waitForText(page.locator('[data-test="scheduler-pause-note"]'), 'Database maintenance')
+    }
     await waitForText(card(TEMPLATE_NAME).locator('[data-test="next-run"]'), 'Scheduler paused')
 
     await page.locator('[data-test="resume-scheduler"]').click()

@@ -52,4 +52,25 @@ describe('DashboardQueuedRuns', () => {
     expect(view.text()).toContain('No run is waiting.')
     expect(view.find('[data-test="queued-run"]').exists()).toBe(false)
   })
+
+  it('shows the queue in start order with priority, why each waits, and the slots', () => {
+    const queue = {
+      slots_total: 2,
+      slots_busy: 2,
+      items: [
+        { position: 1, priority: 5, wait: 'slots' as const, reason: 'all 2 run slots are busy', run: { ...queued(12, 10, 'Urgent'), schedule_id: 'u', trigger: 'manual' } },
+        { position: 2, priority: 0, wait: 'not_before' as const, reason: 'retry at 11:05', run: { ...queued(11, 30), schedule_id: 'n', trigger: 'retry' } },
+      ],
+    }
+    const view = mountList({ runs: [queued(11, 30)], queue })
+
+    const items = view.findAll('[data-test="queued-run"]')
+    expect(items.map((li) => li.findComponent(RouterLinkStub).props('to'))).toEqual(['/runs/12', '/runs/11'])
+    expect(items[0].find('[data-test="queue-priority"]').text()).toBe('priority 5')
+    expect(items[0].find('[data-test="queue-reason"]').text()).toBe('waits for a slot: all 2 run slots are busy')
+    expect(items[1].find('[data-test="queue-priority"]').exists()).toBe(false)
+    expect(items[1].find('[data-test="queue-reason"]').text()).toBe('waits for its time: retry at 11:05')
+    expect(items[1].text()).toContain('Retry')
+    expect(view.get('[data-test="queue-slots"]').text()).toBe('2 of 2 slots busy · 2 runs at a time')
+  })
 })

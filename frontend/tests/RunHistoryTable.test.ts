@@ -22,7 +22,7 @@ const run = {
   peak_memory_bytes: 52_428_800,
 }
 
-async function mountTable() {
+async function mountTable(items: object[] = [run], props: Record<string, unknown> = {}) {
   const router = createRouter({
     history: createMemoryHistory(),
     routes: [
@@ -31,8 +31,8 @@ async function mountTable() {
     ],
   })
   await router.push('/')
-  stubFetch(jsonResponse(200, { items: [run], total: 1, page: 1, page_size: 20 }))
-  const table = mount(RunHistoryTable, { props: { scheduleId: 's1', timezone: 'Europe/Berlin' }, global: { plugins: [router] } })
+  stubFetch(jsonResponse(200, { items, total: items.length, page: 1, page_size: 20 }))
+  const table = mount(RunHistoryTable, { props: { scheduleId: 's1', timezone: 'Europe/Berlin', ...props }, global: { plugins: [router] } })
   await flushPromises()
   return { table, router }
 }
@@ -63,6 +63,26 @@ describe('RunHistoryTable', () => {
 
   it('scrolls sideways rather than squeezing the columns on a phone', async () => {
     const { table } = await mountTable()
-    expect(table.get('.n-scrollbar-content').attributes('style')).toContain('min-width: 820px')
+    expect(table.get('.n-scrollbar-content').attributes('style')).toContain('min-width: 840px')
+  })
+
+  it('shows the attempts of one try together, counted against the schedule’s retries', async () => {
+    // Newest first from the API: 44 is a queued retry of 43, which retried 41; 42 stands alone.
+    const items = [
+      { ...run, id: 44, trigger: 'retry', attempt: 3, parent_run_id: 43, status: 'queued', started_at: null, not_before: '2026-11-27T07:10:00Z' },
+      { ...run, id: 42, trigger: 'manual' },
+      { ...run, id: 43, trigger: 'retry', attempt: 2, parent_run_id: 41, status: 'failed' },
+      { ...run, status: 'failed' },
+    ]
+    const { table } = await mountTable(items, { maxRetries: 2 })
+
+    const rows = table.findAll('[data-test="run-row"]')
+    expect(rows.map((r) => r.attributes('data-run-id'))).toEqual(['41', '43', '44', '42'])
+    expect(rows.map((r) => r.attributes('data-group'))).toEqual(['41', '41', '41', '42'])
+    expect(rows.map((r) => r.classes('is-retry-row'))).toEqual([false, true, true, false])
+    expect(rows[1].get('[data-test="run-attempt"]').text()).toBe('attempt 2 of 3')
+    // 07:10 UTC is 08:10 in Berlin.
+    expect(rows[2].get('[data-test="run-attempt"]').text()).toBe('attempt 3 of 3 · waits until 08:10:00')
+    expect(rows[2].text()).toContain('Retry')
   })
 })

@@ -61,6 +61,28 @@ describe('ScheduleCard', () => {
     expect(pills.map((p) => p.attributes('data-status'))).toEqual(['timeout', 'success', 'failed'])
   })
 
+  it('shows its warnings, of either shape, with an icon each', () => {
+    const card = mountCard({
+      schedule: {
+        ...schedule,
+        warnings: ['Another schedule is already called “X”.', { code: 'slot_overload', message: 'Too many runs at 08:00.', instants: [] }],
+      },
+    })
+    const warnings = card.findAll('[data-test="schedule-warning"]')
+    expect(warnings.map((w) => w.attributes('data-code'))).toEqual(['duplicate_name', 'slot_overload'])
+    expect(warnings[1].text()).toBe('Too many runs at 08:00.')
+    expect(warnings[0].find('svg').exists()).toBe(true)
+  })
+
+  it('says why a switched-off schedule is off and when it comes back', () => {
+    const off = { ...schedule, enabled: false, pause_note: 'DB migration', paused_until: '2026-12-24T17:00:00Z' }
+    const card = mountCard({ schedule: off })
+    expect(card.get('[data-test="pause-note"]').text()).toContain('“DB migration”')
+    // 17:00 UTC is 18:00 in Berlin.
+    expect(card.get('[data-test="paused-until"]').text()).toContain('18:00')
+    expect(mountCard().find('[data-test="pause-note"]').exists()).toBe(false)
+  })
+
   it('says why there is no next run', () => {
     expect(mountCard({ schedule: { ...schedule, enabled: false, next_run: null } }).get('[data-test="next-run"]').text()).toBe(
       'Disabled',

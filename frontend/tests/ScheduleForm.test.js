@@ -15,6 +15,7 @@ vi.mock('@/services/api', async (importOriginal) => {
       previewCron: vi.fn(),
       createSchedule: vi.fn(),
       updateSchedule: vi.fn(),
+      getSchedules: vi.fn(),
     },
   }
 })
@@ -147,6 +148,14 @@ describe('ScheduleForm', () => {
       timezone: 'Europe/Berlin',
       concurrency_policy: 'forbid',
       catch_up: 'once',
+      max_retries: 0,
+      retry_delay_seconds: 60,
+      retry_backoff: 2,
+      retry_max_delay_seconds: 3600,
+      priority: 0,
+      starting_deadline_seconds: null,
+      pause_on_failure: false,
+      depends_on: [],
     })
     expect(form.emitted('saved')).toEqual([[saved]])
   })
@@ -197,6 +206,150 @@ describe('ScheduleForm', () => {
     await form.get('form').trigger('submit')
     await flushPromises()
     expect(scheduleApi.createSchedule.mock.calls[0][0].catch_up).toBe('skip')
+  })
+})
+
+describe('ScheduleForm run control', () => {
+  const schedule = {
+    id: 's2',
+    name: 'Load',
+    description: '',
+    enabled: true,
+    workflow_type: 'evaluate',
+    parameters: {},
+    cron_schedule: '0 3 * * *',
+    timezone: 'UTC',
+    timeout_seconds: 600,
+    concurrency_policy: 'buffer_one',
+    catch_up: 'once',
+    max_retries: 3,
+    retry_delay_seconds: 30,
+    retry_backoff: 3,
+    retry_max_delay_seconds: 600,
+    priority: 7,
+    starting_deadline_seconds: 120,
+    pause_on_failure: true,
+    depends_on: [{ schedule_id: 'up1', on: 'failure' }],
+    upstream: [{ schedule_id: 'up1', name: 'Extract', on: 'failure' }],
+  }
+
+  it('sends every run-control field back as it came (a round trip)', async () => {
+    scheduleApi.updateSchedule.mockResolvedValue(schedule)
+    const form = await mountForm({ schedule })
+    expect(form.vm.dirty).toBe(false)
+
+    await form.get('form').trigger('submit')
+    await flushPromises()
+
+    expect(scheduleApi.updateSchedule.mock.calls[0][1]).toMatchObject({
+      concurrency_policy: 'buffer_one',
+      max_retries: 3,
+      retry_delay_seconds: 30,
+      retry_backoff: 3,
+      retry_max_delay_seconds: 600,
+      priority: 7,
+      starting_deadline_seconds: 120,
+      pause_on_failure: true,
+      depends_on: [{ schedule_id: 'up1', on: 'failure' }],
+    })
+  })
+
+  it('shows the upstream by name and the waits between retries in words', async () => {
+    const form = await mountForm({ schedule })
+
+    expect(form.get('[data-test="depends-on-row"]').text()).toContain('Extract')
+    expect(form.get('[data-test="retry-preview"]').text()).toBe('A failed or timed-out run is tried 3 more times: then 30 s, 1 min 30 s, 4 min 30 s.')
+    expect(formItem(form, 'field-concurrency_policy').text()).toContain('At most one run waits')
+  })
+
+  it('clears the start deadline with null when it is switched off', async () => {
+    scheduleApi.updateSchedule.mockResolvedValue(schedule)
+    const form = await mountForm({ schedule })
+
+    await formItem(form, 'field-starting_deadline_seconds').findComponent(NSwitch).vm.$emit('update:value', false)
+    await form.get('form').trigger('submit')
+    await flushPromises()
+
+    expect(scheduleApi.updateSchedule.mock.calls[0][1].starting_deadline_seconds).toBeNull()
+  })
+
+  it('adds an upstream found by name, and leaves itself out of the choice', async () => {
+    scheduleApi.getSchedules.mockResolvedValue({
+      items: [
+        { id: 's2', name: 'Load' },
+        { id: 'up2', name: 'Transform' },
+      ],
+    })
+    scheduleApi.updateSchedule.mockResolvedValue(schedule)
+    const form = await mountForm({ schedule })
+    const search = formItem(form, 'field-depends_on').findAllComponents(NSelect).at(-1)
+
+    search.vm.$emit('focus')
+    await flushPromises()
+    expect(search.props('options')).toEqual([{ value: 'up2', label: 'Transform' }])
+    search.vm.$emit('update:value', 'up2')
+    await flushPromises()
+    await form.get('form').trigger('submit')
+    await flushPromises()
+
+    expect(scheduleApi.updateSchedule.mock.calls[0][1].depends_on).toEqual([
+      { schedule_id: 'up1', on: 'failure' },
+      { schedule_id: 'up2', on: 'success' },
+    ])
+  })
+
+  it('shows a 422 on an upstream at its row, and one on the retries at their field', async () => {
+    scheduleApi.updateSchedule.mockRejectedValue(
+      new ApiError(422, {
+        errors: [
+          { field: 'depends_on.0.on', message: "Input should be 'success', 'failure' or 'always'" },
+          { field: 'max_retries', message: 'Input should be less than or equal to 100' },
+        ],
+      }),
+    )
+    const form = await mountForm({ schedule })
+
+    await form.get('form').trigger('submit')
+    await flushPromises()
+
+    expect(form.get('[data-test="depends-on-error"]').text()).toBe('Run after must be one of success, failure or always.')
+    expect(formItem(form, 'field-max_retries').text()).toContain('Retries can be at most 100.')
+    expect(form.find('[data-test="form-error"]').exists()).toBe(false)
+  })
+
+  it('refuses out-of-range numbers before sending', async () => {
+    const form = await mountForm({ schedule })
+    form.vm.form.retry_backoff = 20
+    form.vm.form.priority = 101
+    await flushPromises()
+
+    await form.get('form').trigger('submit')
+    await flushPromises()
+
+    expect(scheduleApi.updateSchedule).not.toHaveBeenCalled()
+    expect(formItem(form, 'field-retry_backoff').text()).toContain('Backoff factor must be between 1 and 10.')
+    expect(formItem(form, 'field-priority').text()).toContain('Priority must be between -100 and 100.')
+  })
+
+  it('shows the preview’s warnings under the cron field, and still saves', async () => {
+    scheduleApi.previewCron.mockResolvedValue({
+      description: 'At 03:00',
+      next_runs: [],
+      warnings: [{ code: 'self_overlap', message: 'Runs take longer than the gap between fires.', instants: ['2026-12-03T03:00:00Z'] }],
+    })
+    scheduleApi.updateSchedule.mockResolvedValue(schedule)
+    const form = await mountForm({ schedule })
+    await new Promise((r) => setTimeout(r, 0))
+    await flushPromises()
+
+    expect(scheduleApi.previewCron).toHaveBeenCalledWith(
+      expect.objectContaining({ schedule_id: 's2', timeout_seconds: 600, concurrency_policy: 'buffer_one' }),
+    )
+    expect(form.get('[data-test="schedule-warning"]').attributes('data-code')).toBe('self_overlap')
+    expect(form.get('[data-test="schedule-warning"]').text()).toContain('Runs take longer than the gap between fires.')
+    await form.get('form').trigger('submit')
+    await flushPromises()
+    expect(scheduleApi.updateSchedule).toHaveBeenCalled()
   })
 })
 

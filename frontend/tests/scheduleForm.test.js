@@ -70,3 +70,48 @@ describe('catch_up', () => {
     expect(payloadFromForm(form, main).catch_up).toBe('skip')
   })
 })
+
+describe('run control in the form', () => {
+  it('defaults as the server does and round-trips what a schedule has', () => {
+    const blank = payloadFromForm(formFromSource({ name: 'x', workflow_type: 'main' }, main), main)
+    expect(blank).toMatchObject({ max_retries: 0, retry_delay_seconds: 60, retry_backoff: 2, retry_max_delay_seconds: 3600, priority: 0 })
+    expect(blank.starting_deadline_seconds).toBeNull()
+    expect(blank.depends_on).toEqual([])
+
+    const source = {
+      name: 'x',
+      workflow_type: 'main',
+      max_retries: 2,
+      retry_delay_seconds: 0,
+      retry_backoff: 1.5,
+      retry_max_delay_seconds: 90,
+      priority: -5,
+      starting_deadline_seconds: 30,
+      pause_on_failure: true,
+      depends_on: [{ schedule_id: 'a', on: 'always' }],
+      upstream: [{ schedule_id: 'a', name: 'A', on: 'always' }],
+    }
+    const form = formFromSource(source, main)
+    expect(form.depends_on).toEqual([{ schedule_id: 'a', on: 'always', name: 'A' }])
+    expect(payloadFromForm(form, main)).toMatchObject({
+      max_retries: 2,
+      retry_delay_seconds: 0,
+      retry_backoff: 1.5,
+      retry_max_delay_seconds: 90,
+      priority: -5,
+      starting_deadline_seconds: 30,
+      pause_on_failure: true,
+      depends_on: [{ schedule_id: 'a', on: 'always' }],
+    })
+  })
+
+  it('puts an upstream’s errors at its row and the list’s at the list', () => {
+    const { fields, general } = mapFieldErrors([
+      { field: 'depends_on.1.on', message: 'bad on' },
+      { field: 'depends_on.1.schedule_id', message: 'no such schedule' },
+      { field: 'depends_on', message: 'cycle: A → B → A' },
+    ])
+    expect(fields).toEqual({ 'depends_on.1': 'bad on; no such schedule', depends_on: 'cycle: A → B → A' })
+    expect(general).toEqual([])
+  })
+})

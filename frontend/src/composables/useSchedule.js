@@ -30,9 +30,9 @@ export function useSchedule(scheduleId) {
     }
   }
 
-  const toggle = (enabled) =>
+  const toggle = (enabled, reason = {}) =>
     withPending('toggle', async () => {
-      schedule.value = await scheduleApi.toggleSchedule(toValue(scheduleId), enabled)
+      schedule.value = await scheduleApi.toggleSchedule(toValue(scheduleId), enabled, reason)
       return schedule.value
     })
   const runNow = () =>
@@ -41,9 +41,9 @@ export function useSchedule(scheduleId) {
       reload()
       return run
     })
-  const remove = () =>
+  const remove = ({ detach = false } = {}) =>
     withPending('delete', async () => {
-      await scheduleApi.deleteSchedule(toValue(scheduleId))
+      await scheduleApi.deleteSchedule(toValue(scheduleId), { detach })
       deleted.value = true
     })
 

@@ -20,10 +20,10 @@ export function useSchedulerStatus() {
   const reload = debounce(load, 250)
   if (getCurrentScope()) onScopeDispose(reload.cancel)
 
-  async function setPaused(paused) {
+  async function setPaused(paused, note = '') {
     switching.value = true
     try {
-      status.value = paused ? await scheduleApi.pauseScheduler() : await scheduleApi.resumeScheduler()
+      status.value = paused ? await scheduleApi.pauseScheduler(note) : await scheduleApi.resumeScheduler()
     } finally {
       switching.value = false
     }
@@ -36,6 +36,7 @@ export function useSchedulerStatus() {
     schedule: reload,
     scheduler: (data) => {
       if (status.value && typeof data?.paused === 'boolean') status.value.paused = data.paused
+      if (status.value && data && 'pause_note' in data) status.value.pause_note = data.pause_note
       reload()
     },
     refresh: load,
@@ -48,7 +49,8 @@ export function useSchedulerStatus() {
     switching,
     nextRun,
     load,
-    pause: () => setPaused(true),
+    /** `note`: why, shown on the dashboard while the pause lasts. */
+    pause: (note = '') => setPaused(true, note),
     resume: () => setPaused(false),
   }
 }

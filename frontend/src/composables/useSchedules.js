@@ -58,9 +58,10 @@ export function useSchedules(filters = () => ({})) {
     }
   }
 
-  const toggle = (schedule, enabled) =>
+  /** `reason`: `{note, until}` when switching off (both optional). */
+  const toggle = (schedule, enabled, reason = {}) =>
     withPending(schedule, 'toggle', async () => {
-      const updated = await scheduleApi.toggleSchedule(schedule.id, enabled)
+      const updated = await scheduleApi.toggleSchedule(schedule.id, enabled, reason)
       replace(updated)
       return updated
     })
@@ -72,9 +73,10 @@ export function useSchedules(filters = () => ({})) {
       return run
     })
 
-  const remove = (schedule) =>
+  /** `detach`: delete though others run after it (a 409 without it names them). */
+  const remove = (schedule, { detach = false } = {}) =>
     withPending(schedule, 'delete', async () => {
-      await scheduleApi.deleteSchedule(schedule.id)
+      await scheduleApi.deleteSchedule(schedule.id, { detach })
       schedules.value = schedules.value.filter((s) => s.id !== schedule.id)
       total.value = Math.max(0, total.value - 1)
     })

@@ -202,12 +202,19 @@ export const scheduleApi = {
   getSchedule: (scheduleId) => request('GET', `/schedules/${id(scheduleId)}`),
   createSchedule: (data) => request('POST', '/schedules', { body: data }),
   updateSchedule: (scheduleId, data) => request('PUT', `/schedules/${id(scheduleId)}`, { body: data }),
-  deleteSchedule: (scheduleId) => request('DELETE', `/schedules/${id(scheduleId)}`),
-  /** Flips the schedule, or sets it when `enabled` is a boolean. */
-  toggleSchedule: (scheduleId, enabled) =>
-    request('POST', `/schedules/${id(scheduleId)}/toggle`, {
-      body: typeof enabled === 'boolean' ? { enabled } : {},
-    }),
+  /** `detach`: delete even when other schedules run after it (they lose the link); else a 409 names them. */
+  deleteSchedule: (scheduleId, { detach = false } = {}) =>
+    request('DELETE', `/schedules/${id(scheduleId)}`, { query: { detach: detach ? 'true' : undefined } }),
+  /**
+   * Flips the schedule, or sets it when `enabled` is a boolean. Switching off may carry why
+   * (`note`) and when it switches itself back on (`until`, ISO); empty ones are left out.
+   */
+  toggleSchedule: (scheduleId, enabled, { note = '', until = null } = {}) => {
+    const body = typeof enabled === 'boolean' ? { enabled } : {}
+    if (enabled === false && note?.trim()) body.note = note.trim()
+    if (enabled === false && until) body.until = until
+    return request('POST', `/schedules/${id(scheduleId)}/toggle`, { body })
+  },
   /**
    * @param {string} scheduleId
    * @param {Record<string, unknown> | null} [parameters] values for this one run only, over the
@@ -219,13 +226,20 @@ export const scheduleApi = {
     request('GET', `/schedules/${id(scheduleId)}/runs`, { query: params }),
 
   getSchedulerStatus: () => request('GET', '/schedules/status'),
-  pauseScheduler: () => request('POST', '/scheduler/pause', { body: {} }),
+  /** The scheduler-wide pause; `note` (why) is shown on the dashboard while it lasts. */
+  pauseScheduler: (note = '') => request('POST', '/scheduler/pause', { body: note?.trim() ? { note: note.trim() } : {} }),
   resumeScheduler: () => request('POST', '/scheduler/resume', { body: {} }),
 
   getWorkflows: () => request('GET', '/workflows'),
   getTemplates: () => request('GET', '/templates'),
-  previewCron: ({ expression, timezone, count = 5, after } = {}, options = {}) =>
-    request('GET', '/cron/preview', { query: { expression, timezone, count, after }, ...options }),
+  /**
+   * Description and next runs of an expression; with a schedule's `timeout_seconds`,
+   * `schedule_id` (its run history) and `concurrency_policy`, its warnings too.
+   */
+  previewCron: ({ expression, timezone, count = 5, after, ...context } = {}, options = {}) =>
+    request('GET', '/cron/preview', { query: { expression, timezone, count, after, ...context }, ...options }),
+  /** Queued runs in the order they will start, why each waits, and the run slots. */
+  getQueue: (options = {}) => request('GET', '/queue', options),
 
   /** All runs, newest first: `{status, trigger, schedule_id, page, page_size}` → `{items, total, page, page_size}`. */
   getRuns: (params = {}, options = {}) => request('GET', '/runs', { query: params, ...options }),

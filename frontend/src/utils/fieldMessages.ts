@@ -13,6 +13,13 @@ export const LIMITS = {
   cron_schedule: { max: 200 },
   timezone: { max: 64 },
   timeout_seconds: { min: 1, max: MAX_TIMEOUT_SECONDS },
+  max_retries: { min: 0, max: 100 },
+  retry_delay_seconds: { min: 0, max: MAX_TIMEOUT_SECONDS },
+  retry_backoff: { min: 1, max: 10 },
+  retry_max_delay_seconds: { min: 0, max: MAX_TIMEOUT_SECONDS },
+  priority: { min: -100, max: 100 },
+  starting_deadline_seconds: { min: 1, max: MAX_TIMEOUT_SECONDS },
+  depends_on: { max: 50 },
 } as const
 
 /** What the page calls each schedule field, for messages and lists of problems. */
@@ -27,6 +34,14 @@ export const FIELD_LABELS: Record<string, string> = {
   timeout_seconds: 'timeout',
   concurrency_policy: 'overlap policy',
   catch_up: 'after-downtime policy',
+  max_retries: 'retries',
+  retry_delay_seconds: 'retry delay',
+  retry_backoff: 'backoff factor',
+  retry_max_delay_seconds: 'longest retry delay',
+  priority: 'priority',
+  starting_deadline_seconds: 'start deadline',
+  pause_on_failure: 'pause on failure',
+  depends_on: 'run after',
   id: 'id',
 }
 
@@ -121,6 +136,28 @@ export function validateSchedule(form: { name: string; workflow_type: string | n
   if (!form.timezone) problems.timezone = 'Time zone is required.'
   const timeout = timeoutProblem(form.timeout_seconds)
   if (timeout) problems.timeout_seconds = timeout
+  return problems
+}
+
+type RangedField = 'max_retries' | 'retry_delay_seconds' | 'retry_backoff' | 'retry_max_delay_seconds' | 'priority' | 'starting_deadline_seconds'
+const WHOLE: RangedField[] = ['max_retries', 'retry_delay_seconds', 'retry_max_delay_seconds', 'priority', 'starting_deadline_seconds']
+
+/**
+ * The form's own range checks of the run-control numbers (empty: the server's default, or
+ * no deadline), in the words the server's 422 would be turned into.
+ */
+export function runControlProblems(form: Partial<Record<RangedField, number | null>> & { depends_on?: unknown[] }): Record<string, string> {
+  const problems: Record<string, string> = {}
+  for (const field of Object.keys(LIMITS) as (keyof typeof LIMITS)[]) {
+    if (!(field in form) || field === 'depends_on') continue
+    const value = form[field as RangedField]
+    if (value === null || value === undefined || field === 'timeout_seconds') continue
+    const { min, max } = LIMITS[field] as { min: number; max: number }
+    const label = capitalize(fieldLabel(field))
+    if (WHOLE.includes(field as RangedField) && !Number.isInteger(value)) problems[field] = `${label} must be a whole number.`
+    else if (value < min || value > max) problems[field] = `${label} must be between ${min.toLocaleString('en-GB')} and ${max.toLocaleString('en-GB')}.`
+  }
+  if ((form.depends_on?.length ?? 0) > LIMITS.depends_on.max) problems.depends_on = `At most ${LIMITS.depends_on.max} schedules to run after.`
   return problems
 }
 

@@ -4,7 +4,8 @@ import { RouterLink } from 'vue-router'
 import type { DataTableColumns } from 'naive-ui'
 import RunStatusTag from '@/components/RunStatusTag.vue'
 import RunTriggerLabel from '@/components/RunTriggerLabel.vue'
-import { formatDuration, formatShortDateTime } from './format'
+import { formatDuration, formatShortDateTime, formatTime } from './format'
+import { attemptText } from './runControl'
 
 export interface RunRow {
   id: number
@@ -20,6 +21,12 @@ export interface RunRow {
   exit_code: number | null
   cpu_seconds: number | null
   peak_memory_bytes: number | null
+  attempt?: number | null
+  parent_run_id?: number | null
+  not_before?: string | null
+  /** Set by the history's grouping: a later attempt, shown under the one it retries. */
+  follows?: boolean
+  group?: number
 }
 
 const MIB = 1024 * 1024
@@ -31,7 +38,27 @@ export function formatMiB(bytes: number | null | undefined): string {
   return `${value < 10 ? value.toFixed(1) : Math.round(value)} MiB`
 }
 
-export function runColumns({ timezone, withSchedule = false }: { timezone?: string; withSchedule?: boolean }): DataTableColumns<RunRow> {
+/** Under the trigger: "attempt 2 of 3", and for a retry still queued, until when it waits. */
+function triggerCell(run: RunRow, zone: string, maxRetries: number | null) {
+  const attempt = attemptText(run.attempt, maxRetries)
+  const waiting = run.status === 'queued' && run.not_before ? `waits until ${formatTime(run.not_before, zone)}` : ''
+  const notes = [attempt, waiting].filter(Boolean).join(' · ')
+  return h('div', { class: 'run-trigger-cell' }, [
+    h(RunTriggerLabel, { trigger: run.trigger }),
+    notes ? h('div', { class: 'run-trigger-cell__attempt', 'data-test': 'run-attempt' }, notes) : null,
+  ])
+}
+
+export function runColumns({
+  timezone,
+  withSchedule = false,
+  maxRetries = null,
+}: {
+  timezone?: string
+  withSchedule?: boolean
+  /** The schedule's `max_retries`, to count attempts against ("attempt 2 of 3"). */
+  maxRetries?: number | null
+}): DataTableColumns<RunRow> {
   const zoneOf = (run: RunRow) => timezone || run.timezone || 'UTC'
   return [
     {
@@ -58,7 +85,7 @@ export function runColumns({ timezone, withSchedule = false }: { timezone?: stri
         ]
       : []),
     { title: 'Status', key: 'status', width: 110, render: (run) => h(RunStatusTag, { status: run.status }) },
-    { title: 'Trigger', key: 'trigger', width: 110, render: (run) => h(RunTriggerLabel, { trigger: run.trigger }) },
+    { title: 'Trigger', key: 'trigger', width: 130, render: (run) => triggerCell(run, zoneOf(run), maxRetries) },
     {
       title: timezone ? `Started (${timezone})` : 'Started',
       key: 'started_at',
@@ -78,7 +105,9 @@ export function runColumns({ timezone, withSchedule = false }: { timezone?: stri
 /** The whole row opens the run, by pointer or keyboard (Enter), not only a link in it. */
 export function runRowProps(open: (run: RunRow) => void) {
   return (run: RunRow) => ({
-    class: 'is-clickable-row',
+    class: run.follows ? 'is-clickable-row is-retry-row' : 'is-clickable-row',
+    'data-group': run.group === undefined ? undefined : String(run.group),
+    'data-attempt': String(run.attempt ?? 1),
     tabindex: 0,
     role: 'link',
     'aria-label': `Open run #${run.id}`,
@@ -92,4 +121,4 @@ export function runRowProps(open: (run: RunRow) => void) {
 }
 
 /** Width of all columns: the table scrolls sideways below it (a phone). */
-export const RUN_TABLE_WIDTH = 820
+export const RUN_TABLE_WIDTH = 840

@@ -2,6 +2,7 @@
 
 import { humanMessage } from './fieldMessages'
 import { DEFAULT_TIMEZONE } from './format'
+import { CONCURRENCY_POLICIES as POLICIES, RETRY_DEFAULTS } from './runControl'
 
 export const FORM_FIELDS = [
   'name',
@@ -14,16 +15,23 @@ export const FORM_FIELDS = [
   'timeout_seconds',
   'concurrency_policy',
   'catch_up',
+  'max_retries',
+  'retry_delay_seconds',
+  'retry_backoff',
+  'retry_max_delay_seconds',
+  'priority',
+  'starting_deadline_seconds',
+  'pause_on_failure',
+  'depends_on',
 ]
+
+// Run control as the server defaults it (schemas.ScheduleCreateRequest).
+const RUN_CONTROL_DEFAULTS = { ...RETRY_DEFAULTS, priority: 0, starting_deadline_seconds: null, pause_on_failure: false }
 
 // Names a server might use for a field that the form calls differently.
 const FIELD_ALIASES = { expression: 'cron_schedule', cron: 'cron_schedule' }
 
-export const CONCURRENCY_POLICIES = [
-  { value: 'forbid', label: 'Forbid: skip a run while the previous one is still going' },
-  { value: 'allow', label: 'Allow: let runs overlap' },
-  { value: 'replace', label: 'Replace: cancel the running one and start anew' },
-]
+export const CONCURRENCY_POLICIES = POLICIES.map((p) => ({ value: p.value, label: `${p.label}: ${p.sentence}` }))
 
 // `short` is for the schedule's page ("after downtime: one catch-up run").
 export const CATCH_UP_POLICIES = [
@@ -79,7 +87,24 @@ export function formFromSource(source = {}, workflow = null) {
     timeout_seconds: source.timeout_seconds ?? null,
     concurrency_policy: source.concurrency_policy || 'forbid',
     catch_up: source.catch_up || 'once',
+    ...runControlFromSource(source),
   }
+}
+
+/**
+ * The run-control fields of a schedule or template. `depends_on` keeps each upstream's name
+ * (from `upstream`, when the server sent it) so the form can show it; it is not sent.
+ */
+function runControlFromSource(source) {
+  const names = new Map((source.upstream || []).map((u) => [u.schedule_id, u.name]))
+  const values = {}
+  for (const [key, fallback] of Object.entries(RUN_CONTROL_DEFAULTS)) values[key] = source[key] ?? fallback
+  values.depends_on = (source.depends_on || []).map((d) => ({
+    schedule_id: d.schedule_id,
+    on: d.on || 'success',
+    name: d.name || names.get(d.schedule_id) || '',
+  }))
+  return values
 }
 
 function isUnset(value) {
@@ -109,6 +134,24 @@ export function payloadFromForm(form, workflow = null) {
     catch_up: form.catch_up || 'once',
     // Left out when empty: the server then keeps its default (it does not accept null).
     ...(isUnset(form.timeout_seconds) ? {} : { timeout_seconds: form.timeout_seconds }),
+    ...runControlPayload(form),
+  }
+}
+
+// An emptied number field means the server's default, as the timeout does.
+const orDefault = (value, key) => (value === null || value === undefined || value === '' ? RUN_CONTROL_DEFAULTS[key] : value)
+
+function runControlPayload(form) {
+  return {
+    max_retries: orDefault(form.max_retries, 'max_retries'),
+    retry_delay_seconds: orDefault(form.retry_delay_seconds, 'retry_delay_seconds'),
+    retry_backoff: orDefault(form.retry_backoff, 'retry_backoff'),
+    retry_max_delay_seconds: orDefault(form.retry_max_delay_seconds, 'retry_max_delay_seconds'),
+    priority: orDefault(form.priority, 'priority'),
+    // Always sent: null clears a deadline that an earlier save set.
+    starting_deadline_seconds: isUnset(form.starting_deadline_seconds) ? null : form.starting_deadline_seconds,
+    pause_on_failure: Boolean(form.pause_on_failure),
+    depends_on: (form.depends_on || []).map(({ schedule_id, on }) => ({ schedule_id, on })),
   }
 }
 
@@ -117,7 +160,9 @@ export function payloadFromForm(form, workflow = null) {
  * A nested field (`parameters.regions.0`) lands at the closest field the form shows.
  */
 export function mapFieldErrors(errors, parameterNames = []) {
-  const known = new Set([...FORM_FIELDS, 'parameters.custom_args', ...parameterNames.map((n) => `parameters.${n}`)])
+  const names = new Set([...FORM_FIELDS, 'parameters.custom_args', ...parameterNames.map((n) => `parameters.${n}`)])
+  // One upstream's row (`depends_on.0`) holds the errors of its parts (`depends_on.0.on`).
+  const known = { has: (key) => names.has(key) || /^depends_on\.\d+$/.test(key) }
   const fields = {}
   const general = []
   for (const { field, message: raw } of errors || []) {

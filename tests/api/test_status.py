@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 from tests.conftest import finished_run, wait_for
 from tickwork.config import Settings
 from tickwork.runtime import Runtime
+from tickwork.scheduler.forecast import NextFires, upcoming
 from tickwork.store.tables import ScheduleRow
 
 
@@ -50,7 +51,7 @@ def test_next_runs_are_the_next_fires_overall_in_time_order(
     assert set(upcoming[0]) == {"schedule_id", "name", "workflow_type", "timezone", "next_run"}
 
 
-def test_upcoming_merges_the_schedules_fires_after_a_given_now(runtime: Runtime) -> None:
+def test_upcoming_merges_the_schedules_fires_after_a_given_now() -> None:
     rows = [
         ScheduleRow(
             id="a", name="often", enabled=True, cron_schedule="*/5 * * * *", timezone="UTC"
@@ -61,12 +62,17 @@ def test_upcoming_merges_the_schedules_fires_after_a_given_now(runtime: Runtime)
         ScheduleRow(id="c", name="off", enabled=False, cron_schedule="* * * * *", timezone="UTC"),
     ]
     now = datetime(2026, 12, 2, 10, 47, 30, tzinfo=UTC)
-    got = runtime.engine.upcoming(rows, 5, paused=False, now=now)
+    got = upcoming(rows, 5, paused=False, now=now)
     at = [
         datetime(2026, 12, 2, h, m, tzinfo=UTC) for h, m in ((10, 50), (10, 55), (11, 0), (11, 5))
     ]
     assert got == [("a", at[0]), ("a", at[1]), ("a", at[2]), ("b", at[2]), ("a", at[3])]
-    assert runtime.engine.upcoming(rows, 5, paused=True, now=now) == []
+    assert upcoming(rows, 5, paused=True, now=now) == []
+    # The cached next fires answer the same, and again once the first of them has passed.
+    known = NextFires()
+    assert upcoming(rows, 5, paused=False, now=now, known=known) == got
+    later = datetime(2026, 12, 2, 10, 52, tzinfo=UTC)
+    assert upcoming(rows, 2, paused=False, now=later, known=known) == got[1:3]
 
 
 def test_it_shows_running_runs_and_recent_results(
@@ -100,7 +106,7 @@ def test_pause_stops_firing_and_is_kept(
     other.start()
     try:
         assert other.engine.paused is True
-        assert other.service.status().running is False
+        assert other.dashboard.status().running is False
     finally:
         other.stop()
     resumed = client.post("/api/v1/scheduler/resume").get_json()

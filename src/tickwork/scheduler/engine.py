@@ -7,12 +7,10 @@ paused flag is stored too, so a paused scheduler stays paused across restarts.
 
 from __future__ import annotations
 
-import heapq
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from itertools import islice
 
 from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -158,11 +156,14 @@ class SchedulerEngine:
         with self._sync_lock, self.store.reading() as session:
             self._seen_version = _setting(session, VERSION_KEY)
             rows = {row.id: row for row in schedules.enabled(session)}
-            for job in self._scheduler.get_jobs(jobstore="default"):
-                if job.id not in rows:
+            # One listing, not get_job per row: before APScheduler starts, its jobs wait in a
+            # list that get_job walks, which made 10,000 schedules cost 10,000² steps.
+            jobs = {job.id: job for job in self._scheduler.get_jobs(jobstore="default")}
+            for job_id, job in jobs.items():
+                if job_id not in rows:
                     job.remove()
             for row in rows.values():
-                job = self._scheduler.get_job(row.id, jobstore="default")
+                job = jobs.get(row.id)
                 if job is None or job.kwargs.get("version") != row.updated_at.isoformat():
                     self._add(row)
             return len(rows)
@@ -258,30 +259,10 @@ class SchedulerEngine:
             log.info("scheduler %s", "paused" if paused else "resumed")
         self._seen_paused = paused
 
-    def next_run(self, row: ScheduleRow, now: datetime, paused: bool) -> datetime | None:
-        """When `row` fires next; None while it or the whole scheduler is off."""
-        if not row.enabled or paused:
-            return None
-        return cron.next_fire(row.cron_schedule, cron.zone(row.timezone), now or self.clock.now())
-
     def scheduled_ids(self) -> set[str]:
         """The schedules this process's APScheduler holds a job for: what will fire here,
         which can lag the store by a poll when another process changed it."""
         return {job.id for job in self._scheduler.get_jobs(jobstore="default")}
-
-    def upcoming(
-        self, rows: Iterable[ScheduleRow], limit: int, paused: bool, now: datetime
-    ) -> list[tuple[str, datetime]]:
-        """The next `limit` fires after `now` over the enabled `rows`, in time order: a
-        schedule firing every five minutes may fill most of the list, as it would in fact.
-
-        Computed from the cron expressions, not from APScheduler's jobs, so a web process
-        without a scheduler of its own answers the same; ties keep the order of `rows`.
-        """
-        if paused or limit <= 0:
-            return []
-        streams = [_fires(row, now) for row in rows if row.enabled]
-        return list(islice(heapq.merge(*streams, key=lambda fire: fire[1]), limit))
 
     def _add(self, row: ScheduleRow) -> None:
         self._scheduler.add_job(
@@ -313,14 +294,6 @@ def _missed_fires(row: ScheduleRow, after: datetime, now: datetime) -> list[date
 
 def _iso(instant: datetime) -> str:
     return instant.isoformat().replace("+00:00", "Z")
-
-
-def _fires(row: ScheduleRow, now: datetime) -> Iterator[tuple[str, datetime]]:
-    """`row`'s fires after `now`, each named by its schedule (a function, so that every
-    stream keeps its own row: a generator expression would see only the loop's last)."""
-    schedule_id = row.id
-    for at in cron.fire_times(row.cron_schedule, cron.zone(row.timezone), now):
-        yield schedule_id, at
 
 
 def paused_in(session: Session) -> bool:

@@ -75,14 +75,14 @@ def self_overlap(
     if duration.seconds <= MIN_GAP_SECONDS:
         return None
     found = _short_gaps(expression, timezone, duration.seconds, _minute(now))
-    instants = tuple(at for at, _ in found if at > now)
+    instants = tuple(at for at, _ in found if at > now)[:MOST_INSTANTS]
     if not instants:
         return None
     shortest = min(gap for _, gap in found)
-    source = "p95 duration of its recent runs" if duration.from_history else "timeout"
+    source = "the p95 duration of its recent runs" if duration.from_history else "its timeout"
     return Warning(
         "self_overlap",
-        f"its {source} ({human(duration.seconds)}) is longer than the shortest gap between"
+        f"{source} ({human(duration.seconds)}) is longer than the shortest gap between"
         f" its fires ({human(shortest)}): a run would still be going when the next is due",
         instants,
     )

@@ -33,6 +33,7 @@ FORECAST_TTL_SECONDS = 600.0
 # Up to this many enabled schedules the forecast is rebuilt at once when they change, so the
 # answer to a change already shows its effect; past it, in the background.
 SYNC_FORECAST_MAX = 500
+SESSION_KEY = "tickwork.snapshot"
 
 
 def name_key(name: str) -> str:
@@ -72,10 +73,15 @@ class ReadCache:
         self._refreshing = False
 
     def snapshot(self, session: Session) -> Snapshot:
-        """All schedules as this session sees them: one cheap aggregate when nothing changed."""
+        """All schedules as this session sees them: one cheap aggregate when nothing changed,
+        and none at all the second time in one read (a page asks for it more than once)."""
+        seen = session.info.get(SESSION_KEY)
+        if isinstance(seen, Snapshot) and seen is self._snapshot:
+            return seen
         mark = fingerprint(session)
         known = self._snapshot
         if known is not None and known.fingerprint == mark:
+            session.info[SESSION_KEY] = known
             return known
         rows = schedules.briefs(session)
         groups: dict[str, list[tuple[str, str]]] = {}
@@ -84,6 +90,7 @@ class ReadCache:
         enabled = sorted((r for r in rows if r.enabled), key=lambda r: (r.name.casefold(), r.id))
         made = Snapshot(mark, rows, {r.id: r for r in rows}, groups, enabled)
         self._snapshot = made
+        session.info[SESSION_KEY] = made
         self.next_fires.retain(made.by_id)
         return made
 
@@ -139,9 +146,13 @@ def load_of(
     return load, expected
 
 
+def snap_ids(snap: Snapshot) -> list[str]:
+    return [row.id for row in snap.enabled]
+
+
 def _make(session: Session, snap: Snapshot, slots: int, now: datetime) -> Forecast:
     began = time.monotonic()
-    durations = runs.recent_durations(session, None, overlap.RECENT_RUNS)
+    durations = runs.recent_durations(session, snap_ids(snap), overlap.RECENT_RUNS)
     loads = {row.id: load_of(row, durations.get(row.id))[0] for row in snap.enabled}
     made = Forecast(
         snap.fingerprint, time.monotonic(), overlap.forecast(loads.values(), slots, now), loads

@@ -8,6 +8,7 @@ of schedules: the next fires come from each schedule's cached next fire, not fro
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -31,6 +32,9 @@ NEXT_RUNS = 10  # fires in the status's next_runs, over all schedules
 LISTED_RUNS = 50  # running and queued runs shown
 LISTED_FAILURES = 10
 RECENT = timedelta(hours=24)
+# The 24-hour counts are counted in full this often; in between, the few runs that ended
+# since and those that fell out of the window are added and taken away.
+RECOUNT = timedelta(minutes=5)
 
 
 @dataclass(frozen=True)
@@ -44,6 +48,13 @@ class _Read:
     failures: Sequence[RunRow]
     counts: dict[str, int]
     names: dict[str, tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class _Counts:
+    since: datetime  # counted: runs that ended in [since, until)
+    until: datetime
+    counts: Counter[str]
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,7 @@ class Dashboard:
         self.cache = cache
         self.clock = clock
         self._upcoming: _Upcoming | None = None
+        self._counts: _Counts | None = None
 
     def status(self) -> StatusResponse:
         read = self.store.read(self._read)
@@ -101,11 +113,25 @@ class Dashboard:
             running=running,
             queued=queued,
             failures=failures,
-            counts=runs.counts_since(session, now - RECENT),
+            counts=self._recent_counts(session, now),
             names=runs.schedule_names(
                 session, [r.schedule_id for r in [*running, *queued, *failures]]
             ),
         )
+
+    def _recent_counts(self, session: Session, now: datetime) -> dict[str, int]:
+        """Runs per status that ended in the last 24 hours. A full count reads 240,000 index
+        entries at a million runs; most answers instead correct the last full count by the
+        runs that ended since it and the runs that have left the window."""
+        since = now - RECENT
+        kept = self._counts
+        if kept is None or not kept.until <= now < kept.until + RECOUNT:
+            full = runs.counts_since(session, since, until=now)
+            self._counts = kept = _Counts(since, now, Counter(full))
+        counts = kept.counts.copy()
+        counts.update(runs.counts_between(session, kept.until, None))
+        counts.subtract(runs.counts_between(session, kept.since, since))
+        return {status: n for status, n in sorted(counts.items()) if n > 0}
 
     def _next_runs(self, session: Session, paused: bool, now: datetime) -> list[NextRun]:
         """The next fires overall. The answer stands, for the same schedules, until its first

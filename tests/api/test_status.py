@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
 
+from tests.clock import FakeClock
 from tests.conftest import finished_run, wait_for
 from tickwork.config import Settings
+from tickwork.dashboard import Dashboard
 from tickwork.runtime import Runtime
 from tickwork.scheduler.forecast import NextFires, upcoming
-from tickwork.store.tables import ScheduleRow
+from tickwork.store.tables import RunRow, ScheduleRow
 
 
 def status(client: FlaskClient) -> dict:
@@ -152,3 +154,40 @@ def test_running_runs_hold_only_running_ones_and_queued_ones_are_apart(
     assert {r["id"] for r in status["running_runs"] + status["queued_runs"]} == set(ids)
     for run_id in ids:
         client.post(f"/api/v1/runs/{run_id}/cancel")
+
+
+def test_recent_counts_follow_the_24_hour_window_between_full_counts(
+    runtime: Runtime, make_schedule: Callable[..., dict[str, Any]]
+) -> None:
+    schedule = make_schedule()
+    start = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    clock = FakeClock(start)
+    board = Dashboard(runtime.settings, runtime.store, runtime.engine, runtime.service.cache, clock)
+
+    def ended(status: str, at: datetime) -> None:
+        with runtime.store.session() as session:
+            session.add(
+                RunRow(
+                    schedule_id=schedule["id"],
+                    trigger="manual",
+                    attempt=1,
+                    scheduled_for=at,
+                    queued_at=at,
+                    started_at=at,
+                    finished_at=at,
+                    duration_seconds=0.0,
+                    status=status,
+                    command=[],
+                    output_tail="",
+                )
+            )
+
+    ended("failed", start - timedelta(hours=23, minutes=59))  # leaves the window in a minute
+    ended("success", start - timedelta(hours=1))
+    ended("success", start - timedelta(hours=25))  # out of it already
+    assert board.status().recent_counts == {"failed": 1, "success": 1}
+    clock.advance(minutes=2)  # within the five minutes between full counts
+    ended("timeout", clock.now())
+    assert board.status().recent_counts == {"success": 1, "timeout": 1}
+    clock.advance(minutes=10)  # a full count again
+    assert board.status().recent_counts == {"success": 1, "timeout": 1}

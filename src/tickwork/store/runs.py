@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -158,20 +159,33 @@ def _grouped(rows: Iterable[Any]) -> dict[str, list[float]]:
     return found
 
 
-def counts_since(session: Session, since: datetime) -> dict[str, int]:
-    """Runs per status that ended since `since`: one range per status in
-    ix_runs_status_finished_at, read from the index alone. A GROUP BY made SQLite walk the
+def counts_since(
+    session: Session, since: datetime, until: datetime | None = None
+) -> dict[str, int]:
+    """Runs per status that ended since `since` (and before `until`): one range per status
+    in ix_runs_status_finished_at, read from the index alone. A GROUP BY made SQLite walk the
     whole table in status order instead."""
     counts = {}
     for status in RunStatus:
-        n = session.scalar(
+        query = (
             select(func.count())
             .select_from(RunRow)
             .where(RunRow.status == status.value, RunRow.finished_at >= since)
         )
-        if n:
+        if until is not None:
+            query = query.where(RunRow.finished_at < until)
+        if n := session.scalar(query):
             counts[status.value] = int(n)
     return counts
+
+
+def counts_between(session: Session, begin: datetime, end: datetime | None) -> Counter[str]:
+    """Runs per status that ended in [begin, end) (`end` None: from `begin` on). For short
+    stretches, a few minutes' runs: read by ix_runs_finished_at and counted here."""
+    query = select(RunRow.status).where(RunRow.finished_at >= begin)
+    if end is not None:
+        query = query.where(RunRow.finished_at < end)
+    return Counter(session.scalars(query).all())
 
 
 def schedule_names(session: Session, schedule_ids: Iterable[str]) -> dict[str, tuple[str, str]]:

@@ -61,12 +61,6 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def names(session: Session) -> Sequence[tuple[str, str]]:
-    """(id, name) of every schedule: two narrow columns, for the duplicate-name warning."""
-    rows = session.execute(select(ScheduleRow.id, ScheduleRow.name)).all()
-    return [(schedule_id, name) for schedule_id, name in rows]
-
-
 class Brief(NamedTuple):
     """The columns that forecasts and warnings read of every schedule: no JSON, no text."""
 

@@ -5,7 +5,7 @@ names for the duplicate warning, the next fires for `upcoming`, the expected loa
 slots); reading and working that out per request was most of their time at 10,000 schedules.
 Each value is kept with the schedules' fingerprint (change counter, counts, newest change)
 and rebuilt when that moves; the slot forecast also depends on run durations, so it expires
-too, and a big store rebuilds it in the background while the last one still answers.
+too; it is rebuilt in the background while the last one still answers.
 """
 
 from __future__ import annotations
@@ -30,9 +30,9 @@ from tickwork.store.tables import SettingRow
 log = logging.getLogger(__name__)
 # The slot forecast is rebuilt at least this often: durations move as runs end.
 FORECAST_TTL_SECONDS = 600.0
-# Up to this many enabled schedules the forecast is rebuilt at once when they change, so the
-# answer to a change already shows its effect; past it, in the background.
-SYNC_FORECAST_MAX = 500
+# At most one refresh per this many seconds: walking a week of fires is CPU work, and one per
+# change (an import, a burst of edits) starved the requests of the interpreter.
+REFRESH_GAP_SECONDS = 1.0
 SESSION_KEY = "tickwork.snapshot"
 
 
@@ -71,6 +71,9 @@ class ReadCache:
         self._forecast: Forecast | None = None
         self._forecast_lock = threading.Lock()
         self._refreshing = False
+        self._closed = False
+        self._finished = float("-inf")  # time.monotonic() when the last refresh ended
+        self._thread: threading.Thread | None = None
 
     def snapshot(self, session: Session) -> Snapshot:
         """All schedules as this session sees them: one cheap aggregate when nothing changed,
@@ -102,22 +105,36 @@ class ReadCache:
         fresh = known is not None and time.monotonic() - known.made < FORECAST_TTL_SECONDS
         if known is not None and fresh and known.fingerprint == snap.fingerprint:
             return known
-        if known is None or len(snap.enabled) <= SYNC_FORECAST_MAX:
+        if known is None:
             with self._forecast_lock:
-                if self._forecast is known or self._forecast is None:
+                if self._forecast is None:
                     self._forecast = _make(session, snap, self.slots, now)
             return self._forecast
+        # Changed or old: the last one answers while a new one is made apart from the request
+        # (made inside every change's transaction, it held the write lock ten times as long).
         self._refresh_later(now)
         return known
 
     def _refresh_later(self, now: datetime) -> None:
         with self._forecast_lock:
-            if self._refreshing:
+            if self._refreshing or self._closed:
                 return
+            if time.monotonic() - self._finished < REFRESH_GAP_SECONDS:
+                return  # a burst of changes is one refresh: the next request after the gap
             self._refreshing = True
-        threading.Thread(
-            target=self._refresh, args=(now,), name="tickwork-forecast", daemon=True
-        ).start()
+            self._thread = threading.Thread(
+                target=self._refresh, args=(now,), name="tickwork-forecast", daemon=True
+            )
+            self._thread.start()
+
+    def close(self) -> None:
+        """Wait for a forecast being made and start no other: before the store is disposed,
+        so that no connection outlives it."""
+        with self._forecast_lock:
+            self._closed = True
+            thread = self._thread
+        if thread is not None:
+            thread.join()
 
     def _refresh(self, now: datetime) -> None:
         try:
@@ -128,6 +145,7 @@ class ReadCache:
         except Exception:  # the last forecast keeps answering; the next request tries again
             log.exception("slot forecast failed")
         finally:
+            self._finished = time.monotonic()
             self._refreshing = False
 
 

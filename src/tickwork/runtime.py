@@ -111,4 +111,5 @@ class Runtime:
         if self._first_prune is not None:
             self._first_prune.join()
         self.backup.close()
+        self.service.cache.close()
         self.store.dispose()

@@ -10,14 +10,12 @@ other hosts' runs are left to their owners.
 from __future__ import annotations
 
 import logging
-import os
-import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-import psutil
 from sqlalchemy import select
 
+from tickwork.executor.identity import owner_alive, same_process
 from tickwork.executor.process import run_tag, terminate_group, terminate_tagged
 from tickwork.store import lifecycle
 from tickwork.store.db import Store
@@ -26,39 +24,6 @@ from tickwork.store.runs import ACTIVE_STATUSES
 from tickwork.store.tables import RunRow
 
 log = logging.getLogger(__name__)
-
-
-def process_started_at(pid: int) -> float | None:
-    try:
-        return float(psutil.Process(pid).create_time())
-    except psutil.Error:
-        return None
-
-
-def instance_name(pid: int | None = None) -> str:
-    """This process as owners are written: host, pid and start time."""
-    pid = pid or os.getpid()
-    return f"{socket.gethostname()}:{pid}:{process_started_at(pid) or 0:.2f}"
-
-
-def _owner_alive(owner: str | None) -> bool:
-    if not owner:
-        return False
-    host, _, rest = owner.partition(":")
-    pid_text, _, started_text = rest.partition(":")
-    if host != socket.gethostname():
-        return True  # not ours to judge
-    try:
-        pid, started = int(pid_text), float(started_text)
-    except ValueError:
-        return False
-    actual = process_started_at(pid)
-    return actual is not None and abs(actual - started) < 0.05
-
-
-def same_process(pid: int, started_at: float | None) -> bool:
-    actual = process_started_at(pid)
-    return started_at is not None and actual is not None and abs(actual - started_at) < 0.05
 
 
 @dataclass
@@ -72,7 +37,7 @@ def recover_lost_runs(store: Store, me: str, grace: float) -> RecoveryReport:
     with store.reading() as session:
         active = session.scalars(select(RunRow).where(RunRow.status.in_(ACTIVE_STATUSES))).all()
     for run in active:
-        if run.owner == me or (run.owner and _owner_alive(run.owner)):
+        if run.owner == me or (run.owner and owner_alive(run.owner)):
             continue
         if run.status == RunStatus.RUNNING:
             report.terminated += _end_processes(run, grace)

@@ -16,13 +16,14 @@ from tickwork.dispatch import Dispatcher
 from tickwork.errors import StorageUnavailable
 from tickwork.events import EventBus
 from tickwork.executor.base import Executor
+from tickwork.executor.identity import instance_name
 from tickwork.executor.local import LocalExecutor
 from tickwork.portable import Backup
-from tickwork.recovery import instance_name, recover_lost_runs
-from tickwork.retention import prune_history
+from tickwork.recovery import recover_lost_runs
 from tickwork.scheduler.engine import SchedulerEngine
 from tickwork.service import ScheduleService
 from tickwork.store.db import Outage, Store, problem
+from tickwork.store.pruning import prune_history
 from tickwork.workflows import load_registry
 
 log = logging.getLogger(__name__)

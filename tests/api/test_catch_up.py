@@ -1,9 +1,11 @@
 """Catch-up after downtime, against the calendar on a fake clock: one run for all missed
-fires within the window, none for `skip`, none for fires older than the window."""
+fires within the window, none for `skip`, none for fires older than the window; and a restart
+finds the downtime by the stored heartbeat."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -11,9 +13,11 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.clock import FakeClock
+from tests.conftest import finished_run, schedule_body
+from tickwork.app import create_app
 from tickwork.config import Settings
 from tickwork.runtime import Runtime
-from tickwork.scheduler.engine import MISSED_RECORDS_MAX
+from tickwork.scheduler.catch_up import MISSED_RECORDS_MAX
 
 # A Monday 10:20 in Berlin (CET): the weekday-hourly calendar fired at 09:00 and 10:00.
 NOW = datetime(2026, 11, 30, 9, 20, tzinfo=UTC)
@@ -122,3 +126,45 @@ def test_a_long_downtime_records_only_the_latest_missed_fires(
     assert len(skipped) == MISSED_RECORDS_MAX - 1  # and the catch-up run is the 20th
     assert skipped[-1]["scheduled_for"] == "2026-11-30T09:19:00Z"
     assert catch_up_runs(client, schedule["id"])[0]["scheduled_for"] == "2026-11-30T09:20:00Z"
+
+
+def create(client: FlaskClient, **fields: Any) -> str:
+    body = schedule_body(workflow_type="job", parameters={}, cron_schedule="* * * * *", **fields)
+    response = client.post("/api/v1/schedules", json=body)
+    assert response.status_code == 201, response.get_json()
+    return str(response.get_json()["id"])
+
+
+@contextmanager
+def serving(settings: Settings, clock: FakeClock) -> Iterator[FlaskClient]:
+    """One life of a server on `clock`. Its stop leaves what a kill -9 leaves for catch-up:
+    the last heartbeat, written at start and at every poll."""
+    rt = Runtime(settings, clock=clock)
+    rt.start()
+    try:
+        yield create_app(rt).test_client()
+    finally:
+        rt.stop()
+
+
+def test_a_restart_within_a_minute_catches_up_once(settings: Settings, clock: FakeClock) -> None:
+    """Down across a minute boundary: one catch_up run for the missed fire, not more."""
+    clock.set(datetime(2026, 11, 30, 9, 20, 50, tzinfo=UTC))
+    with serving(settings, clock) as client:
+        every, skipper = (
+            create(client, name=name, catch_up=policy)
+            for name, policy in (("every minute", "once"), ("skipper", "skip"))
+        )
+    clock.advance(seconds=30)  # 09:21:20: the 09:21 fire fell while it was down
+    with serving(settings, clock) as client:
+        (caught,) = catch_up_runs(client, every)
+        assert caught["scheduled_for"] == "2026-11-30T09:21:00Z"
+        assert finished_run(client, caught["id"])["status"] == "success"
+        assert catch_up_runs(client, skipper) == []
+        assert [r["scheduled_for"] for r in skipped_runs(client, skipper)] == [
+            "2026-11-30T09:21:00Z"
+        ]
+    clock.advance(seconds=30)  # 09:21:50: down again, but across no boundary
+    with serving(settings, clock) as client:
+        assert len(catch_up_runs(client, every)) == 1
+        assert len(skipped_runs(client, skipper)) == 1

@@ -7,9 +7,7 @@ import os
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,7 +16,7 @@ import sqlalchemy as sa
 from tests.conftest import TEST_REGISTRY, alive, wait_for
 from tests.faults.helpers import kill_9, pids_in_log
 from tests.integration.server import Server
-from tickwork.recovery import process_started_at
+from tickwork.executor.identity import process_started_at
 from tickwork.store.db import Store
 
 
@@ -125,40 +123,6 @@ def test_a_queued_run_of_a_killed_server_is_lost_not_started(
         assert server.get(f"/api/v1/runs/{first['id']}")["status"] == "lost"
     finally:
         server.stop()
-
-
-def test_a_restart_within_a_minute_catches_up_once(server: Server) -> None:
-    """Down across a minute boundary: one catch_up run for the missed fire, not more."""
-    # The boundary must fall while the server is down: stop a few seconds before it.
-    now = datetime.now(UTC)
-    if now.second > 50 or now.second < 5:
-        time.sleep((65 - now.second) % 60)
-    status, schedule = server.request(
-        "POST",
-        "/api/v1/schedules",
-        {"name": "every minute", "workflow_type": "job", "cron_schedule": "* * * * *"},
-    )
-    assert status == 201
-    _, skipper = server.request(
-        "POST",
-        "/api/v1/schedules",
-        {
-            "name": "skipper",
-            "workflow_type": "job",
-            "cron_schedule": "* * * * *",
-            "catch_up": "skip",
-        },
-    )
-    kill_9(server)
-    boundary = datetime.now(UTC).replace(second=0, microsecond=0)
-    time.sleep(61 - datetime.now(UTC).second)
-    server.start()
-    runs = server.get(f"/api/v1/schedules/{schedule['id']}/runs")["items"]
-    caught = [r for r in runs if r["trigger"] == "catch_up"]
-    assert len(caught) == 1, runs
-    assert datetime.fromisoformat(caught[0]["scheduled_for"]) > boundary
-    skipped = server.get(f"/api/v1/schedules/{skipper['id']}/runs")["items"]
-    assert [r for r in skipped if r["trigger"] == "catch_up"] == []
 
 
 def test_leftovers_of_a_dead_leader_are_found_by_their_tag(server: Server) -> None:

@@ -11,8 +11,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import update
 
 from tests.conftest import finished_run
-from tickwork.retention import prune_history
 from tickwork.runtime import Runtime
+from tickwork.store.pruning import prune_history
 from tickwork.store.tables import RunRow
 
 

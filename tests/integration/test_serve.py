@@ -139,26 +139,3 @@ def test_an_import_by_another_process_reaches_the_running_scheduler(
     wait_for(lambda: server.get("/api/v1/schedules/status")["scheduled_jobs"] == 1, timeout=15)
     upcoming = server.get("/api/v1/schedules/status")["next_runs"]
     assert {n["name"] for n in upcoming} == {"from cli"}
-
-
-def test_two_schedulers_on_one_store_never_run_a_fire_twice(server: Server, tmp_path: Path) -> None:
-    second = Server(server.data_dir, server.registry, server.database_url).start()
-    try:
-        if datetime.now(UTC).second >= 50:
-            time.sleep(61 - datetime.now(UTC).second)
-        schedule = create(server, cron_schedule="* * * * *", concurrency_policy="allow")
-        # The second scheduler learns of it through the change counter within ~2 s.
-        wait_for(lambda: second.get("/api/v1/schedules/status")["scheduled_jobs"] == 1, timeout=10)
-        boundary = datetime.fromisoformat(schedule["created_at"]).replace(
-            second=0, microsecond=0
-        ) + timedelta(minutes=1)
-        wait_for(lambda: datetime.now(UTC) > boundary + timedelta(seconds=5), timeout=75, every=0.5)
-        runs = server.get(f"/api/v1/schedules/{schedule['id']}/runs")["items"]
-        fired = [
-            r for r in runs if r["scheduled_for"] == boundary.isoformat().replace("+00:00", "Z")
-        ]
-        assert len(fired) == 1, runs
-        both_logs = "".join(server.output + second.output)
-        assert "already claimed" in both_logs
-    finally:
-        second.stop()

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from tickwork.config import Settings
 from tickwork.errors import StorageUnavailable
 from tickwork.events import EventBus
+from tickwork.executor.identity import process_started_at
 from tickwork.executor.process import (
     RUN_TAG,
     Control,
@@ -31,7 +32,6 @@ from tickwork.executor.process import (
     run_process,
     run_tag,
 )
-from tickwork.recovery import process_started_at
 from tickwork.store import lifecycle, runs
 from tickwork.store.db import Outage, Store, problem, transient
 from tickwork.store.lifecycle import RunStatus

@@ -25,6 +25,9 @@ from typing import BinaryIO
 
 import psutil
 
+# Named in tickwork.logfiles, beside the log name, so that pruning need not import the executor.
+from tickwork.logfiles import streams_path as streams_path
+
 CHUNK = 64 * 1024
 MEMORY_SAMPLE_SECONDS = 0.5
 RUN_TAG = "TICKWORK_RUN_TAG"
@@ -186,11 +189,6 @@ class CappedLog:
             self.error = self.error or exc
             with contextlib.suppress(OSError):
                 handle.close()
-
-
-def streams_path(log_path: Path) -> Path:
-    """Where the stderr ranges of the log at `log_path` are kept."""
-    return log_path.with_name(log_path.name + ".streams")
 
 
 def stderr_ranges(log_path: Path) -> list[tuple[int, int]]:

@@ -21,7 +21,7 @@ Retries and chains follow a run's *final* outcome: they will be an `insert` of a
 `parent_run_id` and `not_before`, in the transaction of the `finish` that made the outcome
 final, so a follow-up happens once or not at all.
 
-Pruning deletes ended runs in bulk; it stays in `tickwork.retention` (a delete of history,
+Pruning deletes ended runs in bulk; it lives in `store.pruning` (a delete of history,
 never a change of status), guarded by the same `ACTIVE` statuses.
 
 Lives in the store package because it is SQL on the runs table: the scheduler, the executor

@@ -1,7 +1,9 @@
 """History retention: each schedule keeps its newest `retention_runs` runs and none older than
 `retention_days`; what goes, goes with its log file. Runs still going are never pruned.
 
-Deletes go in small batches so a large backlog never holds the write lock for long.
+Deletes go in small batches so a large backlog never holds the write lock for long. It lives in
+the store package because it is SQL on the runs table; the log files' names come from
+`tickwork.logfiles`, which the executor that writes them shares.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import delete, select
 
 from tickwork.config import Settings
-from tickwork.executor.process import streams_path
+from tickwork.logfiles import run_log_files
 from tickwork.store.db import Store
 from tickwork.store.runs import ACTIVE_STATUSES
 from tickwork.store.tables import RunRow, ScheduleRow
@@ -66,5 +68,5 @@ def _prune_where(store: Store, condition: object) -> int:
 def _remove_logs(paths: Sequence[str | None]) -> None:
     for path in paths:
         if path:
-            Path(path).unlink(missing_ok=True)
-            streams_path(Path(path)).unlink(missing_ok=True)
+            for file in run_log_files(Path(path)):
+                file.unlink(missing_ok=True)

@@ -17,7 +17,7 @@ Baselines in the same run: the same requests against a minimal Flask app on wait
 answers every path with a fixed 10 KB JSON document (the HTTP floor), and the wall time of a
 bare `python -c 'import tickwork.app'`.
 
-Goals (PASS or MISS, never an exit status): start-up <= 3 s, RSS <= 200 MB, each endpoint
+Goals (PASS or FAIL, never an exit status): start-up <= 3 s, RSS <= 200 MB, each endpoint
 p99 <= 50 ms.
 
     python bench/big_store.py [--schedules 10000] [--runs 1000000] [--requests 50]
@@ -278,7 +278,7 @@ def import_seconds(tries: int = 3) -> list[float]:
 
 
 def verdict(ok: bool) -> str:
-    return "PASS" if ok else "MISS"
+    return "PASS" if ok else "FAIL"
 
 
 def report(

@@ -2,7 +2,7 @@
 
 Each benchmark runs as its own process with the flags below, and is timed. The whole takes
 about 14 minutes on two cores (minutes: burst N=1 about 2, N=100 about 4, N=1000 3 to 4,
-big_store about 3, fire_lateness on one minute about 2). A MISS is a figure, not a failure;
+big_store about 3, fire_lateness on one minute about 2). A FAIL is a figure, not an error;
 a benchmark that crashes or overruns its time limit makes the run exit non-zero, after the
 others ran.
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import json
 import logging
@@ -114,6 +115,10 @@ def serve(ctx: click.Context, /, **flags: Any) -> None:
         cleanup_interval=max(1, min(10, settings.http_idle_timeout_seconds // 2)),
         ident="tickwork",
     )
+    # What start-up made (the app, 10,000 scheduler jobs, the registry) lives as long as the
+    # process: kept out of the collector's full passes, which otherwise walked it all in the
+    # middle of a request now and then (50-100 ms at 10,000 schedules).
+    gc.freeze()
     port = getattr(server, "effective_port", settings.port)
     click.echo(f"tickwork serving on http://{settings.host}:{port}/  (API docs: /api/v1/docs)")
     sys.stdout.flush()

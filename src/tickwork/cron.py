@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from functools import cache
+from functools import cache, lru_cache
 from itertools import islice
 from zoneinfo import ZoneInfo, available_timezones
 
@@ -183,8 +183,12 @@ def _ordinal(day: int) -> str:
     return f"{day}{suffix}"
 
 
+@lru_cache(maxsize=4096)
 def describe(expression: str) -> str:
-    """A sentence for people; weekday numbers follow crontab(5), 0 and 7 both Sunday."""
+    """A sentence for people; weekday numbers follow crontab(5), 0 and 7 both Sunday.
+
+    Cached: cron-descriptor loads its locale on every call (1.5 ms), and a page of schedules
+    asks for the same few expressions again and again."""
     options = Options()
     options.use_24hour_time_format = True
     options.day_of_week_start_index_zero = True

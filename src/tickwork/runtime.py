@@ -11,6 +11,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tickwork.clock import SYSTEM, Clock
 from tickwork.config import Settings
+from tickwork.dashboard import Dashboard
 from tickwork.dispatch import Dispatcher
 from tickwork.errors import StorageUnavailable
 from tickwork.events import EventBus
@@ -61,6 +62,7 @@ class Runtime:
         self.service = ScheduleService(
             settings, self.store, self.registry, self.engine, self.executor, self.bus, clock
         )
+        self.dashboard = Dashboard(settings, self.store, self.engine, self.service.cache, clock)
         self.backup = Backup(self.service, settings.data_dir, settings.backup_count)
         self.service.on_change.append(self.backup.changed)
         self._started = False
@@ -114,4 +116,5 @@ class Runtime:
         if self._first_prune is not None:
             self._first_prune.join()
         self.backup.close()
+        self.service.cache.close()
         self.store.dispose()

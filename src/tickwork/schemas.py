@@ -282,8 +282,8 @@ class ScheduleResponse(BaseModel):
     last_status: RunStatus | None
     next_run: UtcTime | None
     execution_history: list[RunResponse]
-    # Things allowed but probably unintended (a second schedule with the same name).
-    warnings: list[str] = Field(default_factory=list)
+    # Things allowed but probably unintended: duplicate_name, self_overlap, slot_overload.
+    warnings: list[ScheduleWarning] = Field(default_factory=list)
 
 
 class Page(BaseModel):
@@ -443,6 +443,12 @@ class CronPreviewQuery(Strict):
     timezone: Annotated[str, Field(max_length=64)] | None = None
     count: Annotated[int, Field(ge=1, le=cron.MAX_PREVIEW)] = 5
     after: Annotated[datetime, AfterValidator(_check_far_future)] | None = None
+    # The rest of the form, for the warnings: the schedule being edited (its run history and
+    # its saved self, which the slot forecast then leaves out), its name and policies.
+    schedule_id: Annotated[str, Field(max_length=64)] | None = None
+    name: Annotated[str, Field(max_length=200)] | None = None
+    timeout_seconds: Timeout | None = None
+    concurrency_policy: ConcurrencyPolicy | None = None
 
 
 class CronPreviewResponse(BaseModel):
@@ -450,6 +456,8 @@ class CronPreviewResponse(BaseModel):
     timezone: str
     description: str
     next_runs: list[UtcTime]
+    # What the schedule would warn about once saved (never a reason to refuse it).
+    warnings: list[ScheduleWarning] = Field(default_factory=list)
 
 
 class PortableSchedule(ScheduleCreateRequest):

@@ -12,38 +12,35 @@ import logging
 import shutil
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tickwork import cron, dependencies
+from tickwork import advice, cron, dependencies
 from tickwork.auth.audit import Note
 from tickwork.clock import SYSTEM, Clock
 from tickwork.config import Settings
 from tickwork.errors import Conflict, FieldError, NotFound, StorageUnavailable, ValidationFailed
 from tickwork.events import EventBus
 from tickwork.executor.base import Executor
+from tickwork.readcache import ReadCache
 from tickwork.scheduler.engine import SchedulerEngine, paused_in
-from tickwork.scheduler.state import pause_note_in
+from tickwork.scheduler.forecast import next_run
 from tickwork.schemas import (
     Dependency,
     DependencyLink,
-    NextRun,
     RunResponse,
     ScheduleCreateRequest,
     ScheduleResponse,
     ScheduleUpdateRequest,
-    StatusResponse,
 )
 from tickwork.store import lifecycle, runs, schedules
 from tickwork.store.db import Store
-from tickwork.store.lifecycle import RunStatus
 from tickwork.store.tables import RunRow, ScheduleRow
 from tickwork.workflows import Registry
 
 log = logging.getLogger(__name__)
-NEXT_RUNS = 10  # fires in the status's next_runs, over all schedules
 EDITABLE = (
     "name",
     "description",
@@ -87,6 +84,8 @@ class ScheduleService:
         self.engine = engine
         self.bus = bus
         self.on_change: list[Callable[[], None]] = []  # e.g. the schedules.json backup
+        # Derived from all schedules (names, next fires, the slot forecast), kept between reads.
+        self.cache = ReadCache(store, settings.max_concurrent_runs)
 
     # -- changes --------------------------------------------------------------------------
 
@@ -379,9 +378,9 @@ class ScheduleService:
     def present(self, rows: Sequence[ScheduleRow], session: Any) -> list[ScheduleResponse]:
         history = runs.latest_for(session, [r.id for r in rows], self.settings.history_size)
         paused = paused_in(session)
-        namesakes = _namesakes(schedules.names(session))
         graph = _Links(schedules.links(session, [r.id for r in rows]))
         now = self.clock.now()
+        warnings = advice.for_rows(session, self.cache, rows, now)
         return [
             ScheduleResponse(
                 **{name: getattr(row, name) for name in EDITABLE},
@@ -396,9 +395,9 @@ class ScheduleService:
                 updated_at=row.updated_at,
                 last_run=row.last_run,
                 last_status=row.last_status,  # type: ignore[arg-type]
-                next_run=self.engine.next_run(row, now, paused),
+                next_run=next_run(row, now, paused, self.cache.next_fires),
                 execution_history=[run_response(r, row) for r in history.get(row.id, [])],
-                warnings=_name_warnings(row, namesakes),
+                warnings=warnings[row.id],
             )
             for row in rows
         ]
@@ -431,77 +430,6 @@ class ScheduleService:
             return run_response(run, session.get(ScheduleRow, run.schedule_id), full=True)
 
         return self.store.read(work)
-
-    def status(self) -> StatusResponse:
-        now = self.clock.now()
-
-        def work(session: Session) -> tuple[Any, ...]:
-            paused = paused_in(session)
-            total, active = schedules.counts(session)
-            enabled = sorted(schedules.enabled(session), key=lambda r: (r.name.casefold(), r.id))
-            upcoming = self.engine.upcoming(enabled, NEXT_RUNS, paused, now)
-            rows = {r.id: r for r in enabled}
-            running = runs.with_status(session, (RunStatus.RUNNING.value,), 50)
-            queued = runs.with_status(session, (RunStatus.QUEUED.value,), 50)
-            failures = runs.with_status(session, runs.FAILED_STATUSES, 10)
-            counts = runs.counts_since(session, now - timedelta(hours=24))
-            names = runs.schedule_names(
-                session, [r.schedule_id for r in [*running, *queued, *failures]]
-            )
-            return paused, total, active, upcoming, rows, running, queued, failures, counts, names
-
-        (paused, total, active, upcoming, rows, running, queued, failures, counts, names) = (
-            self.store.read(work)
-        )
-        pause_note = self.store.read(pause_note_in) if paused else None
-        return StatusResponse(
-            running=self.engine.alive and not paused,
-            paused=paused,
-            pause_note=pause_note,
-            schedules_total=total,
-            schedules_enabled=active,
-            scheduled_jobs=len(self.engine.scheduled_ids()),
-            max_concurrent_runs=self.settings.max_concurrent_runs,
-            next_runs=[
-                NextRun(
-                    schedule_id=row.id,
-                    name=row.name,
-                    workflow_type=row.workflow_type,
-                    timezone=row.timezone,
-                    next_run=when,
-                )
-                for schedule_id, when in upcoming
-                if (row := rows.get(schedule_id)) is not None
-            ],
-            running_runs=[run_response(r, None, names) for r in running],
-            queued_runs=[run_response(r, None, names) for r in queued],
-            recent_failures=[run_response(r, None, names) for r in failures],
-            recent_counts=counts,
-        )
-
-
-def _name_key(name: str) -> str:
-    return name.strip().casefold()
-
-
-def _namesakes(pairs: Sequence[tuple[str, str]]) -> dict[str, list[tuple[str, str]]]:
-    """Schedules grouped by name as people read it (case and edge spaces ignored).
-
-    Done here, not in SQL: SQLite's lower() knows only ASCII, so "Äpfel" and "äpfel" would
-    differ there and match in PostgreSQL.
-    """
-    groups: dict[str, list[tuple[str, str]]] = {}
-    for schedule_id, name in pairs:
-        groups.setdefault(_name_key(name), []).append((schedule_id, name))
-    return groups
-
-
-def _name_warnings(row: ScheduleRow, namesakes: dict[str, list[tuple[str, str]]]) -> list[str]:
-    others = {name for i, name in namesakes.get(_name_key(row.name), []) if i != row.id}
-    return [
-        f"another schedule is named {json.dumps(name, ensure_ascii=False)}"
-        for name in sorted(others)
-    ]
 
 
 def run_response(

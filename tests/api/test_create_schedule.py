@@ -8,6 +8,11 @@ from flask.testing import FlaskClient
 from tests.conftest import schedule_body
 
 
+def dup(message: str) -> dict[str, object]:
+    """The duplicate-name warning as a schedule response carries it."""
+    return {"code": "duplicate_name", "message": message, "instants": []}
+
+
 def post(client: FlaskClient, **overrides: object) -> tuple[int, dict]:
     response = client.post("/api/v1/schedules", json=schedule_body(**overrides))
     return response.status_code, response.get_json()
@@ -40,13 +45,13 @@ def test_it_warns_about_a_name_another_schedule_has(client: FlaskClient) -> None
     assert first["warnings"] == []
     status, second = post(client, name="  nightly report ")
     assert status == 201
-    assert second["warnings"] == ['another schedule is named "Nightly Report"']
+    assert second["warnings"] == [dup('another schedule is named "Nightly Report"')]
 
 
 def test_the_warning_quotes_names_with_quotes_in_them(client: FlaskClient) -> None:
     post(client, name='The "big" one')
     _, second = post(client, name='the "BIG" one')
-    assert second["warnings"] == ['another schedule is named "The \\"big\\" one"']
+    assert second["warnings"] == [dup('another schedule is named "The \\"big\\" one"')]
 
 
 def test_next_run_follows_the_schedules_zone(client: FlaskClient) -> None:

@@ -7,6 +7,11 @@ from collections.abc import Callable
 from flask.testing import FlaskClient
 
 
+def dup(message: str) -> dict[str, object]:
+    """The duplicate-name warning as a schedule response carries it."""
+    return {"code": "duplicate_name", "message": message, "instants": []}
+
+
 def names(client: FlaskClient, query: str = "") -> list[str]:
     response = client.get(f"/api/v1/schedules{query}")
     assert response.status_code == 200, response.get_json()
@@ -55,8 +60,8 @@ def test_list_items_carry_the_duplicate_name_warning(
     make_schedule(name="Unique")
     items = client.get("/api/v1/schedules").get_json()["items"]
     assert {s["name"]: s["warnings"] for s in items} == {
-        "Report": ['another schedule is named "report "'],
-        "report ": ['another schedule is named "Report"'],
+        "Report": [dup('another schedule is named "report "')],
+        "report ": [dup('another schedule is named "Report"')],
         "Unique": [],
     }
 

@@ -9,6 +9,11 @@ from flask.testing import FlaskClient
 UNKNOWN = "00000000-0000-0000-0000-000000000000"
 
 
+def dup(message: str) -> dict[str, object]:
+    """The duplicate-name warning as a schedule response carries it."""
+    return {"code": "duplicate_name", "message": message, "instants": []}
+
+
 def test_it_returns_one_schedule(client: FlaskClient, make_schedule: Callable) -> None:
     created = make_schedule()
     body = client.get(f"/api/v1/schedules/{created['id']}").get_json()
@@ -88,7 +93,7 @@ def test_update_warns_about_a_name_another_schedule_has(
     make_schedule(name="Alpha")
     beta = make_schedule(name="Beta")
     renamed = client.put(f"/api/v1/schedules/{beta['id']}", json={"name": "ALPHA"}).get_json()
-    assert renamed["warnings"] == ['another schedule is named "Alpha"']
+    assert renamed["warnings"] == [dup('another schedule is named "Alpha"')]
     # Its own name is no duplicate: changing something else keeps no stale warning.
     back = client.put(f"/api/v1/schedules/{beta['id']}", json={"name": "Beta"}).get_json()
     assert back["warnings"] == []

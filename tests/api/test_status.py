@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
 
+from tests.clock import FakeClock
 from tests.conftest import finished_run, wait_for
 from tickwork.config import Settings
+from tickwork.dashboard import Dashboard
 from tickwork.runtime import Runtime
-from tickwork.store.tables import ScheduleRow
+from tickwork.scheduler.forecast import NextFires, upcoming
+from tickwork.store.tables import RunRow, ScheduleRow
 
 
 def status(client: FlaskClient) -> dict:
@@ -50,7 +53,7 @@ def test_next_runs_are_the_next_fires_overall_in_time_order(
     assert set(upcoming[0]) == {"schedule_id", "name", "workflow_type", "timezone", "next_run"}
 
 
-def test_upcoming_merges_the_schedules_fires_after_a_given_now(runtime: Runtime) -> None:
+def test_upcoming_merges_the_schedules_fires_after_a_given_now() -> None:
     rows = [
         ScheduleRow(
             id="a", name="often", enabled=True, cron_schedule="*/5 * * * *", timezone="UTC"
@@ -61,12 +64,17 @@ def test_upcoming_merges_the_schedules_fires_after_a_given_now(runtime: Runtime)
         ScheduleRow(id="c", name="off", enabled=False, cron_schedule="* * * * *", timezone="UTC"),
     ]
     now = datetime(2026, 12, 2, 10, 47, 30, tzinfo=UTC)
-    got = runtime.engine.upcoming(rows, 5, paused=False, now=now)
+    got = upcoming(rows, 5, paused=False, now=now)
     at = [
         datetime(2026, 12, 2, h, m, tzinfo=UTC) for h, m in ((10, 50), (10, 55), (11, 0), (11, 5))
     ]
     assert got == [("a", at[0]), ("a", at[1]), ("a", at[2]), ("b", at[2]), ("a", at[3])]
-    assert runtime.engine.upcoming(rows, 5, paused=True, now=now) == []
+    assert upcoming(rows, 5, paused=True, now=now) == []
+    # The cached next fires answer the same, and again once the first of them has passed.
+    known = NextFires()
+    assert upcoming(rows, 5, paused=False, now=now, known=known) == got
+    later = datetime(2026, 12, 2, 10, 52, tzinfo=UTC)
+    assert upcoming(rows, 2, paused=False, now=later, known=known) == got[1:3]
 
 
 def test_it_shows_running_runs_and_recent_results(
@@ -100,7 +108,7 @@ def test_pause_stops_firing_and_is_kept(
     other.start()
     try:
         assert other.engine.paused is True
-        assert other.service.status().running is False
+        assert other.dashboard.status().running is False
     finally:
         other.stop()
     resumed = client.post("/api/v1/scheduler/resume").get_json()
@@ -146,3 +154,40 @@ def test_running_runs_hold_only_running_ones_and_queued_ones_are_apart(
     assert {r["id"] for r in status["running_runs"] + status["queued_runs"]} == set(ids)
     for run_id in ids:
         client.post(f"/api/v1/runs/{run_id}/cancel")
+
+
+def test_recent_counts_follow_the_24_hour_window_between_full_counts(
+    runtime: Runtime, make_schedule: Callable[..., dict[str, Any]]
+) -> None:
+    schedule = make_schedule()
+    start = datetime(2026, 12, 2, 12, 0, tzinfo=UTC)
+    clock = FakeClock(start)
+    board = Dashboard(runtime.settings, runtime.store, runtime.engine, runtime.service.cache, clock)
+
+    def ended(status: str, at: datetime) -> None:
+        with runtime.store.session() as session:
+            session.add(
+                RunRow(
+                    schedule_id=schedule["id"],
+                    trigger="manual",
+                    attempt=1,
+                    scheduled_for=at,
+                    queued_at=at,
+                    started_at=at,
+                    finished_at=at,
+                    duration_seconds=0.0,
+                    status=status,
+                    command=[],
+                    output_tail="",
+                )
+            )
+
+    ended("failed", start - timedelta(hours=23, minutes=59))  # leaves the window in a minute
+    ended("success", start - timedelta(hours=1))
+    ended("success", start - timedelta(hours=25))  # out of it already
+    assert board.status().recent_counts == {"failed": 1, "success": 1}
+    clock.advance(minutes=2)  # within the five minutes between full counts
+    ended("timeout", clock.now())
+    assert board.status().recent_counts == {"success": 1, "timeout": 1}
+    clock.advance(minutes=10)  # a full count again
+    assert board.status().recent_counts == {"success": 1, "timeout": 1}

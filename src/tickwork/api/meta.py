@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Blueprint, Response, jsonify
+from sqlalchemy.orm import Session
 
-from tickwork import __version__, cron
+from tickwork import __version__, advice, cron
 from tickwork.api.audit import note
 from tickwork.api.context import PREFIX, SPEC, runtime
 from tickwork.errors import FieldError, StorageUnavailable, ValidationFailed
@@ -16,6 +17,8 @@ from tickwork.schemas import (
     HealthResponse,
     ParameterResponse,
     PauseRequest,
+    ScheduleCreateRequest,
+    ScheduleWarning,
     StatusResponse,
     TemplateListResponse,
     UnhealthyResponse,
@@ -25,6 +28,9 @@ from tickwork.schemas import (
 from tickwork.templates import TEMPLATES
 
 bp = Blueprint("meta", __name__, url_prefix=PREFIX)
+_NEW = ScheduleCreateRequest.model_fields
+DEFAULT_TIMEOUT: int = _NEW["timeout_seconds"].default
+DEFAULT_POLICY: str = _NEW["concurrency_policy"].default
 
 
 @SPEC.route(
@@ -114,7 +120,33 @@ def cron_preview(query: CronPreviewQuery) -> CronPreviewResponse:
         timezone=tz_name,
         description=cron.describe(expression),
         next_runs=cron.next_fires(expression, tz, after, query.count),
+        warnings=_preview_warnings(query, expression, tz_name),
     )
+
+
+def _preview_warnings(
+    query: CronPreviewQuery, expression: str, tz_name: str
+) -> list[ScheduleWarning]:
+    """The warnings the form's schedule would carry: fields not sent are the edited
+    schedule's saved ones, else a new schedule's defaults."""
+    rt = runtime()
+
+    def work(session: Session) -> list[ScheduleWarning]:
+        cache = rt.service.cache
+        saved = cache.snapshot(session).by_id.get(query.schedule_id or "")
+        draft = advice.Draft(
+            cron_schedule=expression,
+            timezone=tz_name,
+            timeout_seconds=query.timeout_seconds
+            or (saved.timeout_seconds if saved else DEFAULT_TIMEOUT),
+            concurrency_policy=query.concurrency_policy
+            or (saved.concurrency_policy if saved else DEFAULT_POLICY),
+            schedule_id=saved.id if saved else None,
+            name=query.name,
+        )
+        return advice.for_draft(session, cache, draft, rt.clock.now())
+
+    return rt.store.read(work)
 
 
 @SPEC.route(
@@ -130,7 +162,7 @@ def cron_preview(query: CronPreviewQuery) -> CronPreviewResponse:
 def pause_scheduler(body: PauseRequest) -> StatusResponse:
     rt = runtime()
     rt.engine.set_paused(True, note("scheduler.pause", "scheduler"), note=body.note)
-    return rt.service.status()
+    return rt.dashboard.status()
 
 
 @SPEC.route(
@@ -144,4 +176,4 @@ def pause_scheduler(body: PauseRequest) -> StatusResponse:
 def resume_scheduler() -> StatusResponse:
     rt = runtime()
     rt.engine.set_paused(False, note("scheduler.resume", "scheduler"))
-    return rt.service.status()
+    return rt.dashboard.status()

@@ -68,7 +68,7 @@ def create_schedule(body: ScheduleCreateRequest) -> ScheduleResponse:
     responses={200: StatusResponse},
 )
 def scheduler_status() -> StatusResponse:
-    return runtime().service.status()
+    return runtime().dashboard.status()
 
 
 @SPEC.route(

@@ -8,13 +8,10 @@ across restarts.
 
 from __future__ import annotations
 
-import heapq
 import logging
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable
 from datetime import datetime
-from itertools import islice
 
-from tickwork import cron
 from tickwork.auth.audit import Note
 from tickwork.clock import SYSTEM, Clock
 from tickwork.dispatch import Dispatcher
@@ -24,7 +21,6 @@ from tickwork.scheduler.fires import FireRecorder
 from tickwork.scheduler.mirror import JobMirror
 from tickwork.scheduler.state import VERSION_KEY, SchedulerState, paused_in
 from tickwork.store.db import Store
-from tickwork.store.tables import ScheduleRow
 
 # Re-exported for importers that predate the split: service.py reads the flag in its own
 # session, and code that watches the schedules version imports its key from here.
@@ -104,38 +100,10 @@ class SchedulerEngine:
         """Record that the schedules changed, for schedulers in other processes."""
         self.stored.changed()
 
-    def next_run(self, row: ScheduleRow, now: datetime, paused: bool) -> datetime | None:
-        """When `row` fires next; None while it or the whole scheduler is off."""
-        if not row.enabled or paused:
-            return None
-        return cron.next_fire(row.cron_schedule, cron.zone(row.timezone), now or self.clock.now())
-
     def scheduled_ids(self) -> set[str]:
         """The schedules this process's APScheduler holds a job for."""
         return self.mirror.scheduled_ids()
 
-    def upcoming(
-        self, rows: Iterable[ScheduleRow], limit: int, paused: bool, now: datetime
-    ) -> list[tuple[str, datetime]]:
-        """The next `limit` fires after `now` over the enabled `rows`, in time order: a
-        schedule firing every five minutes may fill most of the list, as it would in fact.
-
-        Computed from the cron expressions, not from APScheduler's jobs, so a web process
-        without a scheduler of its own answers the same; ties keep the order of `rows`.
-        """
-        if paused or limit <= 0:
-            return []
-        streams = [_fires(row, now) for row in rows if row.enabled]
-        return list(islice(heapq.merge(*streams, key=lambda fire: fire[1]), limit))
-
     def _fire(self, schedule_id: str, expression: str, timezone: str, version: str = "") -> None:
         """One fire now, as APScheduler would call it (the fault tests drive it)."""
         self.mirror.fire(schedule_id, expression, timezone, version)
-
-
-def _fires(row: ScheduleRow, now: datetime) -> Iterator[tuple[str, datetime]]:
-    """`row`'s fires after `now`, each named by its schedule (a function, so that every
-    stream keeps its own row: a generator expression would see only the loop's last)."""
-    schedule_id = row.id
-    for at in cron.fire_times(row.cron_schedule, cron.zone(row.timezone), now):
-        yield schedule_id, at

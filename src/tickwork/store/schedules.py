@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session, aliased
@@ -60,10 +61,47 @@ def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def names(session: Session) -> Sequence[tuple[str, str]]:
-    """(id, name) of every schedule: two narrow columns, for the duplicate-name warning."""
-    rows = session.execute(select(ScheduleRow.id, ScheduleRow.name)).all()
-    return [(schedule_id, name) for schedule_id, name in rows]
+class Brief(NamedTuple):
+    """The columns that forecasts and warnings read of every schedule: no JSON, no text."""
+
+    id: str
+    name: str
+    enabled: bool
+    workflow_type: str
+    cron_schedule: str
+    timezone: str
+    timeout_seconds: int
+    concurrency_policy: str
+
+
+def briefs(session: Session) -> list[Brief]:
+    """Every schedule, narrow: 10,000 of these load in milliseconds, ORM rows took a second."""
+    rows = session.execute(
+        select(
+            ScheduleRow.id,
+            ScheduleRow.name,
+            ScheduleRow.enabled,
+            ScheduleRow.workflow_type,
+            ScheduleRow.cron_schedule,
+            ScheduleRow.timezone,
+            ScheduleRow.timeout_seconds,
+            ScheduleRow.concurrency_policy,
+        )
+    ).all()
+    return [Brief(*row) for row in rows]
+
+
+def fingerprint(session: Session) -> tuple[int, int, datetime | None]:
+    """What moves whenever a schedule is added, removed, switched or changed (every change
+    sets updated_at): whatever is derived from all schedules is rebuilt when it moves."""
+    total, active, newest = session.execute(
+        select(
+            func.count(),
+            func.count().filter(ScheduleRow.enabled.is_(True)),
+            func.max(ScheduleRow.updated_at),
+        )
+    ).one()
+    return int(total), int(active or 0), newest
 
 
 def enabled(session: Session) -> Sequence[ScheduleRow]:

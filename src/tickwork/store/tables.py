@@ -131,6 +131,8 @@ class RunRow(Base):
         Index("ix_runs_status_id", "status", "id"),
         Index("ix_runs_trigger_id", "trigger", "id"),
         Index("ix_runs_finished_at", "finished_at"),
+        # recent counts per status: one range each, in the index alone (migration 0005)
+        Index("ix_runs_status_finished_at", "status", "finished_at"),
         Index("ix_runs_parent_run_id", "parent_run_id"),
         Index(
             "uq_runs_claimed_fire",

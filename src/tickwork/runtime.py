@@ -17,7 +17,7 @@ from tickwork.events import EventBus
 from tickwork.executor.base import Executor
 from tickwork.executor.local import LocalExecutor
 from tickwork.portable import Backup
-from tickwork.recovery import instance_name, recover_lost_runs
+from tickwork.recovery import adopt_queued, instance_name, recover_lost_runs
 from tickwork.retention import prune_history
 from tickwork.scheduler.engine import SchedulerEngine
 from tickwork.service import ScheduleService
@@ -79,6 +79,8 @@ class Runtime:
         self.orphaned_mirror = self.backup.check_at_start()
         if scheduler:
             recover_lost_runs(self.store, self.instance, self.settings.kill_grace_seconds)
+            self.executor.start()
+            self.executor.submit(adopt_queued(self.store, self.instance))
             self.engine.start(self.settings.catch_up_window_seconds)
             self.engine.every(self.settings.prune_interval_seconds, self.prune, "tickwork.prune")
             self._first_prune = threading.Thread(target=self.prune, name="tickwork-prune")
@@ -105,7 +107,7 @@ class Runtime:
         try:
             self.executor.shutdown(self.settings.shutdown_grace_seconds)
         except (StorageUnavailable, SQLAlchemyError) as exc:  # the store failing must not
-            log.warning("shutdown could not record unstarted runs: %s", exc)  # stop the stop
+            log.warning("shutdown could not record its runs: %s", exc)  # stop the stop
         if self._first_prune is not None:
             self._first_prune.join()
         self.backup.close()

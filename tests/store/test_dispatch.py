@@ -3,7 +3,7 @@ writes for a fire, what it hands to the executor, and what it asks the executor 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -15,7 +15,8 @@ from tickwork.config import Settings
 from tickwork.dispatch import Dispatcher
 from tickwork.errors import Conflict, NotFound
 from tickwork.events import EventBus
-from tickwork.executor.base import Executor
+from tickwork.executor.admission import Ticket
+from tickwork.executor.base import Executor, QueueView
 from tickwork.store import lifecycle
 from tickwork.store.db import Store
 from tickwork.store.tables import RunRow, ScheduleRow
@@ -31,11 +32,19 @@ class RecordingExecutor:
 
     def __init__(self) -> None:
         self.submitted: list[int] = []
+        self.tickets: list[Ticket] = []
         self.running: set[int] = set()
         self.stopped: list[tuple[int, str]] = []
 
-    def submit(self, run_id: int) -> None:
-        self.submitted.append(run_id)
+    def start(self) -> None:
+        pass
+
+    def submit(self, tickets: Sequence[Ticket]) -> None:
+        self.submitted += [t.run_id for t in tickets]
+        self.tickets += list(tickets)
+
+    def queue(self) -> QueueView | None:
+        return None
 
     def stop(self, run_id: int, reason: str) -> bool:
         if run_id not in self.running:

@@ -155,8 +155,9 @@ class Admission:
                     # It starts at the next turn; until then it waits for that turn's slot.
                     free -= 1
                     chosen.add(ticket.schedule_id)
-                    blocked = ("slots", "starting now")
-                out.append(Waiting(ticket, *blocked))
+                    out.append(Waiting(ticket, "slots", "starting now"))
+                else:
+                    out.append(Waiting(ticket, *blocked))
         return out
 
     # -- under the lock ---------------------------------------------------------------------
@@ -184,7 +185,10 @@ class Admission:
             going = [r for r in self._running.values() if r.schedule_id == ticket.schedule_id]
             if going:
                 ids = ", ".join(f"#{r.run_id}" for r in sorted(going, key=lambda r: r.run_id))
-                return "overlap", f"waits for run {ids} of its schedule ({ticket.concurrency_policy})"
+                return (
+                    "overlap",
+                    f"waits for run {ids} of its schedule ({ticket.concurrency_policy})",
+                )
             if chosen is not None and ticket.schedule_id in chosen:
                 return "overlap", f"waits for the run before it ({ticket.concurrency_policy})"
         slots_free = self.slots - len(self._running) if free is None else free

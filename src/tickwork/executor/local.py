@@ -114,8 +114,17 @@ def _inherited(settings: Settings, name: str, value: str) -> bool:
 
 def run_slots(configured: int) -> int:
     """The run slots: the setting, bounded by the open-file limit (a run holds FILES_PER_RUN
-    descriptors; a spawn that fails with EMFILE would fail the run for nothing)."""
-    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    descriptors; a spawn that fails with EMFILE would fail the run for nothing). The soft
+    limit is raised towards what the slots need first, as far as the hard limit lets us."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = FILES_RESERVED + configured * FILES_PER_RUN
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        want = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+            soft = want
+        except (ValueError, OSError):
+            pass
     if soft == resource.RLIM_INFINITY:
         return configured
     room = max(1, (soft - FILES_RESERVED) // FILES_PER_RUN)

@@ -52,7 +52,7 @@ class Runtime:
         self.bus = EventBus()
         self.instance = instance_name()
         self.executor: Executor = LocalExecutor(
-            settings, self.store, self.registry, self.bus, self.instance
+            settings, self.store, self.registry, self.bus, self.instance, clock
         )
         self.dispatcher = Dispatcher(self.store, self.registry, self.executor, self.bus, clock)
         self.engine = SchedulerEngine(self.store, self.dispatcher, self.bus, clock)

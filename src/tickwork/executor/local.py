@@ -62,6 +62,7 @@ RETRY_MAX_DELAY_SECONDS = 5.0
 FILES_PER_RUN = 4
 FILES_RESERVED = 256
 INTERNAL_ERROR = "internal error in the executor; see server log"
+MAX_NAP_SECONDS = 1.0
 
 
 def _persist(write: Callable[[], T], what: str, closing: Callable[[], bool]) -> T:
@@ -355,7 +356,9 @@ class LocalExecutor:
                     wake = self.admission.next_wake(self.clock.now())
                     timeout = None
                     if wake is not None:
-                        timeout = max((wake - self.clock.now()).total_seconds(), 0.001)
+                        # At most a second: the clock may be moved (a test's), not only pass.
+                        delta = (wake - self.clock.now()).total_seconds()
+                        timeout = min(max(delta, 0.001), MAX_NAP_SECONDS)
                     if not self._wake.wait(timeout):
                         break  # a not_before or a deadline is due
                 if self._closing:
@@ -423,7 +426,8 @@ class LocalExecutor:
             now = time.time()
             self._ended(live, ProcessResult("failed", None, now, now, "", INTERNAL_ERROR))
             return
-        start = lifecycle.Start(run_id, self.clock.now(), pid, None, self.instance, str(log_path))
+        # Real time, like the end the process reports: the clock decides, it does not measure.
+        start = lifecycle.Start(run_id, datetime.now(UTC), pid, None, self.instance, str(log_path))
         with live.lock:
             self._put(_Start(start))
             live.start_put = True

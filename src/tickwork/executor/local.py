@@ -491,7 +491,7 @@ class LocalExecutor:
         try:
             moved = _persist(
                 lambda: self.store.transact(lambda session: _apply(session, batch)),
-                f"recording {len(batch)} run change(s)",
+                _describe(batch),
                 lambda: self._closing,
             )
         except Exception as exc:
@@ -603,6 +603,17 @@ def _with_process_start(item: _Item) -> _Item:
             start.owner,
             start.log_path,
         )
+    )
+
+
+def _describe(batch: list[_Item]) -> str:
+    """What a batch records, for the outage message: "recording the end of run 5"."""
+    kinds: dict[str, list[str]] = {}
+    for item in batch:
+        kind = {_Start: "start", _End: "end", _Fail: "end", _Skip: "skip"}[type(item)]
+        kinds.setdefault(kind, []).append(str(_run_id(item)))
+    return "recording " + "; ".join(
+        f"the {kind} of run {', '.join(ids)}" for kind, ids in kinds.items()
     )
 
 

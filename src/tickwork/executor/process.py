@@ -1,9 +1,13 @@
 """One subprocess, start to finish: argv without a shell, its own process group, output
 captured to a capped log file, a timeout and a cancel that reach grandchildren too.
 
-No database here: the caller records what `run_process` reports. CPU time comes from wait4's
-rusage (the child and the descendants it waited for). Peak memory is sampled with psutil over
-the whole process tree: rusage's maxrss would report the server's own size, since Linux keeps
+The parts each run needs live here (the spec, the result, the control, the capped log, the
+group and tag helpers); executor/supervisor.py watches any number of runs from one thread,
+and `run_process` is the blocking form of one run over it.
+
+No database here: the caller records what a run reports. CPU time comes from wait4's rusage
+(the child and the descendants it waited for). Peak memory is sampled from /proc over the
+whole process tree: rusage's maxrss would report the server's own size, since Linux keeps
 the high-water mark of the image the child had before exec.
 """
 
@@ -12,9 +16,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import selectors
 import signal
-import subprocess
 import threading
 import time
 from collections import deque
@@ -26,7 +28,6 @@ from typing import BinaryIO
 import psutil
 
 CHUNK = 64 * 1024
-MEMORY_SAMPLE_SECONDS = 0.5
 RUN_TAG = "TICKWORK_RUN_TAG"
 TAIL_KEEP_MAX = 1024 * 1024
 # Stream switches recorded per log (head and kept tail each): bounds the sidecar and memory.
@@ -72,10 +73,14 @@ class Control:
     pid: int | None = None
     reason: str = "cancelled"
     peak_memory_bytes: int | None = None
+    # Set by the supervisor that runs it: tells its loop at once, rather than at its next look.
+    wake: Callable[[], None] | None = field(default=None, repr=False, compare=False)
 
     def cancel(self, reason: str = "cancelled") -> None:
         self.reason = reason
         self.cancelled.set()
+        if self.wake is not None:
+            self.wake()
 
 
 class CappedLog:
@@ -95,7 +100,12 @@ class CappedLog:
 
     def __init__(self, path: Path, limit: int, tail: int) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = path.open("wb")
+        path.open("wb").close()  # created (or emptied) now: a run without a log never starts
+        # Opened again at the first byte: a burst of runs that have printed nothing yet holds
+        # no descriptor for them, and every descriptor the server holds slows each fork.
+        self._path = path
+        self._file: BinaryIO | None = None
+        self._closed = False
         self._streams_path = streams_path(path)
         self._streams_path.unlink(missing_ok=True)  # a stale one would mislabel this log
         self._streams: BinaryIO | None = None  # opened with the first stderr range
@@ -114,7 +124,7 @@ class CappedLog:
 
     def write(self, chunk: bytes, stream: str = "stdout") -> None:
         with self._lock:
-            if self._file.closed or not chunk:  # a straggler after the run was recorded
+            if self._closed or not chunk:  # a straggler after the run was recorded
                 return
             head = chunk[: max(0, self._head_room - self._seen)] if self._head_open else b""
             if head and stream == "stderr" and not self._widens(self._head):
@@ -145,6 +155,7 @@ class CappedLog:
                     if stream == "stderr":
                         self._mark(at, at + len(part))
                     at += len(part)
+            self._closed = True
             for handle in (self._file, self._streams):
                 if handle is not None:
                     self._close(handle)
@@ -174,6 +185,8 @@ class CappedLog:
         if self.error is not None:
             return
         try:
+            if self._file is None:
+                self._file = self._path.open("ab")
             self._file.write(data)
             self._file.flush()
         except OSError as exc:
@@ -260,83 +273,41 @@ def log_failure(exc: OSError) -> str:
 def run_process(
     spec: ProcessSpec, control: Control, on_start: Callable[[int], None] | None = None
 ) -> ProcessResult:
-    started = time.time()
+    """Run one process to its end and return how it ended: a blocking wrapper over a
+    Supervisor of its own, for callers that give each run a thread (recovery, older code).
+
+    Its own, not a shared one: the supervisor's thread starts only after `on_start` has
+    recorded the pid, so a failing record or a thread that cannot start leaves no process
+    behind, and nothing is left running once this returns."""
+    from tickwork.executor.supervisor import LaunchError, Supervisor  # it builds on this module
+
+    ended: list[ProcessResult] = []
+    done = threading.Event()
+
+    def on_end(result: ProcessResult) -> None:
+        ended.append(result)
+        done.set()
+
+    supervisor = Supervisor(start=False)
     try:
-        log = CappedLog(spec.log_path, spec.log_max_bytes, spec.tail_bytes)
-    except OSError as exc:
-        # Not started: a run whose output cannot be kept would leave nothing to go by.
-        return ProcessResult("failed", None, started, time.time(), "", log_failure(exc))
-    try:
-        proc = subprocess.Popen(
-            spec.argv,
-            cwd=spec.cwd,
-            env=spec.env,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            start_new_session=True,  # its own process group, so a kill reaches grandchildren
-        )
-    except (OSError, ValueError) as exc:  # ValueError: a NUL byte in argv or env
-        tail = log.close()
-        return ProcessResult("failed", None, started, time.time(), tail, f"could not start: {exc}")
-    control.pid = proc.pid
-    assert proc.stdout is not None and proc.stderr is not None
-    pipes = [(proc.stdout, "stdout"), (proc.stderr, "stderr")]
-    exited = threading.Event()
-    reader = threading.Thread(target=_pump, args=(pipes, log), daemon=True)
-    watcher = threading.Thread(
-        target=_watch, args=(proc.pid, spec, control, time.monotonic(), exited), daemon=True
-    )
+        pid = supervisor.launch(spec, control, on_end)
+    except LaunchError as exc:
+        return exc.result
     try:
         if on_start:
-            on_start(proc.pid)
-        reader.start()
-        watcher.start()
+            on_start(pid)
+        supervisor.start()
     except BaseException:
         # Nothing would watch, time out or reap a process whose start was not recorded, or
-        # whose threads could not start.
-        terminate_group(proc.pid, spec.kill_grace_seconds)
-        proc.wait()
-        if not reader.is_alive():  # else it drains to the end, now that the group is gone
-            for pipe, _ in pipes:
-                pipe.close()
-        log.close()
+        # whose thread could not start.
+        supervisor.abandon()
         raise
-    _, status, usage = os.wait4(proc.pid, 0)
-    exited.set()
-    proc.returncode = code = os.waitstatus_to_exitcode(status)
-    finished = time.time()
-    _reap_group(proc.pid, spec.kill_grace_seconds)  # descendants that outlived the child
-    if spec.tag:
-        terminate_tagged(spec.tag, spec.kill_grace_seconds)  # and those that left the group
-    # A descendant that left the group may still hold the pipe; do not wait for it forever.
-    reader.join(timeout=spec.kill_grace_seconds)
-    tail = log.close()
-    result = ProcessResult(
-        outcome="success" if code == 0 else "failed",
-        exit_code=code,
-        started_at=started,
-        finished_at=finished,
-        output_tail=tail,
-        cpu_seconds=round(usage.ru_utime + usage.ru_stime, 3),
-        peak_memory_bytes=control.peak_memory_bytes,
-    )
-    if control.cancelled.is_set():
-        result.outcome = "timeout" if control.reason == "timeout" else "cancelled"
-        result.error = (
-            f"timed out after {spec.timeout_seconds:g} s"
-            if result.outcome == "timeout"
-            else control.reason
-        )
-    elif log.error is not None:
-        # Its output is partly lost, whatever the exit code: not a success to rely on.
-        result.outcome, result.error = "failed", log_failure(log.error)
-    elif code != 0:
-        result.error = f"exited with code {code}" if code > 0 else f"killed by signal {-code}"
-    return result
+    done.wait()
+    supervisor.stop()
+    return ended[0]
 
 
-class _Lines:
+class Lines:
     """One stream's output cut at line ends, so that stdout and stderr interleave by lines
     rather than by whatever the pipes happened to hold."""
 
@@ -366,70 +337,16 @@ class _Lines:
         return data
 
 
-def _pump(pipes: list[tuple[BinaryIO, str]], log: CappedLog) -> None:
-    """Drain stdout and stderr into the one log, in the order lines arrived."""
-    with selectors.DefaultSelector() as selector:
-        for pipe, stream in pipes:
-            selector.register(pipe, selectors.EVENT_READ, _Lines(stream))
-        while selector.get_map():
-            for key, _ in selector.select(timeout=PARTIAL_LINE_SECONDS):
-                lines: _Lines = key.data
-                if chunk := os.read(key.fd, CHUNK):
-                    log.write(lines.feed(chunk), lines.stream)
-                    continue
-                selector.unregister(key.fileobj)
-                key.fileobj.close()  # type: ignore[union-attr]
-                log.write(lines.due(), lines.stream)
-            now = time.monotonic()
-            for key in list(selector.get_map().values()):
-                log.write(key.data.due(now), key.data.stream)
-
-
-def _watch(
-    pid: int, spec: ProcessSpec, control: Control, started: float, exited: threading.Event
-) -> None:
-    """Stop the group on timeout or cancel, sampling memory meanwhile; returns quietly when
-    the process ends first. `started` is monotonic: a wall-clock step must not time a run out."""
-    deadline = started + spec.timeout_seconds
-    next_sample = 0.0
-    while not control.cancelled.wait(timeout=0.05):
-        if exited.is_set():
-            return
-        now = time.monotonic()
-        if now >= next_sample:
-            control.peak_memory_bytes = max(control.peak_memory_bytes or 0, _tree_rss(pid))
-            next_sample = now + MEMORY_SAMPLE_SECONDS
-        if now >= deadline:
-            control.cancel("timeout")
-    if not exited.is_set():
-        terminate_group(pid, spec.kill_grace_seconds)
-
-
-def _tree_rss(pid: int) -> int:
-    try:
-        root = psutil.Process(pid)
-        tree = [root, *root.children(recursive=True)]
-    except psutil.Error:
-        return 0
-    total = 0
-    for proc in tree:
-        try:
-            total += proc.memory_info().rss
-        except psutil.Error:
-            continue
-    return total
-
-
 def terminate_group(pgid: int, grace: float) -> None:
     """SIGTERM to the whole group, SIGKILL to whatever is left after `grace` seconds."""
-    if not _signal_group(pgid, signal.SIGTERM):
+    if not signal_group(pgid, signal.SIGTERM):
         return
     deadline = time.monotonic() + grace
     while time.monotonic() < deadline:
         if not _group_alive(pgid):
             return
         time.sleep(0.05)
-    _signal_group(pgid, signal.SIGKILL)
+    signal_group(pgid, signal.SIGKILL)
 
 
 def run_tag(instance: str, run_id: int) -> str:
@@ -458,12 +375,7 @@ def terminate_tagged(tag: str, grace: float) -> list[int]:
     return [p.pid for p in tagged]
 
 
-def _reap_group(pgid: int, grace: float) -> None:
-    if _group_alive(pgid):
-        terminate_group(pgid, grace)
-
-
-def _signal_group(pgid: int, sig: signal.Signals) -> bool:
+def signal_group(pgid: int, sig: signal.Signals) -> bool:
     try:
         os.killpg(pgid, sig)
     except (ProcessLookupError, PermissionError):

@@ -38,14 +38,8 @@ from tickwork.events import EventBus
 from tickwork.executor import tickets
 from tickwork.executor.admission import Admission, Ticket
 from tickwork.executor.base import QueueView
-from tickwork.executor.process import (
-    RUN_TAG,
-    Control,
-    ProcessResult,
-    ProcessSpec,
-    run_process,
-    run_tag,
-)
+from tickwork.executor.process import RUN_TAG, Control, ProcessResult, ProcessSpec, run_tag
+from tickwork.executor.supervisor import LaunchError, Supervisor
 from tickwork.recovery import process_started_at
 from tickwork.store import lifecycle
 from tickwork.store.db import Outage, Store, problem
@@ -140,66 +134,17 @@ def _at(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
 
-class LaunchError(Exception):
-    """The process could not be started; `result` is the failed run to record."""
-
-    def __init__(self, result: ProcessResult) -> None:
-        super().__init__(result.error)
-        self.result = result
-
-
 class Launcher(Protocol):
-    """Spawns a run's process in the caller's thread and reports its end through `on_end`."""
+    """Spawns a run's process in the caller's thread and reports its end through `on_end`
+    (executor/supervisor.py's Supervisor); raises LaunchError when it could not start."""
+
+    def start(self) -> None: ...
 
     def launch(
         self, spec: ProcessSpec, control: Control, on_end: Callable[[ProcessResult], None]
     ) -> int: ...
 
     def stop(self, grace: float | None = None, reason: str = "stopped") -> None: ...
-
-
-class ThreadLauncher:
-    """`Supervisor.launch`'s contract over `run_process`: a thread per running run. Spawns in
-    the caller's thread's time (it waits for the pid), raises LaunchError when it could not
-    start."""
-
-    def __init__(self) -> None:
-        self._threads: list[threading.Thread] = []
-        self._lock = threading.Lock()
-
-    def launch(
-        self, spec: ProcessSpec, control: Control, on_end: Callable[[ProcessResult], None]
-    ) -> int:
-        spawned = threading.Event()
-        pids: list[int] = []
-        failed: list[ProcessResult] = []
-
-        def follow() -> None:
-            def on_start(pid: int) -> None:
-                pids.append(pid)
-                spawned.set()
-
-            result = run_process(spec, control, on_start=on_start)
-            if not pids:
-                failed.append(result)
-                spawned.set()
-                return
-            on_end(result)
-
-        thread = threading.Thread(target=follow, name="tickwork-run", daemon=True)
-        with self._lock:
-            self._threads = [t for t in self._threads if t.is_alive()] + [thread]
-        thread.start()
-        spawned.wait()
-        if failed:
-            raise LaunchError(failed[0])
-        return pids[0]
-
-    def stop(self, grace: float | None = None, reason: str = "stopped") -> None:
-        with self._lock:
-            threads = list(self._threads)
-        for thread in threads:
-            thread.join()
 
 
 @dataclass
@@ -260,7 +205,8 @@ class LocalExecutor:
         self.bus = bus
         self.clock = clock
         self.admission = Admission(run_slots(settings.max_concurrent_runs))
-        self._launcher: Launcher = launcher or ThreadLauncher()
+        # Its thread starts with ours: a web-only process watches no processes.
+        self._launcher: Launcher = launcher or Supervisor(start=False)
         self._live: dict[int, _Live] = {}
         self._lock = threading.Lock()
         self._closing = False
@@ -280,6 +226,7 @@ class LocalExecutor:
             if self._started or self._closing:
                 return
             self._started = True
+        self._launcher.start()
         for target, name in (
             (self._admit_loop, "tickwork-admit"),
             (self._write_loop, "tickwork-write"),

@@ -57,6 +57,10 @@ FILES_PER_RUN = 4
 FILES_RESERVED = 256
 INTERNAL_ERROR = "internal error in the executor; see server log"
 MAX_NAP_SECONDS = 1.0
+# The writer waits for a burst's spawns to be over (this long without one), but never longer
+# than the cap: ends and skips must not wait behind a queue that never empties.
+WRITE_QUIET_SECONDS = 0.02
+WRITE_YIELD_MAX_SECONDS = 0.5
 
 
 def _persist(write: Callable[[], T], what: str, closing: Callable[[], bool]) -> T:
@@ -216,6 +220,8 @@ class LocalExecutor:
         self._items: deque[_Item] = deque()
         self._written = threading.Condition()
         self._writing = False
+        self._spawning = False  # the admitter is spawning a burst (the writer waits)
+        self._last_spawn = 0.0  # monotonic
         self._threads: list[threading.Thread] = []
 
     # -- the contract -----------------------------------------------------------------------
@@ -320,11 +326,16 @@ class LocalExecutor:
         decision = self.admission.take(self.clock.now())
         for ticket, reason in decision.skip:
             self._put(_Skip(ticket.run_id, reason, self.clock.now()))
-        for ticket in decision.start:
-            if self._closing:  # not started after all: it stays queued for the next start
-                self.admission.ended(ticket.run_id)
-                continue
-            self._launch(ticket)
+        self._spawning = bool(decision.start)
+        try:
+            for ticket in decision.start:
+                if self._closing:  # not started after all: it stays queued for the next start
+                    self.admission.ended(ticket.run_id)
+                    continue
+                self._launch(ticket)
+        finally:
+            self._spawning = False
+            self._last_spawn = time.monotonic()
 
     def _launch(self, ticket: Ticket) -> None:
         run_id = ticket.run_id
@@ -418,6 +429,7 @@ class LocalExecutor:
                         self._written.notify_all()
                         return
                     self._written.wait(timeout=0.2 if self._closing else None)
+                self._yield_to_spawns()
                 batch = list(self._items)
                 self._items.clear()
                 self._writing = True
@@ -429,6 +441,17 @@ class LocalExecutor:
                 with self._written:
                     self._writing = False
                     self._written.notify_all()
+
+    def _yield_to_spawns(self) -> None:
+        """Wait (under `_written`) while a burst is being spawned: writing is Python work that
+        shares the GIL with the spawn loop, and a start is recorded with the time of its spawn
+        anyway. So the spawns go first, and the burst's starts are then one transaction."""
+        deadline = time.monotonic() + WRITE_YIELD_MAX_SECONDS
+        while not self._closing and time.monotonic() < deadline:
+            quiet = time.monotonic() - self._last_spawn
+            if not self._spawning and quiet >= WRITE_QUIET_SECONDS:
+                return
+            self._written.wait(WRITE_QUIET_SECONDS)
 
     def _write(self, batch: list[_Item]) -> None:
         """Everything in `batch` in one transaction, retried through storage trouble until

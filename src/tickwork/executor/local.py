@@ -61,7 +61,7 @@ MAX_NAP_SECONDS = 1.0
 # The writer waits for a burst's spawns to be over (this long without one), but never longer
 # than the cap: ends and skips must not wait behind a queue that never empties.
 WRITE_QUIET_SECONDS = 0.02
-WRITE_YIELD_MAX_SECONDS = 0.5
+WRITE_YIELD_MAX_SECONDS = 1.0
 
 
 def _persist(write: Callable[[], T], what: str, closing: Callable[[], bool]) -> T:
@@ -418,7 +418,10 @@ class LocalExecutor:
     def _put(self, item: _Item) -> None:
         with self._written:
             self._items.append(item)
-            self._written.notify_all()
+            if len(self._items) == 1:
+                # Only an idle writer needs waking: a busy one takes what piled up next, and
+                # a wake per spawn of a burst would be a thousand GIL hand-offs.
+                self._written.notify_all()
 
     def _flush(self) -> None:
         """Wait until the writer has written (or given up on) everything put so far."""

@@ -356,10 +356,14 @@ def insert_many(
     claimed = [r for r in rows if r["trigger"] in CLAIMED_TRIGGERS]
     ids: dict[tuple[str, datetime], int] = {}
     if claimed:
+        from sqlalchemy import text  # beside _dialect_insert's: only the batch claim needs it
+
         statement = _dialect_insert(session)(RunRow).values(claimed)
         statement = statement.on_conflict_do_nothing(
             index_elements=[RunRow.schedule_id, RunRow.scheduled_for],
-            index_where=RunRow.trigger.in_(CLAIMED_TRIGGERS),
+            # Literal, as the partial index says it: PostgreSQL infers the index only from a
+            # predicate it can match, and a bound parameter it cannot.
+            index_where=text(CLAIMED_WHERE),
         ).returning(RunRow.id, RunRow.schedule_id, RunRow.scheduled_for)
         for row in session.execute(statement).all():
             ids[(row.schedule_id, row.scheduled_for)] = row.id
@@ -394,6 +398,9 @@ def _values(new: NewRun, priority: int) -> dict[str, Any]:
         "parameter_overrides": new.parameter_overrides,
         "priority": priority,
     }
+
+
+CLAIMED_WHERE = "trigger IN ('schedule', 'catch_up')"  # uq_runs_claimed_fire's predicate
 
 
 def _dialect_insert(session: Session) -> Any:

@@ -86,7 +86,7 @@ def _is_loopback(host: str) -> bool:
     help="Workflow registry, JSON or TOML (default: the demo in examples/).",
 )
 @click.option("--database-url", help="SQLAlchemy URL, e.g. postgresql://host/db (default SQLite).")
-@click.option("--max-concurrent-runs", type=int, help="Global limit on runs at once (default 4).")
+@click.option("--max-concurrent-runs", type=int, help="Run slots: runs at once (default 256).")
 @click.pass_context
 def serve(ctx: click.Context, /, **flags: Any) -> None:
     """Serve the API and web page, fire schedules and execute runs, all in one process."""

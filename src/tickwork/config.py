@@ -48,7 +48,9 @@ class Settings:
     workflows: Path | None = None
     database_url: str | None = None
     default_timezone: str = "Europe/Berlin"
-    max_concurrent_runs: int = 4
+    # Runs at once; more wait `queued` in priority order. Large by default: a burst of light
+    # jobs due together must not queue behind a handful of slots (docs/configuration.md).
+    max_concurrent_runs: int = 256
     log_max_bytes: int = 5 * 1024 * 1024
     output_tail_bytes: int = 4096
     kill_grace_seconds: float = 5.0

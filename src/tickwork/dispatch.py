@@ -3,26 +3,33 @@
 Cron fires and manual runs come through here. A cron fire first inserts its run with the
 unique key (schedule, scheduled instant): when that insert fails another scheduler, or this
 one before a restart, already took the instant and this fire does nothing.
+
+All fires due at one instant are claimed together (`fire_many`): one transaction reads their
+schedules and active runs in two queries and writes their rows in one statement, and the queued
+runs go to the executor as tickets, with everything it needs to start them unread.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tickwork.auth.audit import Note
 from tickwork.clock import SYSTEM, Clock
 from tickwork.errors import Conflict, NotFound, ValidationFailed
 from tickwork.events import EventBus
+from tickwork.executor.admission import Ticket
 from tickwork.executor.base import Executor
 from tickwork.store import lifecycle, runs
 from tickwork.store.db import Store, problem
 from tickwork.store.lifecycle import NewRun, RunStatus
-from tickwork.store.tables import ScheduleRow
+from tickwork.store.tables import RunRow, ScheduleRow
 from tickwork.workflows import Registry
 
 log = logging.getLogger(__name__)
@@ -33,6 +40,18 @@ class Dispatched:
     run_id: int
     status: RunStatus
     replaced: tuple[int, ...] = ()
+    ticket: Ticket | None = None  # for a queued run: what the executor needs to start it
+
+
+@dataclass(frozen=True)
+class Due:
+    """One instant of one schedule to claim: a cron fire (or the catch-up of missed ones), or,
+    with `skip`, a fire recorded `skipped` with that reason (it was due and will not run)."""
+
+    schedule_id: str
+    instant: datetime
+    trigger: str = "schedule"
+    skip: str | None = None
 
 
 class Dispatcher:
@@ -50,48 +69,45 @@ class Dispatcher:
         self.executor = executor
         self.bus = bus
 
+    def fire_many(self, dues: Sequence[Due], now: datetime) -> list[Dispatched | None]:
+        """Claim every one of `dues` in one transaction and hand the queued runs to the
+        executor at once; each answer (in order) is None when its instant was claimed already
+        (or its schedule is gone, or off for a fire that would run)."""
+        if not dues:
+            return []
+
+        def claim(session: Session) -> list[Dispatched | None]:
+            return self._claim_many(session, dues, now)
+
+        # transact: a connection lost before COMMIT claims again; the claim key keeps the
+        # retry from doubling a fire that another scheduler took meanwhile.
+        outcomes = self.store.transact(claim)
+        self._hand_over([o for o in outcomes if o is not None])
+        for due, outcome in zip(dues, outcomes, strict=True):
+            if outcome is None:
+                log.info(
+                    "fire of %s at %s already claimed; nothing to do", due.schedule_id, due.instant
+                )
+        return outcomes
+
     def fire_at(self, schedule_id: str, instant: datetime, now: datetime) -> Dispatched | None:
         """The cron fire of `schedule_id` due at `instant`; None when it was already claimed
         (or the schedule is gone or off)."""
-        with self.store.session() as session:
-            schedule = session.get(ScheduleRow, schedule_id)
-            if schedule is None or not schedule.enabled:
-                return None
-            outcome = self._enqueue(session, schedule, "schedule", instant, now)
-        if outcome is None:
-            log.info("fire of %s at %s already claimed; nothing to do", schedule_id, instant)
-            return None
-        self._hand_over(outcome)
-        return outcome
+        return self.fire_many([Due(schedule_id, instant)], now)[0]
 
     def skip_fire(
         self, schedule_id: str, instant: datetime, reason: str, now: datetime
     ) -> Dispatched | None:
         """Record the fire due at `instant` as `skipped` with `reason`: it was due, it will not
         run, and the history says why. Claims the instant like a fire, so it never doubles one."""
-        with self.store.session() as session:
-            schedule = session.get(ScheduleRow, schedule_id)
-            if schedule is None:
-                return None
-            outcome = self._enqueue(session, schedule, "schedule", instant, now, skip=reason)
-        if outcome is not None:
-            self._hand_over(outcome)
-        return outcome
+        return self.fire_many([Due(schedule_id, instant, skip=reason)], now)[0]
 
     def catch_up(self, schedule_id: str, instant: datetime) -> Dispatched | None:
         """One run for fires missed while no scheduler was up; `instant` is the latest of them.
 
         It shares the cron fires' unique key, so it never doubles a fire that did happen.
         """
-        now = self.clock.now()
-        with self.store.session() as session:
-            schedule = session.get(ScheduleRow, schedule_id)
-            if schedule is None or not schedule.enabled:
-                return None
-            outcome = self._enqueue(session, schedule, "catch_up", instant, now)
-        if outcome is not None:
-            self._hand_over(outcome)
-        return outcome
+        return self.fire_many([Due(schedule_id, instant, "catch_up")], self.clock.now())[0]
 
     def run_now(
         self,
@@ -111,7 +127,9 @@ class Dispatcher:
             if schedule is None:
                 raise NotFound(f"no schedule {schedule_id}")
             merged = self._overridden(schedule, overrides) if overrides else None
-            outcome = self._enqueue(session, schedule, "manual", now, now, merged=merged)
+            active = {schedule.id: list(runs.active_for(session, schedule.id))}
+            plan = self._plan(schedule, "manual", now, now, active, merged=merged)
+            [outcome] = self._insert(session, [plan])
             assert outcome is not None  # manual runs claim no key
             detail: dict[str, Any] = {"run_id": outcome.run_id, "status": outcome.status.value}
             if merged is not None:
@@ -122,7 +140,7 @@ class Dispatcher:
             return outcome
 
         outcome = self.store.transact(enqueue)
-        self._hand_over(outcome)
+        self._hand_over([outcome])
         return outcome
 
     def _overridden(self, schedule: ScheduleRow, overrides: dict[str, Any]) -> _Overridden:
@@ -139,6 +157,7 @@ class Dispatcher:
                 session, run_id, f"{reason} before it started", self.clock.now()
             )
         if moved:
+            self.executor.stop(run_id, reason)  # out of its queue, so no slot is spent on it
             self.bus.publish("run", action="finished", run_id=run_id)
             return
         if self.executor.stop(run_id, reason):
@@ -151,17 +170,47 @@ class Dispatcher:
                 raise Conflict(f"run {run_id} already ended: {run.status}")
         raise Conflict(f"run {run_id} is not running in this process, or already ended")
 
-    def _enqueue(
+    def _claim_many(
+        self, session: Session, dues: Sequence[Due], now: datetime
+    ) -> list[Dispatched | None]:
+        """The schedules in one query, their active runs in one, the rows in one insert."""
+        ids = sorted({d.schedule_id for d in dues})
+        schedules = {
+            row.id: row
+            for row in session.scalars(select(ScheduleRow).where(ScheduleRow.id.in_(ids)))
+        }
+        active: dict[str, list[_Active]] = {i: [] for i in ids}
+        for run_id, schedule_id in session.execute(
+            select(RunRow.id, RunRow.schedule_id)
+            .where(RunRow.schedule_id.in_(ids), RunRow.status.in_(runs.ACTIVE_STATUSES))
+            .order_by(RunRow.id)
+        ):
+            active[schedule_id].append(_Active(run_id))
+        plans: list[_Plan | None] = []
+        for due in dues:
+            schedule = schedules.get(due.schedule_id)
+            if schedule is None or (due.skip is None and not schedule.enabled):
+                plans.append(None)
+                continue
+            plan = self._plan(schedule, due.trigger, due.instant, now, active, skip=due.skip)
+            plans.append(plan)
+        written = iter(self._insert(session, [p for p in plans if p is not None]))
+        return [next(written) if plan is not None else None for plan in plans]
+
+    def _plan(
         self,
-        session: Session,
         schedule: ScheduleRow,
         trigger: str,
         instant: datetime,
         now: datetime,
+        active: dict[str, list[Any]],
         skip: str | None = None,
         merged: _Overridden | None = None,
-    ) -> Dispatched | None:
-        active = runs.active_for(session, schedule.id)
+    ) -> _Plan:
+        """The row a fire writes, decided before it is written: queued, or ended at once
+        (skipped by `skip` or by forbid's overlap, failed on parameters the workflow
+        refuses), and which runs a `replace` stops."""
+        going = list(active.get(schedule.id, []))
         status, error, command = RunStatus.QUEUED, None, []
         try:
             parameters = merged.parameters if merged else schedule.parameters
@@ -170,50 +219,112 @@ class Dispatcher:
             status, error = RunStatus.FAILED, exc.message
         if skip is not None:
             status, error = RunStatus.SKIPPED, skip
-            active = ()  # a fire that does not run replaces nothing
-        if active and schedule.concurrency_policy == "forbid" and status == RunStatus.QUEUED:
-            ids = ", ".join(f"#{r.id}" for r in active)
+            going = []  # a fire that does not run replaces nothing
+        if going and schedule.concurrency_policy == "forbid" and status == RunStatus.QUEUED:
+            ids = ", ".join(f"#{r.id}" for r in going)
             status, error = RunStatus.SKIPPED, f"previous run {ids} still going"
-        run_id = lifecycle.insert(
-            session,
-            NewRun(
-                schedule_id=schedule.id,
-                trigger=trigger,
-                scheduled_for=instant,
-                queued_at=now,
-                command=command,
-                owner=self.executor.instance,
-                status=status,
-                error=error,
-                parameter_overrides=merged.overrides if merged else None,
-            ),
+        new = NewRun(
+            schedule_id=schedule.id,
+            trigger=trigger,
+            scheduled_for=instant,
+            queued_at=now,
+            command=command,
+            owner=self.executor.instance,
+            status=status,
+            error=error,
+            parameter_overrides=merged.overrides if merged else None,
         )
-        if run_id is None:
-            return None
-        replaced = tuple(r.id for r in active) if schedule.concurrency_policy == "replace" else ()
-        log.info("%s run %s of %s (%s): %s", trigger, run_id, schedule.name, schedule.id, status)
-        return Dispatched(run_id, status, replaced)
+        replaced = tuple(r.id for r in going) if schedule.concurrency_policy == "replace" else ()
+        plan = _Plan(schedule, new, replaced)
+        if status == RunStatus.QUEUED:
+            # Later fires of the same batch see this one as going (forbid, replace).
+            active.setdefault(schedule.id, []).append(plan)
+        return plan
 
-    def _hand_over(self, outcome: Dispatched) -> None:
-        """Start what was committed, then stop what it replaces. In this order: the run is in
-        the store already, and a failure while cancelling must not leave it queued for ever
-        (a retry of the fire would find its instant claimed and hand nothing over)."""
-        if outcome.status == RunStatus.QUEUED:
-            self.executor.submit(outcome.run_id)
-        self.bus.publish(
-            "run",
-            action="queued" if outcome.status == RunStatus.QUEUED else "finished",
-            run_id=outcome.run_id,
-        )
-        for old in outcome.replaced:
-            try:
-                self.cancel(old, f"replaced by run #{outcome.run_id}")
-            except Conflict:
-                pass  # it ended meanwhile
-            except Exception as exc:
-                if problem(exc) is None:
-                    raise
-                log.warning("run %s could not be stopped for run %s: %s", old, outcome.run_id, exc)
+    def _insert(self, session: Session, plans: list[_Plan]) -> list[Dispatched | None]:
+        priorities = {p.schedule.id: p.schedule.priority for p in plans}
+        ids = lifecycle.insert_many(session, [p.new for p in plans], priorities)
+        out: list[Dispatched | None] = []
+        for plan, run_id in zip(plans, ids, strict=True):
+            plan.run_id = run_id
+            if run_id is None:
+                out.append(None)
+                continue
+            new, schedule = plan.new, plan.schedule
+            log.info(
+                "%s run %s of %s (%s): %s",
+                new.trigger,
+                run_id,
+                schedule.name,
+                schedule.id,
+                new.status,
+            )
+            ticket = _ticket(run_id, plan) if new.status == RunStatus.QUEUED else None
+            replaced = tuple(r for r in plan.replaced if r is not None)
+            out.append(Dispatched(run_id, new.status, replaced, ticket))
+        return out
+
+    def _hand_over(self, outcomes: list[Dispatched]) -> None:
+        """Start what was committed, then stop what it replaces. In this order: the runs are
+        in the store already, and a failure while cancelling must not leave them queued for
+        ever (a retry of the fire would find its instant claimed and hand nothing over)."""
+        tickets = [o.ticket for o in outcomes if o.ticket is not None]
+        if tickets:
+            self.executor.submit(tickets)
+        for outcome in outcomes:
+            self.bus.publish(
+                "run",
+                action="queued" if outcome.status == RunStatus.QUEUED else "finished",
+                run_id=outcome.run_id,
+            )
+        for outcome in outcomes:
+            for old in outcome.replaced:
+                try:
+                    self.cancel(old, f"replaced by run #{outcome.run_id}")
+                except Conflict:
+                    pass  # it ended meanwhile
+                except Exception as exc:
+                    if problem(exc) is None:
+                        raise
+                    log.warning(
+                        "run %s could not be stopped for run %s: %s", old, outcome.run_id, exc
+                    )
+
+
+@dataclass(frozen=True)
+class _Active:
+    id: int | None
+
+
+@dataclass
+class _Plan:
+    """A run about to be written by a fire, and what it replaces."""
+
+    schedule: ScheduleRow
+    new: NewRun
+    replaced: tuple[int | None, ...]
+    run_id: int | None = None  # once written; a plan stands for a going run in its batch
+
+    @property
+    def id(self) -> int | None:
+        return self.run_id
+
+
+def _ticket(run_id: int, plan: _Plan) -> Ticket:
+    schedule, new = plan.schedule, plan.new
+    return Ticket(
+        run_id=run_id,
+        schedule_id=schedule.id,
+        command=list(new.command),
+        workflow_type=schedule.workflow_type,
+        timeout_seconds=float(schedule.timeout_seconds),
+        priority=schedule.priority,
+        scheduled_for=new.scheduled_for,
+        queued_at=new.queued_at,
+        not_before=None,
+        concurrency_policy=schedule.concurrency_policy,
+        starting_deadline_seconds=schedule.starting_deadline_seconds,
+    )
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,7 @@
-"""After a crash: runs a dead tickwork process left `queued` or `running` become `lost`, and
-the processes they started are terminated, so nothing old keeps running unseen.
+"""After a crash: runs a dead tickwork process left `running` become `lost`, and the processes
+they started are terminated, so nothing old keeps running unseen. Runs it left `queued` never
+started: they are adopted (this process becomes their owner) and wait to start here, with their
+`not_before`, as they would have there.
 
 A run's process is named by its pid *and* its start time: after a crash and a reboot the
 bare pid may belong to something else, which must never be killed. Only runs whose owner
@@ -15,6 +17,8 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from tickwork.executor import tickets
+from tickwork.executor.admission import Ticket
 from tickwork.executor.identity import owner_alive, same_process
 from tickwork.executor.process import run_tag, terminate_group, terminate_tagged
 from tickwork.store import lifecycle
@@ -32,21 +36,20 @@ class RecoveryReport:
     terminated: list[int] = field(default_factory=list)
 
 
-def recover_lost_runs(store: Store, me: str, grace: float) -> RecoveryReport:
+def recover_lost_runs(
+    store: Store, me: str, grace: float, argv: lifecycle.Argv | None = None
+) -> RecoveryReport:
+    """End as `lost` the runs a dead tickwork left running (`argv` builds the commands of the
+    runs chained after a loss); their follow-ups stay queued for `adopt_queued`."""
     report = RecoveryReport()
     with store.reading() as session:
         active = session.scalars(select(RunRow).where(RunRow.status.in_(ACTIVE_STATUSES))).all()
     for run in active:
-        if run.owner == me or (run.owner and owner_alive(run.owner)):
-            continue
-        if run.status == RunStatus.RUNNING:
-            report.terminated += _end_processes(run, grace)
-        reason = (
-            "tickwork stopped while it ran; its processes were terminated"
-            if run.status == RunStatus.RUNNING
-            else "tickwork stopped before it started"
-        )
-        if _mark_lost(store, run.id, reason):
+        if run.status != RunStatus.RUNNING or not _orphaned(run, me):
+            continue  # queued ones are adopted (adopt_queued)
+        report.terminated += _end_processes(run, grace)
+        reason = "tickwork stopped while it ran; its processes were terminated"
+        if _mark_lost(store, run.id, reason, argv):
             report.lost.append(run.id)
     if report.lost:
         log.warning(
@@ -56,6 +59,31 @@ def recover_lost_runs(store: Store, me: str, grace: float) -> RecoveryReport:
             report.terminated,
         )
     return report
+
+
+def adopt_queued(store: Store, me: str) -> list[Ticket]:
+    """The queued runs of owners that are gone, now owned by `me`, as tickets to admit."""
+    with store.reading() as session:
+        queued = session.execute(
+            select(RunRow.id, RunRow.owner).where(RunRow.status == RunStatus.QUEUED.value)
+        ).all()
+    orphans = [(run_id, owner) for run_id, owner in queued if _orphaned_owner(owner, me)]
+    if not orphans:
+        return []
+    with store.session() as session:
+        adopted = [i for i, owner in orphans if lifecycle.adopt(session, i, owner, me)]
+    with store.reading() as session:
+        found = tickets.load(session, adopted)
+    log.info("adopted %d queued run(s) left by a stopped tickwork: %s", len(found), adopted)
+    return found
+
+
+def _orphaned(run: RunRow, me: str) -> bool:
+    return _orphaned_owner(run.owner, me)
+
+
+def _orphaned_owner(owner: str | None, me: str) -> bool:
+    return owner != me and not (owner and owner_alive(owner))
 
 
 def _end_processes(run: RunRow, grace: float) -> list[int]:
@@ -74,6 +102,6 @@ def _end_processes(run: RunRow, grace: float) -> list[int]:
     return ended
 
 
-def _mark_lost(store: Store, run_id: int, reason: str) -> bool:
+def _mark_lost(store: Store, run_id: int, reason: str, argv: lifecycle.Argv | None) -> bool:
     with store.session() as session:
-        return lifecycle.lose(session, run_id, reason, datetime.now(UTC)).done
+        return lifecycle.lose(session, run_id, reason, datetime.now(UTC), argv=argv).done

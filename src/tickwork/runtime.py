@@ -19,7 +19,7 @@ from tickwork.executor.base import Executor
 from tickwork.executor.identity import instance_name
 from tickwork.executor.local import LocalExecutor
 from tickwork.portable import Backup
-from tickwork.recovery import recover_lost_runs
+from tickwork.recovery import adopt_queued, recover_lost_runs
 from tickwork.scheduler import resume
 from tickwork.scheduler.engine import SchedulerEngine
 from tickwork.service import ScheduleService
@@ -55,7 +55,7 @@ class Runtime:
         self.bus = EventBus()
         self.instance = instance_name()
         self.executor: Executor = LocalExecutor(
-            settings, self.store, self.registry, self.bus, self.instance
+            settings, self.store, self.registry, self.bus, self.instance, clock
         )
         self.dispatcher = Dispatcher(self.store, self.registry, self.executor, self.bus, clock)
         self.engine = SchedulerEngine(self.store, self.dispatcher, self.bus, clock)
@@ -82,7 +82,14 @@ class Runtime:
         )
         self.orphaned_mirror = self.backup.check_at_start()
         if scheduler:
-            recover_lost_runs(self.store, self.instance, self.settings.kill_grace_seconds)
+            recover_lost_runs(
+                self.store,
+                self.instance,
+                self.settings.kill_grace_seconds,
+                argv=lambda s: self.registry.get(s.workflow_type).argv(s.parameters),
+            )
+            self.executor.start()
+            self.executor.submit(adopt_queued(self.store, self.instance))
             self.engine.start(self.settings.catch_up_window_seconds)
             self.engine.every(self.settings.prune_interval_seconds, self.prune, "tickwork.prune")
             self.engine.every(
@@ -112,7 +119,7 @@ class Runtime:
         try:
             self.executor.shutdown(self.settings.shutdown_grace_seconds)
         except (StorageUnavailable, SQLAlchemyError) as exc:  # the store failing must not
-            log.warning("shutdown could not record unstarted runs: %s", exc)  # stop the stop
+            log.warning("shutdown could not record its runs: %s", exc)  # stop the stop
         if self._first_prune is not None:
             self._first_prune.join()
         self.backup.close()

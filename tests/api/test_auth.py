@@ -71,6 +71,7 @@ NEEDS = {
     ("POST", "/schedules/<schedule_id>/run"): "operator",
     ("GET", "/schedules/<schedule_id>/runs"): "viewer",
     ("GET", "/runs"): "viewer",
+    ("GET", "/queue"): "viewer",
     ("GET", "/runs/<int:run_id>"): "viewer",
     ("GET", "/runs/<int:run_id>/log"): "viewer",
     ("GET", "/runs/<int:run_id>/log/download"): "viewer",

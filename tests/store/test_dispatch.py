@@ -1,21 +1,27 @@
 """The dispatcher against the Executor contract and a fake clock, on both stores: what it
-writes for a fire, what it hands to the executor, and what it asks the executor to stop."""
+writes for a fire, what it hands to the executor, and what it asks the executor to stop; and
+fires due at one instant claimed together (each once across dispatchers, forbid's skip and the
+coalesced fires in the batch, tickets that carry what starting needs)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from sqlalchemy import func, select
 
 from tests.clock import FakeClock
 from tests.conftest import TEST_REGISTRY
 from tickwork.config import Settings
-from tickwork.dispatch import Dispatcher
+from tickwork.dispatch import Dispatcher, Due
 from tickwork.errors import Conflict, NotFound
 from tickwork.events import EventBus
-from tickwork.executor.base import Executor
+from tickwork.executor.admission import Ticket
+from tickwork.executor.base import Executor, QueueView
+from tickwork.scheduler.fires import FireRecorder
 from tickwork.store import lifecycle
 from tickwork.store.db import Store
 from tickwork.store.tables import RunRow, ScheduleRow
@@ -31,11 +37,19 @@ class RecordingExecutor:
 
     def __init__(self) -> None:
         self.submitted: list[int] = []
+        self.tickets: list[Ticket] = []
         self.running: set[int] = set()
         self.stopped: list[tuple[int, str]] = []
 
-    def submit(self, run_id: int) -> None:
-        self.submitted.append(run_id)
+    def start(self) -> None:
+        pass
+
+    def submit(self, tickets: Sequence[Ticket]) -> None:
+        self.submitted += [t.run_id for t in tickets]
+        self.tickets += list(tickets)
+
+    def queue(self) -> QueueView | None:
+        return None
 
     def stop(self, run_id: int, reason: str) -> bool:
         if run_id not in self.running:
@@ -166,3 +180,139 @@ def test_cancel_says_why_it_cannot(store: Store, dispatcher: Dispatcher) -> None
         lifecycle.start(session, elsewhere.run_id, T0, 1, 1.0, "other", "/tmp/x.log")
     with pytest.raises(Conflict, match="not running in this process"):
         dispatcher.cancel(elsewhere.run_id)
+
+
+# -- fires due at one instant, claimed together (fire_many) ----------------------------------
+
+
+def dispatcher_on(url: str, executor: RecordingExecutor, clock: FakeClock) -> Dispatcher:
+    store = Store(url)
+    return Dispatcher(store, load_registry(TEST_REGISTRY), executor, EventBus(), clock)
+
+
+def schedules(store: Store, count: int) -> list[str]:
+    ids = [schedule(store, "allow")]
+    with store.session() as session:
+        for n in range(1, count):
+            session.add(
+                ScheduleRow(
+                    id=f"s{n:03d}",
+                    name=f"s{n:03d}",
+                    workflow_type="job",
+                    parameters={},
+                    cron_schedule="* * * * *",
+                    timezone="UTC",
+                    concurrency_policy="allow",
+                    created_at=T0,
+                    updated_at=T0,
+                )
+            )
+            ids.append(f"s{n:03d}")
+    return ids
+
+
+def test_two_dispatchers_claim_a_burst_once(
+    store: Store, executor: RecordingExecutor, clock: FakeClock
+) -> None:
+    ids = schedules(store, 50)
+    other = RecordingExecutor()
+    both = [dispatcher_on(store.url, e, clock) for e in (executor, other)]
+    dues = [Due(i, T0) for i in ids]
+    barrier = threading.Barrier(2)
+
+    def fire(dispatcher: Dispatcher) -> None:
+        barrier.wait()
+        dispatcher.fire_many(dues, clock.now())
+
+    threads = [threading.Thread(target=fire, args=(d,)) for d in both]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    handed = executor.submitted + other.submitted
+    assert sorted(handed) == sorted(set(handed))
+    assert len(handed) == 50
+    with store.reading() as session:
+        assert session.scalar(select(func.count()).select_from(RunRow)) == 50
+    assert both[0].fire_many(dues, clock.now()) == [None] * 50  # all claimed already
+    for dispatcher in both:
+        dispatcher.store.dispose()
+
+
+def test_forbid_skips_in_the_batch_and_the_rest_queue(
+    store: Store, dispatcher: Dispatcher, executor: RecordingExecutor, clock: FakeClock
+) -> None:
+    busy, free = schedule(store, "forbid"), schedule(store, "allow")
+    first = dispatcher.fire_at(busy, T0, clock.now())
+    assert first is not None
+    later = T0 + timedelta(minutes=1)
+    outcomes = dispatcher.fire_many([Due(busy, later), Due(free, later)], clock.now())
+    skipped, queued = outcomes
+    assert skipped is not None and skipped.status == "skipped"
+    assert run(store, skipped.run_id).error == f"previous run #{first.run_id} still going"
+    assert queued is not None and queued.status == "queued"
+    assert executor.submitted == [first.run_id, queued.run_id]
+
+
+def test_a_fire_of_a_switched_off_or_deleted_schedule_claims_nothing(
+    store: Store, dispatcher: Dispatcher, executor: RecordingExecutor, clock: FakeClock
+) -> None:
+    off = schedule(store, "allow")
+    with store.session() as session:
+        session.get_one(ScheduleRow, off).enabled = False
+    assert dispatcher.fire_many([Due(off, T0), Due("gone", T0)], clock.now()) == [None, None]
+    assert executor.submitted == []
+
+
+def test_tickets_carry_what_starting_needs(
+    store: Store, dispatcher: Dispatcher, executor: RecordingExecutor, clock: FakeClock
+) -> None:
+    sid = schedule(store, "buffer_all")
+    with store.session() as session:
+        row = session.get_one(ScheduleRow, sid)
+        row.priority, row.timeout_seconds, row.starting_deadline_seconds = 7, 90, 30
+    outcome = dispatcher.fire_at(sid, T0, clock.now())
+    assert outcome is not None
+    [ticket] = executor.tickets
+    assert ticket.run_id == outcome.run_id
+    assert (ticket.priority, ticket.timeout_seconds, ticket.starting_deadline_seconds) == (
+        7,
+        90.0,
+        30,
+    )
+    assert (ticket.concurrency_policy, ticket.workflow_type) == ("buffer_all", "job")
+    assert (ticket.scheduled_for, ticket.queued_at, ticket.not_before) == (T0, clock.now(), None)
+    assert ticket.command == run(store, outcome.run_id).command
+    assert run(store, outcome.run_id).priority == 7  # the queue's order, kept on the run
+
+
+def test_the_recorder_claims_held_fires_in_one_batch_and_coalesces_them(
+    store: Store, dispatcher: Dispatcher, executor: RecordingExecutor, clock: FakeClock
+) -> None:
+    sid, other = schedule(store, "allow"), schedule(store, "forbid")
+    recorder = FireRecorder(dispatcher, clock)
+    for minute in range(3):
+        recorder.add(sid, T0 + timedelta(minutes=minute))
+    recorder.add(other, T0)
+    calls: list[int] = []
+    fire_many = dispatcher.fire_many
+
+    def counted(dues: list[Due], now: object) -> object:
+        calls.append(len(dues))
+        return fire_many(dues, clock.now())
+
+    dispatcher.fire_many = counted  # type: ignore[method-assign,assignment]
+    recorder.start()
+    assert recorder.wait_idle(10)
+    recorder.stop()
+    assert calls == [4]  # everything held, one claim
+    with store.reading() as session:
+        rows = session.scalars(select(RunRow).order_by(RunRow.scheduled_for, RunRow.id)).all()
+    mine = [(r.scheduled_for, r.status) for r in rows if r.schedule_id == sid]
+    assert mine == [
+        (T0, "skipped"),
+        (T0 + timedelta(minutes=1), "skipped"),
+        (T0 + timedelta(minutes=2), "queued"),
+    ]
+    assert "ran instead" in str(rows[0].error)
+    assert len(executor.submitted) == 2

@@ -1,30 +1,55 @@
 """The executor contract: what the dispatcher and the runtime may ask of whatever runs runs.
 
 The local thread pool (executor/local.py) is one implementation; a Celery one can be another.
-An executor reads a submitted run from the store and moves it through `store.lifecycle`
-(start, then finish or fail); it never decides whether a run is due or allowed to overlap.
+An executor is handed tickets (queued runs with all they need: it reads nothing to start
+them) and moves them through `store.lifecycle` (start, then finish or fail). Whether a fire
+runs at all (forbid, replace) is decided where it is claimed; when a queued run starts (slots,
+priority, not_before, buffer policies, starting deadline) is the executor's admission.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
+
+from tickwork.executor.admission import Ticket, Waiting
+
+
+@dataclass(frozen=True)
+class QueueView:
+    """The executor's queue as the API shows it."""
+
+    slots_total: int
+    slots_busy: int
+    waiting: list[Waiting]
 
 
 class Executor(Protocol):
     # Who owns the runs it queues ("host:pid:start"): recovery ends a dead owner's runs.
     instance: str
 
-    def submit(self, run_id: int) -> None:
-        """Start the queued run `run_id` when a slot is free; returns at once. A run that
-        is no longer queued by then (cancelled, skipped) is not started."""
+    def start(self) -> None:
+        """Begin running what is submitted (a web-only process never calls it)."""
+        ...
+
+    def submit(self, tickets: Sequence[Ticket]) -> None:
+        """Start the queued runs of `tickets` when admission lets them; returns at once. A run
+        that is no longer queued by then (cancelled, skipped) is not started."""
         ...
 
     def stop(self, run_id: int, reason: str) -> bool:
-        """Stop a run this executor is running, to end with `reason`; False when it is not
-        one of its own (another process's, or ended already)."""
+        """Stop a run this executor is running, to end with `reason`, or drop it from its
+        queue (its row was cancelled); False when it is not one of its own (another
+        process's, or ended already)."""
+        ...
+
+    def queue(self) -> QueueView | None:
+        """The queued runs in start order with why each waits; None when this executor runs
+        nothing in this process (a web-only process)."""
         ...
 
     def shutdown(self, grace: float) -> None:
-        """Let running runs finish for up to `grace` seconds, stop the rest, and end the runs
-        it queued and did not start as cancelled."""
+        """Let running runs finish for up to `grace` seconds and stop the rest. Runs it holds
+        queued stay queued in the store: the next start adopts them."""
         ...

@@ -1,52 +1,71 @@
-"""The local executor: a bounded thread pool that turns queued runs into finished ones.
+"""The local executor: queued runs in, finished runs out, with two threads of its own.
 
-The pool size is the global limit on concurrent runs; runs beyond it wait as `queued`.
-Every state change is a conditional update that must change exactly one row, so a run that
-was cancelled while it waited is never started, and a finished run is never rewritten.
+- The admitter starts runs: `Admission` says which tickets may start (slots, priority,
+  not_before, buffer policies, starting deadlines) and the admitter spawns them one after the
+  other at once, without reading the store (a ticket carries what starting needs).
+- The writer records what happened, in batches: every start, skip and end it holds is written
+  in one transaction (`lifecycle.start_many`, `finish` per run), so a burst of a hundred starts
+  is one COMMIT and no thread waits on another's write lock.
+- The processes are watched by the launcher (`Supervisor.launch`): one spawn call in the
+  admitter's thread, the end reported back through a callback.
+
+Every state change is still a conditional update that must change exactly one row, so a run
+that was cancelled while it waited is refused its start (and stopped), and a finished run is
+never rewritten. A crash between a spawn and its recorded start is covered by the run's tag
+(recovery finds its processes by it).
 """
 
 from __future__ import annotations
 
 import fnmatch
+import functools
 import logging
 import os
+import resource
 import threading
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from collections import deque
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol, TypeVar
 
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from tickwork.clock import SYSTEM, Clock
 from tickwork.config import Settings
-from tickwork.errors import StorageUnavailable
 from tickwork.events import EventBus
+from tickwork.executor import tickets
+from tickwork.executor.admission import Admission, Ticket
+from tickwork.executor.base import QueueView
 from tickwork.executor.identity import process_started_at
-from tickwork.executor.process import (
-    RUN_TAG,
-    Control,
-    ProcessResult,
-    ProcessSpec,
-    run_process,
-    run_tag,
-)
-from tickwork.store import lifecycle, runs
-from tickwork.store.db import Outage, Store, problem, transient
-from tickwork.store.lifecycle import RunStatus
+from tickwork.executor.process import RUN_TAG, Control, ProcessResult, ProcessSpec, run_tag
+from tickwork.executor.supervisor import LaunchError, Supervisor
+from tickwork.store import lifecycle
+from tickwork.store.db import Outage, Store, problem
+from tickwork.store.lifecycle import Moved, RunStatus
 from tickwork.store.tables import ScheduleRow
 from tickwork.workflows import Registry
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 RETRY_MAX_DELAY_SECONDS = 5.0
-# How long a queued run keeps trying to read itself through lost connections before it fails.
-START_RETRY_SECONDS = 600.0
+# Descriptors one running run holds (two pipes, its log, the process handle), and those kept
+# for the server itself (connections, the database, the data directory's files).
+FILES_PER_RUN = 4
+FILES_RESERVED = 256
+INTERNAL_ERROR = "internal error in the executor; see server log"
+MAX_NAP_SECONDS = 1.0
+# The writer waits for a burst's spawns to be over (this long without one), but never longer
+# than the cap: ends and skips must not wait behind a queue that never empties.
+WRITE_QUIET_SECONDS = 0.02
+WRITE_YIELD_MAX_SECONDS = 1.0
 
 
-def _persist(write: Callable[[], None], what: str, closing: Callable[[], bool]) -> None:
+def _persist(write: Callable[[], T], what: str, closing: Callable[[], bool]) -> T:
     """Retry a run's final write until it lands: through a database outage, or a disk so full
     that SQLite cannot grow its journal. Giving up would leave the run 'running' for ever,
     blocking its schedule (forbid) until the next restart; so only shutdown stops the retries,
@@ -55,9 +74,9 @@ def _persist(write: Callable[[], None], what: str, closing: Callable[[], bool]) 
     outage = Outage(what)
     while True:
         try:
-            write()
+            done = write()
             outage.over()
-            return
+            return done
         except Exception as exc:
             # Only storage trouble passes with time; anything else (a bug, data the database
             # refuses) would fail the same way for ever, holding the run and its slot.
@@ -77,9 +96,16 @@ def job_environment(
     """A job's environment: the allow-listed part of the server's, then the workflow's own
     `env`, then the run's identity. Never the whole of the server's: it holds the API token,
     the session key and the database URL, and a job's log is readable by every viewer."""
-    server = dict(os.environ if environ is None else environ)
-    env = {name: value for name, value in server.items() if _inherited(settings, name, value)}
-    return {**env, **workflow_env, "PYTHONUNBUFFERED": "1", **run_vars}
+    server = tuple(sorted((os.environ if environ is None else environ).items()))
+    return {**_server_part(settings, server), **workflow_env, "PYTHONUNBUFFERED": "1", **run_vars}
+
+
+@functools.lru_cache(maxsize=4)
+def _server_part(settings: Settings, server: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """The allow-listed part of `server`, kept while the server's environment stays the same:
+    matching every variable against the allow-list for each run of a burst of a thousand cost
+    a quarter of a millisecond each, in the spawn loop. Callers copy it (job_environment)."""
+    return {name: value for name, value in server if _inherited(settings, name, value)}
 
 
 def _inherited(settings: Settings, name: str, value: str) -> bool:
@@ -94,209 +120,505 @@ def _inherited(settings: Settings, name: str, value: str) -> bool:
     return True
 
 
+def run_slots(configured: int) -> int:
+    """The run slots: the setting, bounded by the open-file limit (a run holds FILES_PER_RUN
+    descriptors; a spawn that fails with EMFILE would fail the run for nothing). The soft
+    limit is raised towards what the slots need first, as far as the hard limit lets us."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    needed = FILES_RESERVED + configured * FILES_PER_RUN
+    if soft != resource.RLIM_INFINITY and soft < needed:
+        want = needed if hard == resource.RLIM_INFINITY else min(needed, hard)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))
+            soft = want
+        except (ValueError, OSError):
+            pass
+    if soft == resource.RLIM_INFINITY:
+        return configured
+    room = max(1, (soft - FILES_RESERVED) // FILES_PER_RUN)
+    if room < configured:
+        log.warning(
+            "max_concurrent_runs %d bounded to %d by the open-file limit %d", configured, room, soft
+        )
+    return min(configured, room)
+
+
 def _at(ts: float) -> datetime:
     return datetime.fromtimestamp(ts, UTC)
 
 
+class Launcher(Protocol):
+    """Spawns a run's process in the caller's thread and reports its end through `on_end`
+    (executor/supervisor.py's Supervisor); raises LaunchError when it could not start."""
+
+    def start(self) -> None: ...
+
+    def launch(
+        self, spec: ProcessSpec, control: Control, on_end: Callable[[ProcessResult], None]
+    ) -> int: ...
+
+    def stop(self, grace: float | None = None, reason: str = "stopped") -> None: ...
+
+
+@dataclass
+class _Live:
+    """A run this executor started (or is starting), until its end is recorded."""
+
+    ticket: Ticket
+    control: Control
+    log_path: Path
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    start_put: bool = False  # its start went to the writer (or it has none to record)
+    end: _End | None = None  # an end that came before its start was put: put after it
+
+
+@dataclass(frozen=True)
+class _Start:
+    start: lifecycle.Start
+
+
+@dataclass(frozen=True)
+class _End:
+    run_id: int
+    finish: lifecycle.Finish
+
+
+@dataclass(frozen=True)
+class _Fail:
+    run_id: int
+    error: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class _Skip:
+    run_id: int
+    reason: str
+    at: datetime
+
+
+_Item = _Start | _End | _Fail | _Skip
+
+
 class LocalExecutor:
     def __init__(
-        self, settings: Settings, store: Store, registry: Registry, bus: EventBus, instance: str
+        self,
+        settings: Settings,
+        store: Store,
+        registry: Registry,
+        bus: EventBus,
+        instance: str,
+        clock: Clock = SYSTEM,
+        launcher: Launcher | None = None,
     ) -> None:
         self.instance = instance
-        self._closing = False
         self.settings = settings
         self.store = store
         self.registry = registry
         self.bus = bus
-        self._pool = ThreadPoolExecutor(
-            max_workers=settings.max_concurrent_runs, thread_name_prefix="tickwork-run"
-        )
-        self._controls: dict[int, Control] = {}
+        self.clock = clock
+        self.admission = Admission(run_slots(settings.max_concurrent_runs))
+        # Its thread starts with ours: a web-only process watches no processes.
+        self._launcher: Launcher = launcher or Supervisor(start=False)
+        self._live: dict[int, _Live] = {}
         self._lock = threading.Lock()
+        self._closing = False
+        self._started = False
+        self._wake = threading.Condition()
+        self._poked = False
+        self._items: deque[_Item] = deque()
+        self._written = threading.Condition()
+        self._writing = False
+        self._spawning = False  # the admitter is spawning a burst (the writer waits)
+        self._last_spawn = 0.0  # monotonic
+        self._threads: list[threading.Thread] = []
 
-    def submit(self, run_id: int) -> None:
-        self._pool.submit(self._execute, run_id)
+    # -- the contract -----------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the admitter and the writer (at the first submit at the latest)."""
+        with self._lock:
+            if self._started or self._closing:
+                return
+            self._started = True
+        self._launcher.start()
+        for target, name in (
+            (self._admit_loop, "tickwork-admit"),
+            (self._write_loop, "tickwork-write"),
+        ):
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def submit(self, tickets: Sequence[Ticket]) -> None:
+        if self._closing:
+            return  # left queued in the store: the next start adopts them
+        self.start()
+        decision = self.admission.offer(list(tickets))
+        now = self.clock.now()
+        for ticket, reason in decision.skip:
+            self._put(_Skip(ticket.run_id, reason, now))
+        self._poke()
 
     def stop(self, run_id: int, reason: str = "cancelled") -> bool:
-        """Stop a run this process is executing; False when it is not ours."""
+        """Stop a run this process is executing, or drop it from the queue; False when it is
+        neither."""
+        if self.admission.withdraw(run_id) is not None:
+            return True
         with self._lock:
-            control = self._controls.get(run_id)
-        if control is None:
+            live = self._live.get(run_id)
+        if live is None:
             return False
-        control.cancel(reason)
+        live.control.cancel(reason)
         return True
+
+    def queue(self) -> QueueView | None:
+        if not self._started:
+            return None
+        return QueueView(
+            self.admission.slots, self.admission.busy, self.admission.waiting(self.clock.now())
+        )
 
     def shutdown(self, grace: float) -> None:
         """Let running runs finish for up to `grace` seconds, then stop them; runs still
-        waiting for a slot are not started. Everything ends recorded as what it was."""
+        waiting for a slot stay queued in the store (the next start adopts them). Everything
+        that ran ends recorded as what it was."""
         with self._lock:
             self._closing = True
+        self._poke()
         deadline = time.monotonic() + grace
         while self._active() and time.monotonic() < deadline:
             time.sleep(0.05)
         with self._lock:
-            controls = list(self._controls.values())
-        for control in controls:
+            stopping = [live.control for live in self._live.values()]
+        for control in stopping:
             control.cancel("stopped: tickwork shut down")
-        self._pool.shutdown(wait=True, cancel_futures=True)
-        with self.store.session() as session:
-            lifecycle.cancel_unstarted(
-                session, self.instance, "tickwork shut down before it started", datetime.now(UTC)
-            )
-        if controls:
-            log.warning("stopped %d run(s) still going at shutdown", len(controls))
+        self._launcher.stop(self.settings.kill_grace_seconds, "stopped: tickwork shut down")
+        self._flush()
+        for thread in self._threads:
+            thread.join(timeout=10)
+        if stopping:
+            log.warning("stopped %d run(s) still going at shutdown", len(stopping))
 
     def _active(self) -> bool:
         with self._lock:
-            return bool(self._controls)
+            return bool(self._live)
 
-    def _execute(self, run_id: int) -> None:
-        try:
-            self._execute_retrying(run_id)
-        except StorageUnavailable as exc:
-            log.warning("run %s: %s", run_id, exc.message)
-            try:
-                self._finish_with_error(run_id, exc.message)
-            except (DBAPIError, StorageUnavailable):
-                log.warning("run %s: could not record that either; recovery ends it", run_id)
-        except Exception:  # a bug here must not kill the pool thread silently
-            log.exception("run %s: executor error", run_id)
-            try:
-                self._finish_with_error(run_id, "internal error in the executor; see server log")
-            except (DBAPIError, StorageUnavailable):  # only at shutdown: retries end there
-                log.error("run %s: its end is not recorded; the next start ends it", run_id)
+    # -- the admitter -----------------------------------------------------------------------
 
-    def _execute_retrying(self, run_id: int) -> None:
-        """The run's store reads may meet a lost connection: then it is tried again. A run
-        starts only while it is still queued, so a second try never starts it twice (a failed
-        start record raises StorageUnavailable, which is not tried again)."""
-        delay, deadline = 0.5, time.monotonic() + START_RETRY_SECONDS
+    def _poke(self) -> None:
+        with self._wake:
+            self._poked = True
+            self._wake.notify()
+
+    def _admit_loop(self) -> None:
         while True:
+            with self._wake:
+                while not self._poked and not self._closing:
+                    wake = self.admission.next_wake(self.clock.now())
+                    timeout = None
+                    if wake is not None:
+                        # At most a second: the clock may be moved (a test's), not only pass.
+                        delta = (wake - self.clock.now()).total_seconds()
+                        timeout = min(max(delta, 0.001), MAX_NAP_SECONDS)
+                    if not self._wake.wait(timeout):
+                        break  # a not_before or a deadline is due
+                if self._closing:
+                    return
+                self._poked = False
             try:
-                return self._execute_run(run_id)
-            except DBAPIError as exc:
-                if not transient(exc) or time.monotonic() >= deadline:
-                    raise
-                log.warning("run %s: store unavailable (%s); retrying", run_id, type(exc).__name__)
-            time.sleep(delay)
-            delay = min(delay * 2, RETRY_MAX_DELAY_SECONDS)
+                self._admit()
+            except Exception:  # a bug here must not end the loop: nothing would start
+                log.exception("admitting runs failed")
 
-    def _execute_run(self, run_id: int) -> None:
-        if self._closing:
-            return  # left queued; shutdown records it
-        control = Control()
-        with self.store.reading() as session:
-            run = runs.get(session, run_id)
-            if run is None or run.status != RunStatus.QUEUED:
-                return  # cancelled while it waited, or already taken
-            schedule = session.get(ScheduleRow, run.schedule_id)
-            assert schedule is not None  # runs are deleted with their schedule
-            workflow = self.registry.workflows.get(schedule.workflow_type)
-            timeout = schedule.timeout_seconds
+    def _admit(self) -> None:
+        decision = self.admission.take(self.clock.now())
+        for ticket, reason in decision.skip:
+            self._put(_Skip(ticket.run_id, reason, self.clock.now()))
+        self._spawning = bool(decision.start)
+        try:
+            for ticket in decision.start:
+                if self._closing:  # not started after all: it stays queued for the next start
+                    self.admission.ended(ticket.run_id)
+                    continue
+                self._launch(ticket)
+        finally:
+            self._spawning = False
+            self._last_spawn = time.monotonic()
+
+    def _launch(self, ticket: Ticket) -> None:
+        run_id = ticket.run_id
+        workflow = self.registry.workflows.get(ticket.workflow_type)
         if workflow is None:
-            self._finish_with_error(
-                run_id, f"workflow type {schedule.workflow_type!r} is not in the registry"
-            )
+            self.admission.ended(run_id)
+            error = f"workflow type {ticket.workflow_type!r} is not in the registry"
+            self._put(_Fail(run_id, error, self.clock.now()))
             return
-        log_path = self.settings.logs_dir / run.schedule_id / f"{run_id}.log"
+        log_path = self.settings.logs_dir / ticket.schedule_id / f"{run_id}.log"
+        tag = run_tag(self.instance, run_id)
         env = job_environment(
             self.settings,
             workflow.env,
             {
                 "TICKWORK_RUN_ID": str(run_id),
-                "TICKWORK_SCHEDULE_ID": run.schedule_id,
-                RUN_TAG: run_tag(self.instance, run_id),
+                "TICKWORK_SCHEDULE_ID": ticket.schedule_id,
+                RUN_TAG: tag,
             },
         )
         spec = ProcessSpec(
-            argv=list(run.command),
+            argv=list(ticket.command),
             cwd=workflow.working_dir,
             env=env,
-            timeout_seconds=timeout,
+            timeout_seconds=ticket.timeout_seconds,
             log_path=log_path,
             log_max_bytes=self.settings.log_max_bytes,
             tail_bytes=self.settings.output_tail_bytes,
             kill_grace_seconds=self.settings.kill_grace_seconds,
-            tag=run_tag(self.instance, run_id),
+            tag=tag,
         )
+        live = _Live(ticket, Control(), log_path)
         with self._lock:
-            if self._closing:  # shutdown began while we read: leave it queued for it to record
-                return
-            self._controls[run_id] = control
-        started: list[datetime] = []  # when its start was recorded, if it was
+            self._live[run_id] = live
         try:
-            result = run_process(
-                spec,
-                control,
-                on_start=lambda pid: started.append(self._started(run_id, pid, log_path)),
+            pid = self._launcher.launch(
+                spec, live.control, lambda result: self._ended(live, result)
             )
-            # Still ours until its end is written: a cancel meanwhile is accepted, not a 409.
-            self._finish(run_id, result, started[0] if started else _at(result.started_at))
-        finally:
-            with self._lock:
-                self._controls.pop(run_id, None)
-
-    def _started(self, run_id: int, pid: int, log_path: Path) -> datetime:
-        now = datetime.now(UTC)
-
-        def mark_running(session: Session) -> lifecycle.Moved:
-            return lifecycle.start(
-                session,
-                run_id,
-                at=now,
-                pid=pid,
-                pid_started_at=process_started_at(pid),
-                owner=self.instance,
-                log_path=str(log_path),
-            )
-
-        # transact: tried again if the connection broke before COMMIT, and a COMMIT whose
-        # answer was lost is settled, so a start that was recorded is never seen as a cancel.
-        if not self.store.transact(mark_running):  # cancelled between our read and the spawn
-            self.stop(run_id, "cancelled")
-            return now
-        log.info("run %s started: pid %s", run_id, pid)
-        self._publish(run_id, "started")
-        return now
-
-    def _finish(self, run_id: int, result: ProcessResult, started: datetime) -> None:
-        end = lifecycle.Finish(
-            outcome=RunStatus(result.outcome),
-            started_at=started,
-            finished_at=_at(result.finished_at),
-            exit_code=result.exit_code,
-            output_tail=result.output_tail,
-            error=result.error,
-            cpu_seconds=result.cpu_seconds,
-            peak_memory_bytes=result.peak_memory_bytes,
-        )
-        _persist(
-            lambda: self._record(run_id, end),
-            f"recording the end of run {run_id}",
-            lambda: self._closing,
-        )
-        log.info("run %s finished: %s (exit %s)", run_id, result.outcome, result.exit_code)
-        self._publish(run_id, "finished")
-
-    def _record(self, run_id: int, end: lifecycle.Finish) -> None:
-        with self.store.session() as session:
-            lifecycle.finish(session, run_id, end)  # not done: it ended already (a cancel)
-
-    def _finish_with_error(self, run_id: int, error: str) -> None:
-        ended: list[bool] = []
-        _persist(
-            lambda: ended.append(self._end_with_error(run_id, error)),
-            f"recording the failure of run {run_id}",
-            lambda: self._closing,
-        )
-        if not ended[-1]:
+        except LaunchError as exc:
+            live.start_put = True  # nothing to record but its end
+            self._ended(live, exc.result)
             return
-        log.warning("run %s failed: %s", run_id, error)
-        self._publish(run_id, "finished")
+        except Exception:
+            log.exception("run %s: could not be launched", run_id)
+            live.start_put = True
+            now = time.time()
+            self._ended(live, ProcessResult("failed", None, now, now, "", INTERNAL_ERROR))
+            return
+        # Real time, like the end the process reports: the clock decides, it does not measure.
+        start = lifecycle.Start(run_id, datetime.now(UTC), pid, None, self.instance, str(log_path))
+        with live.lock:
+            self._put(_Start(start))
+            live.start_put = True
+            end, live.end = live.end, None
+        if end is not None:
+            self._put(end)
 
-    def _end_with_error(self, run_id: int, error: str) -> bool:
-        with self.store.session() as session:
-            return lifecycle.fail(session, run_id, error, datetime.now(UTC)).done
+    def _ended(self, live: _Live, result: ProcessResult) -> None:
+        """The launcher's on_end: free the slot at once, record the end after the start."""
+        self.admission.ended(live.ticket.run_id)
+        end = _End(live.ticket.run_id, _finish(result))
+        with live.lock:
+            held = not live.start_put
+            if held:
+                live.end = end  # its start is being put: the launch puts this after it
+        if not held:
+            self._put(end)
+        self._poke()
+
+    # -- the writer -------------------------------------------------------------------------
+
+    def _put(self, item: _Item) -> None:
+        with self._written:
+            self._items.append(item)
+            if len(self._items) == 1:
+                # Only an idle writer needs waking: a busy one takes what piled up next, and
+                # a wake per spawn of a burst would be a thousand GIL hand-offs.
+                self._written.notify_all()
+
+    def _flush(self) -> None:
+        """Wait until the writer has written (or given up on) everything put so far."""
+        with self._written:
+            self._written.notify_all()
+            while self._items or self._writing:
+                if not self._written.wait(timeout=30):
+                    log.warning("shutdown: %d run write(s) left unwritten", len(self._items))
+                    return
+
+    def _write_loop(self) -> None:
+        while True:
+            with self._written:
+                while not self._items:
+                    if self._closing and not self._active():
+                        self._written.notify_all()
+                        return
+                    self._written.wait(timeout=0.2 if self._closing else None)
+                self._yield_to_spawns()
+                batch = list(self._items)
+                self._items.clear()
+                self._writing = True
+            try:
+                self._write(batch)
+            except Exception:
+                log.exception("recording %d run change(s) failed", len(batch))
+            finally:
+                with self._written:
+                    self._writing = False
+                    self._written.notify_all()
+
+    def _yield_to_spawns(self) -> None:
+        """Wait (under `_written`) while a burst is being spawned: writing is Python work that
+        shares the GIL with the spawn loop, and a start is recorded with the time of its spawn
+        anyway. So the spawns go first, and the burst's starts are then one transaction."""
+        deadline = time.monotonic() + WRITE_YIELD_MAX_SECONDS
+        while not self._closing and time.monotonic() < deadline:
+            quiet = time.monotonic() - self._last_spawn
+            if not self._spawning and quiet >= WRITE_QUIET_SECONDS:
+                return
+            self._written.wait(WRITE_QUIET_SECONDS)
+
+    def _write(self, batch: list[_Item]) -> None:
+        """Everything in `batch` in one transaction, retried through storage trouble until
+        shutdown; a batch that fails for another reason is written item by item, so one bad
+        row holds up no other run."""
+        batch = [_with_process_start(item) for item in batch]
+        try:
+            moved = _persist(
+                lambda: self.store.transact(lambda session: _apply(session, batch, self._argv)),
+                _describe(batch),
+                lambda: self._closing,
+            )
+        except Exception as exc:
+            if problem(exc) is not None:  # only at shutdown: start-up recovery ends them
+                log.warning("run changes not recorded at shutdown: %s", exc)
+                self._forget(batch)
+                return
+            log.exception("recording a batch of run changes failed; writing one by one")
+            moved = [self._write_alone(item) for item in batch]
+        self._after(batch, moved)
+
+    def _write_alone(self, item: _Item) -> Moved | None:
+        try:
+            return self.store.transact(lambda session: _apply(session, [item], self._argv))[0]
+        except Exception:
+            log.exception("run %s: its change could not be recorded", _run_id(item))
+        if isinstance(item, _End | _Fail):
+            try:
+                fail = _Fail(_run_id(item), INTERNAL_ERROR, self.clock.now())
+                return self.store.transact(lambda session: _apply(session, [fail], self._argv))[0]
+            except Exception:
+                log.error("run %s: its end is not recorded; the next start ends it", _run_id(item))
+        return None
+
+    def _after(self, batch: list[_Item], moved: list[Moved | None]) -> None:
+        """What follows a committed batch: stop a run whose start was refused, tell the page,
+        forget ended runs and admit their follow-ups."""
+        follow_ups: list[int] = []
+        for item, outcome in zip(batch, moved, strict=True):
+            run_id = _run_id(item)
+            if isinstance(item, _Start):
+                if outcome:
+                    log.info("run %s started: pid %s", run_id, item.start.pid)
+                    self._publish(run_id, "started")
+                else:  # cancelled between its admission and its spawn
+                    self.stop(run_id, "cancelled")
+                continue
+            if isinstance(item, _End | _Fail):
+                with self._lock:
+                    self._live.pop(run_id, None)
+            if outcome:
+                follow_ups += outcome.follow_ups
+                self._publish(run_id, "finished")
+                for schedule_id in outcome.switched_off:  # pause_on_failure switched it off
+                    self.bus.publish("schedule", action="updated", schedule_id=schedule_id)
+                log.info("run %s ended: %s", run_id, outcome.to)
+        if follow_ups:
+            self._admit_follow_ups(follow_ups)
+
+    def _admit_follow_ups(self, run_ids: list[int]) -> None:
+        """Retries and chained runs an end queued: read as tickets, handed to admission."""
+        try:
+            found = self.store.read(lambda session: tickets.load(session, run_ids))
+        except Exception as exc:
+            if problem(exc) is None:
+                raise
+            log.warning(
+                "follow-up runs %s not admitted now (%s); the next start does", run_ids, exc
+            )
+            return
+        for ticket in found:
+            self._publish(ticket.run_id, "queued")
+        self.submit(found)
+
+    def _argv(self, schedule: ScheduleRow) -> list[str]:
+        """The command of a run chained after another: the schedule's workflow with its
+        parameters (ValidationFailed when they no longer fit; the run is then failed)."""
+        return self.registry.get(schedule.workflow_type).argv(schedule.parameters)
+
+    def _forget(self, batch: list[_Item]) -> None:
+        with self._lock:
+            for item in batch:
+                if isinstance(item, _End | _Fail):
+                    self._live.pop(_run_id(item), None)
 
     def _publish(self, run_id: int, action: str) -> None:
         self.bus.publish("run", action=action, run_id=run_id)
+
+
+def _apply(session: Session, batch: list[_Item], argv: lifecycle.Argv) -> list[Moved | None]:
+    """The batch's transitions in order; consecutive starts in one `start_many`. `argv` builds
+    the commands of runs an end chains after it."""
+    out: list[Moved | None] = []
+    starts: list[lifecycle.Start] = []
+
+    def flush_starts() -> None:
+        out.extend(lifecycle.start_many(session, starts))
+        starts.clear()
+
+    for item in batch:
+        if isinstance(item, _Start):
+            starts.append(item.start)
+            continue
+        flush_starts()
+        if isinstance(item, _End):
+            out.append(lifecycle.finish(session, item.run_id, item.finish, argv=argv))
+        elif isinstance(item, _Fail):
+            out.append(lifecycle.fail(session, item.run_id, item.error, item.at, argv=argv))
+        else:
+            out.append(lifecycle.skip(session, item.run_id, item.reason, item.at))
+    flush_starts()
+    return out
+
+
+def _with_process_start(item: _Item) -> _Item:
+    """A start with its process's start time, read here (the writer's thread), not in the
+    admitter's: it names the process for recovery and costs a read of /proc per run."""
+    if not isinstance(item, _Start) or item.start.pid_started_at is not None:
+        return item
+    start = item.start
+    return _Start(
+        lifecycle.Start(
+            start.run_id,
+            start.at,
+            start.pid,
+            process_started_at(start.pid),
+            start.owner,
+            start.log_path,
+        )
+    )
+
+
+def _describe(batch: list[_Item]) -> str:
+    """What a batch records, for the outage message: "recording the end of run 5"."""
+    kinds: dict[str, list[str]] = {}
+    for item in batch:
+        kind = {_Start: "start", _End: "end", _Fail: "end", _Skip: "skip"}[type(item)]
+        kinds.setdefault(kind, []).append(str(_run_id(item)))
+    return "recording " + "; ".join(
+        f"the {kind} of run {', '.join(ids)}" for kind, ids in kinds.items()
+    )
+
+
+def _run_id(item: _Item) -> int:
+    return item.start.run_id if isinstance(item, _Start) else item.run_id
+
+
+def _finish(result: ProcessResult) -> lifecycle.Finish:
+    return lifecycle.Finish(
+        outcome=RunStatus(result.outcome),
+        started_at=_at(result.started_at),
+        finished_at=_at(result.finished_at),
+        exit_code=result.exit_code,
+        output_tail=result.output_tail,
+        error=result.error,
+        cpu_seconds=result.cpu_seconds,
+        peak_memory_bytes=result.peak_memory_bytes,
+    )

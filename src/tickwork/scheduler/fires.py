@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tickwork.clock import Clock
-from tickwork.dispatch import Dispatcher
+from tickwork.dispatch import Dispatcher, Due
 from tickwork.store.db import Outage, problem
 
 log = logging.getLogger(__name__)
@@ -112,28 +112,39 @@ class FireRecorder:
             delay = min(delay * 2, RETRY_MAX_SECONDS)
 
     def _record(self, batch: list[Fire]) -> list[Fire]:
-        """Record `batch`; returns the fires not recorded because the store failed."""
-        for index, (fire, coalesced_into) in enumerate(_coalesce(batch)):
-            try:
-                if coalesced_into is None:
-                    self.dispatcher.fire_at(fire.schedule_id, fire.instant, self._clock.now())
-                else:
-                    self.dispatcher.skip_fire(
-                        fire.schedule_id,
-                        fire.instant,
-                        "not run: the store could not be written when it was due; the fire at "
-                        f"{_iso(coalesced_into)} ran instead",
-                        self._clock.now(),
-                    )
-            except Exception as exc:
-                if problem(exc) is None:  # a bug, not the store: retrying would not help
-                    log.exception("fire of %s at %s not recorded", fire.schedule_id, fire.instant)
-                    continue
-                # The store failed (locked, full, gone, unreachable): hold the rest and retry.
-                self._outage.failed(exc)
-                return [f for f, _ in _coalesce(batch)[index:]]
+        """Record `batch` in one claim (every fire held, so a burst due at one instant is one
+        transaction); returns the fires not recorded because the store failed."""
+        dues = [_due(fire, coalesced_into) for fire, coalesced_into in _coalesce(batch)]
+        try:
+            self.dispatcher.fire_many(dues, self._clock.now())
+        except Exception as exc:
+            if problem(exc) is None:  # a bug, not the store: find the fire it is about
+                self._record_each(dues)
+                self._outage.over()
+                return []
+            # The store failed (locked, full, gone, unreachable): hold them all and retry.
+            self._outage.failed(exc)
+            return batch
         self._outage.over()
         return []
+
+    def _record_each(self, dues: list[Due]) -> None:
+        for due in dues:
+            try:
+                self.dispatcher.fire_many([due], self._clock.now())
+            except Exception:
+                log.exception("fire of %s at %s not recorded", due.schedule_id, due.instant)
+
+
+def _due(fire: Fire, coalesced_into: datetime | None) -> Due:
+    if coalesced_into is None:
+        return Due(fire.schedule_id, fire.instant)
+    return Due(
+        fire.schedule_id,
+        fire.instant,
+        skip="not run: the store could not be written when it was due; the fire at "
+        f"{_iso(coalesced_into)} ran instead",
+    )
 
 
 def _coalesce(batch: list[Fire]) -> list[tuple[Fire, datetime | None]]:

@@ -586,3 +586,124 @@ def _text(value: str) -> str:
 def statuses(values: Sequence[RunStatus]) -> list[str]:
     """Plain strings for a query's IN (...)."""
     return [s.value for s in values]
+
+
+# -- in batches: a burst of fires claimed, and a burst of starts recorded, in one transaction --
+
+
+def insert_many(
+    session: Session, news: Sequence[NewRun], priorities: dict[str, int] | None = None
+) -> list[int | None]:
+    """Write `news` in one statement and return each one's id, in order; None for a cron fire
+    whose (schedule, instant) is claimed already (the unique key refused it, as in `insert`).
+    `priorities` gives each schedule's priority, kept on its runs for the queue's order.
+
+    ON CONFLICT DO NOTHING on the claim key (both SQLite and PostgreSQL know it, with the
+    partial index's WHERE) instead of a savepoint per row: a burst of a thousand fires is one
+    round trip, and a fire another scheduler took is simply not returned.
+    """
+    if not news:
+        return []
+    for new in news:
+        if new.status not in INSERTED:
+            raise ValueError(f"a run cannot be written as {new.status}")
+    priorities = priorities or {}
+    rows = [_values(new, priorities.get(new.schedule_id, 0)) for new in news]
+    claimed = [r for r in rows if r["trigger"] in CLAIMED_TRIGGERS]
+    ids: dict[tuple[str, datetime], int] = {}
+    if claimed:
+        from sqlalchemy import text  # beside _dialect_insert's: only the batch claim needs it
+
+        statement = _dialect_insert(session)(RunRow).values(claimed)
+        statement = statement.on_conflict_do_nothing(
+            index_elements=[RunRow.schedule_id, RunRow.scheduled_for],
+            # Literal, as the partial index says it: PostgreSQL infers the index only from a
+            # predicate it can match, and a bound parameter it cannot.
+            index_where=text(CLAIMED_WHERE),
+        ).returning(RunRow.id, RunRow.schedule_id, RunRow.scheduled_for)
+        for row in session.execute(statement).all():
+            ids[(row.schedule_id, row.scheduled_for)] = row.id
+    out: list[int | None] = []
+    for new, values in zip(news, rows, strict=True):
+        if values["trigger"] in CLAIMED_TRIGGERS:
+            run_id = ids.pop((new.schedule_id, new.scheduled_for), None)
+        else:
+            run_id = session.execute(
+                _dialect_insert(session)(RunRow).values(values).returning(RunRow.id)
+            ).scalar_one()
+        if run_id is not None and new.status == RunStatus.FAILED:
+            _note_on_schedule(session, run_id, new.schedule_id, new.queued_at, new.status)
+        out.append(run_id)
+    return out
+
+
+def _values(new: NewRun, priority: int) -> dict[str, Any]:
+    ended = new.status != RunStatus.QUEUED
+    return {
+        "schedule_id": new.schedule_id,
+        "trigger": new.trigger,
+        "attempt": new.attempt,
+        "scheduled_for": new.scheduled_for,
+        "queued_at": new.queued_at,
+        "status": new.status.value,
+        "command": new.command,
+        "output_tail": "",
+        "owner": new.owner,
+        "error": new.error,
+        "finished_at": new.queued_at if ended else None,
+        "parameter_overrides": new.parameter_overrides,
+        "priority": priority,
+    }
+
+
+CLAIMED_WHERE = "trigger IN ('schedule', 'catch_up')"  # uq_runs_claimed_fire's predicate
+
+
+def _dialect_insert(session: Session) -> Any:
+    # Imported here: the rest of the module speaks plain SQL that both databases share.
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert
+    if name == "sqlite":
+        return sqlite.insert
+    raise NotImplementedError(f"no batch claim for {name}")
+
+
+@dataclass(frozen=True)
+class Start:
+    """A run's process is up: what `start` records."""
+
+    run_id: int
+    at: datetime
+    pid: int
+    pid_started_at: float | None
+    owner: str
+    log_path: str
+
+
+def start_many(session: Session, starts: Sequence[Start]) -> list[Moved]:
+    """queued -> running for each of `starts`, in one transaction: each still its own
+    conditional update, so a run cancelled before its start was written is refused (the
+    caller stops its process)."""
+    return [
+        start(session, s.run_id, s.at, s.pid, s.pid_started_at, s.owner, s.log_path) for s in starts
+    ]
+
+
+def adopt(session: Session, run_id: int, previous: str | None, owner: str) -> bool:
+    """A queued run of an owner that is gone becomes `owner`'s: it never started, so it is
+    not lost; it waits to start here. Refused when it moved or another process adopted it."""
+    moved = session.execute(
+        update(RunRow)
+        .where(
+            RunRow.id == run_id,
+            RunRow.status == RunStatus.QUEUED.value,
+            RunRow.owner.is_(None) if previous is None else RunRow.owner == previous,
+        )
+        .values(owner=owner)
+        .returning(RunRow.id)
+        .execution_options(synchronize_session=False)
+    ).first()
+    return moved is not None

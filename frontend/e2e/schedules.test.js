@@ -151,8 +151,8 @@ describe('tickwork web page', { timeout: 240_000 }, () => {
     const off = await scheduleByName(TEMPLATE_NAME)
     assert.equal(off.enabled, false)
     assert.equal(await target.locator('[data-test="next-run"]').textContent(), 'Disabled')
-    // The note shows once the server keeps it (run control); one without it switches off all the same.
-    if (off.pause_note) await waitForText(target.locator('[data-test="pause-note"]'), 'Upstream migration')
+    assert.equal(off.pause_note, 'Upstream migration')
+    await waitForText(target.locator('[data-test="pause-note"]'), 'Upstream migration')
 
     await target.locator('[data-test="toggle"]').click()
     await page.locator(`[data-test="schedule-card"][data-enabled="true"]`, { hasText: TEMPLATE_NAME }).waitFor()
@@ -239,10 +239,8 @@ describe('tickwork web page', { timeout: 240_000 }, () => {
     await waitForText(state, 'Paused')
     const paused = (await backend.api('GET', '/schedules/status')).body
     assert.equal(paused.paused, true)
-    // The note goes with the pause; a server without notes yet pauses all the same.
-    if ('pause_note' in paused && paused.pause_note !== null) {
-      await waitForText(page.locator('[data-test="scheduler-pause-note"]'), 'Database maintenance')
-    }
+    assert.equal(paused.pause_note, 'Database maintenance')
+    await waitForText(page.locator('[data-test="scheduler-pause-note"]'), 'Database maintenance')
     await waitForText(card(TEMPLATE_NAME).locator('[data-test="next-run"]'), 'Scheduler paused')
 
     await page.locator('[data-test="resume-scheduler"]').click()

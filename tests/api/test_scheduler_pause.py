@@ -29,7 +29,7 @@ def test_the_note_survives_a_restart(client: FlaskClient, runtime: Runtime) -> N
     again = Runtime(runtime.settings)
     again.start()
     try:
-        assert again.service.status().pause_note == "until Monday"
+        assert again.dashboard.status().pause_note == "until Monday"
     finally:
         again.stop()
 

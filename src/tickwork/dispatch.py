@@ -24,6 +24,7 @@ from tickwork.auth.audit import Note
 from tickwork.clock import SYSTEM, Clock
 from tickwork.errors import Conflict, NotFound, ValidationFailed
 from tickwork.events import EventBus
+from tickwork.executor import tickets
 from tickwork.executor.admission import Ticket
 from tickwork.executor.base import Executor
 from tickwork.store import lifecycle, runs
@@ -311,19 +312,15 @@ class _Plan:
 
 
 def _ticket(run_id: int, plan: _Plan) -> Ticket:
-    schedule, new = plan.schedule, plan.new
-    return Ticket(
+    new = plan.new
+    return tickets.ticket_for(
+        plan.schedule,
         run_id=run_id,
-        schedule_id=schedule.id,
-        command=list(new.command),
-        workflow_type=schedule.workflow_type,
-        timeout_seconds=float(schedule.timeout_seconds),
-        priority=schedule.priority,
+        command=new.command,
+        priority=plan.schedule.priority,
         scheduled_for=new.scheduled_for,
         queued_at=new.queued_at,
         not_before=None,
-        concurrency_policy=schedule.concurrency_policy,
-        starting_deadline_seconds=schedule.starting_deadline_seconds,
     )
 
 

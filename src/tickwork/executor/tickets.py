@@ -7,6 +7,7 @@ runs) and queued runs adopted after a restart are read here, in one query for ma
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,16 +18,40 @@ from tickwork.store.tables import RunRow, ScheduleRow
 
 
 def ticket(run: RunRow, schedule: ScheduleRow) -> Ticket:
-    return Ticket(
+    """The ticket of a stored queued run."""
+    return ticket_for(
+        schedule,
         run_id=run.id,
-        schedule_id=run.schedule_id,
-        command=list(run.command),
-        workflow_type=schedule.workflow_type,
-        timeout_seconds=float(schedule.timeout_seconds),
+        command=run.command,
         priority=run.priority,
         scheduled_for=run.scheduled_for,
         queued_at=run.queued_at,
         not_before=run.not_before,
+    )
+
+
+def ticket_for(
+    schedule: ScheduleRow,
+    *,
+    run_id: int,
+    command: list[str],
+    priority: int,
+    scheduled_for: datetime,
+    queued_at: datetime,
+    not_before: datetime | None,
+) -> Ticket:
+    """A ticket from the run's own fields and what its schedule says about starting it: one
+    place for both a run just written (the dispatcher) and one read back."""
+    return Ticket(
+        run_id=run_id,
+        schedule_id=schedule.id,
+        command=list(command),
+        workflow_type=schedule.workflow_type,
+        timeout_seconds=float(schedule.timeout_seconds),
+        priority=priority,
+        scheduled_for=scheduled_for,
+        queued_at=queued_at,
+        not_before=not_before,
         concurrency_policy=schedule.concurrency_policy,
         starting_deadline_seconds=schedule.starting_deadline_seconds,
     )

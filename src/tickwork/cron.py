@@ -229,7 +229,11 @@ def fire_times(expression: str, tz: ZoneInfo, after: datetime) -> Iterator[datet
             yield instant
 
 
+@lru_cache(maxsize=16384)
 def next_fire(expression: str, tz: ZoneInfo, after: datetime) -> datetime | None:
+    """The first fire strictly after `after`. Cached: when a hundred schedules with one
+    expression fire together, APScheduler asks each one's trigger twice for the fire after
+    the same instant, two hundred cron walks under the GIL while their processes wait."""
     return next(fire_times(expression, tz, after), None)
 
 
@@ -239,6 +243,14 @@ def next_fires(expression: str, tz: ZoneInfo, after: datetime, count: int) -> li
 
 def latest_fire(expression: str, tz: ZoneInfo, at: datetime) -> datetime | None:
     """The latest fire instant at or before `at`: which instant a (possibly late) fire is for."""
+    # Fires fall on whole local minutes, so `at` and the start of its local minute have the
+    # same answer; keyed on that minute, the fires of one instant share one walk.
+    minute = at.astimezone(tz).replace(second=0, microsecond=0).astimezone(UTC)
+    return _latest_fire(expression, tz, minute)
+
+
+@lru_cache(maxsize=16384)
+def _latest_fire(expression: str, tz: ZoneInfo, at: datetime) -> datetime | None:
     # cronsim's reverse walk starts strictly before its start minute; one minute of headroom
     # makes an exact hit count as "at or before".
     start = (at + timedelta(minutes=1)).astimezone(tz).replace(second=0, microsecond=0)

@@ -92,12 +92,23 @@ def job_environment(
     workflow_env: dict[str, str],
     run_vars: dict[str, str],
     environ: dict[str, str] | None = None,
+    server: dict[str, str] | None = None,
 ) -> dict[str, str]:
     """A job's environment: the allow-listed part of the server's, then the workflow's own
     `env`, then the run's identity. Never the whole of the server's: it holds the API token,
-    the session key and the database URL, and a job's log is readable by every viewer."""
+    the session key and the database URL, and a job's log is readable by every viewer.
+    `server` is that allow-listed part when the caller has it already (server_environment)."""
+    if server is None:
+        server = server_environment(settings, environ)
+    return {**server, **workflow_env, "PYTHONUNBUFFERED": "1", **run_vars}
+
+
+def server_environment(settings: Settings, environ: dict[str, str] | None = None) -> dict[str, str]:
+    """The allow-listed part of the server's environment (`environ`, else os.environ). Taken
+    once per batch of spawns: even the sorted copy that keys its cache cost a tenth of a
+    millisecond, a tenth of a burst's spawn time."""
     server = tuple(sorted((os.environ if environ is None else environ).items()))
-    return {**_server_part(settings, server), **workflow_env, "PYTHONUNBUFFERED": "1", **run_vars}
+    return _server_part(settings, server)
 
 
 @functools.lru_cache(maxsize=4)
@@ -337,16 +348,17 @@ class LocalExecutor:
             self._put(_Skip(ticket.run_id, reason, self.clock.now()))
         self._spawning = bool(decision.start)
         try:
+            server = server_environment(self.settings) if decision.start else {}
             for ticket in decision.start:
                 if self._closing:  # not started after all: it stays queued for the next start
                     self.admission.ended(ticket.run_id)
                     continue
-                self._launch(ticket)
+                self._launch(ticket, server)
         finally:
             self._spawning = False
             self._last_spawn = time.monotonic()
 
-    def _launch(self, ticket: Ticket) -> None:
+    def _launch(self, ticket: Ticket, server: dict[str, str]) -> None:
         run_id = ticket.run_id
         workflow = self.registry.workflows.get(ticket.workflow_type)
         if workflow is None:
@@ -364,6 +376,7 @@ class LocalExecutor:
                 "TICKWORK_SCHEDULE_ID": ticket.schedule_id,
                 RUN_TAG: tag,
             },
+            server=server,
         )
         spec = ProcessSpec(
             argv=list(ticket.command),

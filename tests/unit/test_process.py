@@ -537,14 +537,20 @@ def test_stderr_ranges_mark_exactly_the_stderr_bytes(tmp_path):
 
 
 def test_stderr_ranges_stay_right_across_the_cut_and_the_middle_is_dropped(tmp_path):
+    # The job waits until its first stderr line is in the log: on a loaded machine the pump
+    # may otherwise read a full pipe of stdout first, and the head would hold no stderr.
     result = run(
         tmp_path,
-        """
-        import sys
+        f"""
+        import sys, time
+        from pathlib import Path
         print("HEAD ERR", file=sys.stderr, flush=True)
+        log = Path({str(tmp_path / "logs" / "run.log")!r})
+        while b"HEAD ERR" not in log.read_bytes():
+            time.sleep(0.01)
         for i in range(20000):
             stream = sys.stderr if i % 2 else sys.stdout
-            print(f"{'e' if i % 2 else 'o'}{i:07d}", file=stream, flush=True)
+            print(f"{{'e' if i % 2 else 'o'}}{{i:07d}}", file=stream, flush=True)
         print("TAIL ERR", file=sys.stderr, flush=True)
         """,
         log_max_bytes=64 * 1024,

@@ -4,7 +4,8 @@ Every schedule runs bench/workflows.toml's `stamp`: `/bin/sh -c 'echo $(date +%s
 each process prints its own clock. Lateness is that clock minus the minute it was due. Systems:
 
 - tickwork: a real `tickwork serve` with its default run slots (256; `--max-concurrent-runs N`
-  when N is larger), its clock read back from the run's log (GET /api/v1/runs/{id}/log). It
+  when N is larger) and its default fire lead (each fire claimed 2 s ahead and armed for its
+  instant), its clock read back from the run's log (GET /api/v1/runs/{id}/log). It
   is also shown as recorded by tickwork itself (`started_at - scheduled_for`). For N=100 a
   second server with 4 slots (the old default) is measured too.
 - raw APScheduler: an APScheduler 3 BackgroundScheduler with its defaults (10 threads, 1 s

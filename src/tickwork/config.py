@@ -40,6 +40,10 @@ DEFAULT_JOB_ENV_ALLOWLIST = (
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\*?|\*")
 
 
+# More lead than this and an every-minute schedule's next fire is claimed before its last ran.
+MAX_FIRE_LEAD_SECONDS = 30.0
+
+
 @dataclass(frozen=True)
 class Settings:
     host: str = "127.0.0.1"
@@ -51,6 +55,10 @@ class Settings:
     # Runs at once; more wait `queued` in priority order. Large by default: a burst of light
     # jobs due together must not queue behind a handful of slots (docs/configuration.md).
     max_concurrent_runs: int = 256
+    # A cron fire is claimed this long before its instant and its run waits, armed, for the
+    # instant itself: the claim's transaction is then done before the process is due, not
+    # between the instant and the spawn. 0 claims at the instant. Replace schedules always do.
+    fire_lead_seconds: float = 2.0
     log_max_bytes: int = 5 * 1024 * 1024
     output_tail_bytes: int = 4096
     kill_grace_seconds: float = 5.0
@@ -184,4 +192,10 @@ def load_settings(
         if (raw := env.get(f"TICKWORK_{name.upper()}")) not in (None, ""):
             values[name] = raw
     values.update({k: v for k, v in (overrides or {}).items() if v is not None})
-    return replace(Settings(), **{k: _coerce(k, v) for k, v in values.items()})
+    settings = replace(Settings(), **{k: _coerce(k, v) for k, v in values.items()})
+    if not 0 <= settings.fire_lead_seconds <= MAX_FIRE_LEAD_SECONDS:
+        raise ConfigError(
+            f"setting fire_lead_seconds: {settings.fire_lead_seconds} is not between 0 and "
+            f"{MAX_FIRE_LEAD_SECONDS} (a fire claimed a minute early would overlap the last)"
+        )
+    return settings

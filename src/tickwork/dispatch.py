@@ -149,6 +149,18 @@ class Dispatcher:
         merged = workflow.validate({**schedule.parameters, **overrides})
         return _Overridden(merged, {k: merged.get(k) for k in overrides})
 
+    def disarm(self, schedule_id: str | None) -> None:
+        """Withdraw the runs armed for instants still to come (of `schedule_id`, or of every
+        schedule: None) and delete their rows: the schedule changed (or the scheduler paused)
+        after they were claimed. Its job, re-added by the caller, arms the instant again."""
+        run_ids = self.executor.withdraw_armed(schedule_id)
+        if not run_ids:
+            return
+        gone = self.store.transact(lambda session: lifecycle.disarm(session, run_ids))
+        for run_id in gone:
+            self.bus.publish("run", action="removed", run_id=run_id)
+        log.info("withdrew %d armed run(s): %s", len(gone), ", ".join(f"#{i}" for i in gone))
+
     def cancel(self, run_id: int, reason: str = "cancelled") -> None:
         """End a queued or running run as `cancelled`, with `reason` as its error."""
         # Write first, read only to explain a refusal: a queued run is cancelled by the
@@ -213,6 +225,9 @@ class Dispatcher:
         refuses), and which runs a `replace` stops."""
         going = list(active.get(schedule.id, []))
         status, error, command = RunStatus.QUEUED, None, []
+        # A cron fire claimed ahead of its instant is armed: it waits for the instant, and
+        # forbid's overlap is decided then, by the admission (a run going now may be over).
+        armed = trigger == "schedule" and instant > now
         try:
             parameters = merged.parameters if merged else schedule.parameters
             command = self.registry.get(schedule.workflow_type).argv(parameters)
@@ -221,7 +236,8 @@ class Dispatcher:
         if skip is not None:
             status, error = RunStatus.SKIPPED, skip
             going = []  # a fire that does not run replaces nothing
-        if going and schedule.concurrency_policy == "forbid" and status == RunStatus.QUEUED:
+        forbid = schedule.concurrency_policy == "forbid" and not armed
+        if going and forbid and status == RunStatus.QUEUED:
             ids = ", ".join(f"#{r.id}" for r in going)
             status, error = RunStatus.SKIPPED, f"previous run {ids} still going"
         new = NewRun(
@@ -234,6 +250,7 @@ class Dispatcher:
             status=status,
             error=error,
             parameter_overrides=merged.overrides if merged else None,
+            not_before=instant if armed and status == RunStatus.QUEUED else None,
         )
         replaced = tuple(r.id for r in going) if schedule.concurrency_policy == "replace" else ()
         plan = _Plan(schedule, new, replaced)
@@ -320,7 +337,8 @@ def _ticket(run_id: int, plan: _Plan) -> Ticket:
         priority=plan.schedule.priority,
         scheduled_for=new.scheduled_for,
         queued_at=new.queued_at,
-        not_before=None,
+        not_before=new.not_before,
+        armed=new.not_before is not None,
     )
 
 

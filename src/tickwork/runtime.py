@@ -58,7 +58,9 @@ class Runtime:
             settings, self.store, self.registry, self.bus, self.instance, clock
         )
         self.dispatcher = Dispatcher(self.store, self.registry, self.executor, self.bus, clock)
-        self.engine = SchedulerEngine(self.store, self.dispatcher, self.bus, clock)
+        self.engine = SchedulerEngine(
+            self.store, self.dispatcher, self.bus, clock, settings.fire_lead_seconds
+        )
         self.service = ScheduleService(
             settings, self.store, self.registry, self.engine, self.executor, self.bus, clock
         )

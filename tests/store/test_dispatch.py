@@ -40,6 +40,7 @@ class RecordingExecutor:
         self.tickets: list[Ticket] = []
         self.running: set[int] = set()
         self.stopped: list[tuple[int, str]] = []
+        self.withdrawn: list[int] = []
 
     def start(self) -> None:
         pass
@@ -50,6 +51,15 @@ class RecordingExecutor:
 
     def queue(self) -> QueueView | None:
         return None
+
+    def withdraw_armed(self, schedule_id: str | None) -> list[int]:
+        gone = [
+            t.run_id
+            for t in self.tickets
+            if t.armed and schedule_id in (None, t.schedule_id) and t.run_id not in self.withdrawn
+        ]
+        self.withdrawn += gone
+        return gone
 
     def stop(self, run_id: int, reason: str) -> bool:
         if run_id not in self.running:
@@ -245,13 +255,50 @@ def test_forbid_skips_in_the_batch_and_the_rest_queue(
     busy, free = schedule(store, "forbid"), schedule(store, "allow")
     first = dispatcher.fire_at(busy, T0, clock.now())
     assert first is not None
-    later = T0 + timedelta(minutes=1)
+    later = clock.advance(minutes=1)  # fired at its instant: forbid is decided now
     outcomes = dispatcher.fire_many([Due(busy, later), Due(free, later)], clock.now())
     skipped, queued = outcomes
     assert skipped is not None and skipped.status == "skipped"
     assert run(store, skipped.run_id).error == f"previous run #{first.run_id} still going"
     assert queued is not None and queued.status == "queued"
     assert executor.submitted == [first.run_id, queued.run_id]
+
+
+def test_a_fire_claimed_ahead_of_its_instant_is_armed_for_it(
+    store: Store, dispatcher: Dispatcher, executor: RecordingExecutor, clock: FakeClock
+) -> None:
+    busy = schedule(store, "forbid")
+    first = dispatcher.fire_at(busy, T0, clock.now())
+    assert first is not None
+    soon = T0 + timedelta(minutes=1)
+    clock.set(soon - timedelta(seconds=2))
+    armed = dispatcher.fire_at(busy, soon, clock.now())
+    # Queued, not skipped: the run going now may be over by its instant (the admission
+    # decides then); it waits for the instant itself.
+    assert armed is not None and armed.status == "queued" and armed.ticket is not None
+    assert armed.ticket.armed and armed.ticket.not_before == soon
+    row = run(store, armed.run_id)
+    assert (row.status, row.not_before, row.scheduled_for) == ("queued", soon, soon)
+
+
+def test_disarming_deletes_the_armed_run_and_frees_its_instant(
+    store: Store, dispatcher: Dispatcher, executor: RecordingExecutor, clock: FakeClock
+) -> None:
+    sid, other = schedule(store, "allow"), schedule(store, "buffer_all")
+    soon = T0 + timedelta(seconds=2)
+    armed = dispatcher.fire_many([Due(sid, soon), Due(other, soon)], clock.now())
+    mine, theirs = (a.run_id for a in armed if a is not None)
+    dispatcher.disarm(sid)
+    assert executor.withdrawn == [mine]
+    with store.reading() as session:
+        assert session.get(RunRow, mine) is None
+        assert session.get(RunRow, theirs) is not None
+    again = dispatcher.fire_at(sid, soon, clock.now())  # the schedule as it now is
+    assert again is not None and again.run_id not in (mine, theirs)
+    dispatcher.disarm(None)
+    assert sorted(executor.withdrawn) == sorted([mine, theirs, again.run_id])
+    with store.reading() as session:
+        assert session.scalar(select(func.count()).select_from(RunRow)) == 0
 
 
 def test_a_fire_of_a_switched_off_or_deleted_schedule_claims_nothing(

@@ -147,3 +147,38 @@ def test_a_ticket_offered_twice_is_held_once() -> None:
     assert [t.run_id for t in admission.take(T0).start] == [1]
     admission.offer([ticket(1)])  # running already
     assert admission.take(T0).start == []
+
+
+def armed(run_id: int, schedule: str, at: datetime, policy: str = "forbid") -> Ticket:
+    return ticket(
+        run_id, schedule, scheduled_for=at, not_before=at, armed=True, concurrency_policy=policy
+    )
+
+
+def test_an_armed_forbid_run_is_skipped_only_if_its_schedule_still_runs_at_its_instant() -> None:
+    clock = FakeClock(T0)
+    admission = Admission(slots=8)
+    admission.offer([ticket(1, "slow"), ticket(2, "quick")])
+    assert started(admission, clock) == [1, 2]
+    at = T0 + timedelta(minutes=1)
+    admission.offer([armed(3, "slow", at), armed(4, "quick", at), armed(5, "other", at, "allow")])
+    clock.set(at - timedelta(seconds=1))
+    assert started(admission, clock) == []  # armed: they wait for their instant
+    admission.ended(2)  # quick's run ends before the instant, slow's does not
+    clock.set(at)
+    decision = admission.take(clock.now())
+    assert [t.run_id for t in decision.start] == [4, 5]
+    assert [(t.run_id, why) for t, why in decision.skip] == [(3, "previous run #1 still going")]
+
+
+def test_withdrawing_armed_runs_leaves_the_others_and_the_due_ones() -> None:
+    clock = FakeClock(T0)
+    admission = Admission(slots=8)
+    at = T0 + timedelta(seconds=2)
+    retry = ticket(4, "a", not_before=at)  # waits for a delay, not an instant: kept
+    admission.offer([armed(1, "a", at), armed(2, "b", at), armed(3, "a", T0), retry])
+    gone = admission.withdraw_armed("a", clock.now())
+    assert [t.run_id for t in gone] == [1]  # 3's instant has come: it starts, as due
+    assert sorted(t.run_id for t in admission.withdraw_armed(None, clock.now())) == [2]
+    clock.set(at)
+    assert started(admission, clock) == [3, 4]

@@ -160,3 +160,10 @@ def test_the_registry_is_the_configured_file_or_else_the_demo():
     assert load_settings(environ={}).registry_path == CHECKOUT / "examples" / "workflows.toml"
     custom = load_settings(environ={"TICKWORK_WORKFLOWS": "/etc/tickwork/workflows.json"})
     assert custom.registry_path == Path("/etc/tickwork/workflows.json")
+
+
+@pytest.mark.parametrize("lead", ["-1", "31"])
+def test_a_fire_lead_outside_zero_to_thirty_seconds_is_refused(lead: str) -> None:
+    with pytest.raises(ConfigError, match="fire_lead_seconds"):
+        load_settings(environ={"TICKWORK_FIRE_LEAD_SECONDS": lead})
+    assert load_settings(environ={"TICKWORK_FIRE_LEAD_SECONDS": "0"}).fire_lead_seconds == 0

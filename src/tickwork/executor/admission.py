@@ -14,6 +14,10 @@ lower run id (the order runs were queued in). A ticket waits for
   wait here (forbid's skip and replace's cancel happen when the fire is claimed);
 - a free slot.
 A ticket still waiting at `scheduled_for + starting_deadline_seconds` is skipped.
+
+An armed ticket is a cron fire claimed ahead of its instant (Settings.fire_lead_seconds): it
+waits for the instant as for a `not_before`, and under `forbid` the overlap is decided when it
+is due, here, not when it was claimed: a run of its schedule still going then skips it.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ class Ticket:
     not_before: datetime | None = None
     concurrency_policy: str = "allow"
     starting_deadline_seconds: int | None = None
+    armed: bool = False  # a cron fire claimed ahead of its instant (`not_before` is that)
 
     @property
     def order(self) -> tuple[int, datetime, int]:
@@ -109,6 +114,10 @@ class Admission:
                     del self._waiting[ticket.run_id]
                     decision.skip.append((ticket, _late(ticket)))
                     continue
+                if (forbidden := self._forbidden(ticket, now)) is not None:
+                    del self._waiting[ticket.run_id]
+                    decision.skip.append((ticket, forbidden))
+                    continue
                 if self._blocked(ticket, now) is None:
                     del self._waiting[ticket.run_id]
                     self._running[ticket.run_id] = ticket
@@ -119,6 +128,22 @@ class Admission:
         """The run's process is gone (or never came): its slot and its schedule are free."""
         with self._lock:
             self._running.pop(run_id, None)
+
+    def withdraw_armed(self, schedule_id: str | None, now: datetime) -> list[Ticket]:
+        """Forget the armed tickets of `schedule_id` (of every schedule: None) whose instant
+        has not come; the ones forgotten."""
+        with self._lock:
+            gone = [
+                t
+                for t in self._waiting.values()
+                if t.armed
+                and (schedule_id is None or t.schedule_id == schedule_id)
+                and t.not_before is not None
+                and t.not_before > now
+            ]
+            for ticket in gone:
+                del self._waiting[ticket.run_id]
+        return gone
 
     def withdraw(self, run_id: int) -> Ticket | None:
         """Forget a waiting ticket (its run was cancelled); None when it is not waiting."""
@@ -170,6 +195,18 @@ class Admission:
         mine = [t for t in self._waiting.values() if t.schedule_id == ticket.schedule_id]
         going = [t for t in self._running.values() if t.schedule_id == ticket.schedule_id]
         return len(mine) + len(going) >= 2 and bool(mine)
+
+    def _forbidden(self, ticket: Ticket, now: datetime) -> str | None:
+        """Forbid's skip for an armed ticket that is due while a run of its schedule runs."""
+        if not ticket.armed or ticket.concurrency_policy != "forbid":
+            return None
+        if ticket.not_before is not None and now < ticket.not_before:
+            return None
+        mine = ticket.schedule_id
+        going = sorted(r.run_id for r in self._running.values() if r.schedule_id == mine)
+        if not going:
+            return None
+        return "previous run " + ", ".join(f"#{i}" for i in going) + " still going"
 
     def _blocked(
         self,

@@ -44,6 +44,12 @@ class Executor(Protocol):
         process's, or ended already)."""
         ...
 
+    def withdraw_armed(self, schedule_id: str | None) -> list[int]:
+        """Drop from the queue the armed runs (cron fires claimed ahead of their instant) of
+        `schedule_id`, of every schedule when None, whose instant has not come; their ids.
+        The caller deletes their rows."""
+        ...
+
     def queue(self) -> QueueView | None:
         """The queued runs in start order with why each waits; None when this executor runs
         nothing in this process (a web-only process)."""

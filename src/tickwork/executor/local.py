@@ -283,6 +283,10 @@ class LocalExecutor:
         live.control.cancel(reason)
         return True
 
+    def withdraw_armed(self, schedule_id: str | None) -> list[int]:
+        gone = self.admission.withdraw_armed(schedule_id, self.clock.now())
+        return [t.run_id for t in gone]
+
     def queue(self) -> QueueView | None:
         if not self._started:
             return None

@@ -27,6 +27,7 @@ def ticket(run: RunRow, schedule: ScheduleRow) -> Ticket:
         scheduled_for=run.scheduled_for,
         queued_at=run.queued_at,
         not_before=run.not_before,
+        armed=run.trigger == "schedule" and run.not_before is not None,
     )
 
 
@@ -39,6 +40,7 @@ def ticket_for(
     scheduled_for: datetime,
     queued_at: datetime,
     not_before: datetime | None,
+    armed: bool = False,
 ) -> Ticket:
     """A ticket from the run's own fields and what its schedule says about starting it: one
     place for both a run just written (the dispatcher) and one read back."""
@@ -54,6 +56,7 @@ def ticket_for(
         not_before=not_before,
         concurrency_policy=schedule.concurrency_policy,
         starting_deadline_seconds=schedule.starting_deadline_seconds,
+        armed=armed,
     )
 
 

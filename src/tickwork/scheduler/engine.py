@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tickwork.auth.audit import Note
 from tickwork.clock import SYSTEM, Clock
@@ -30,7 +30,12 @@ log = logging.getLogger(__name__)
 
 class SchedulerEngine:
     def __init__(
-        self, store: Store, dispatcher: Dispatcher, bus: EventBus, clock: Clock = SYSTEM
+        self,
+        store: Store,
+        dispatcher: Dispatcher,
+        bus: EventBus,
+        clock: Clock = SYSTEM,
+        lead_seconds: float = 0.0,
     ) -> None:
         self.store = store
         self.clock = clock
@@ -38,7 +43,14 @@ class SchedulerEngine:
         self.bus = bus
         self.fires = FireRecorder(dispatcher, clock)
         self.stored = SchedulerState(store, clock)
-        self.mirror = JobMirror(store, self.stored, self.fires, clock)
+        self.mirror = JobMirror(
+            store,
+            self.stored,
+            self.fires,
+            clock,
+            lead=timedelta(seconds=lead_seconds),
+            disarm=dispatcher.disarm,
+        )
 
     @property
     def alive(self) -> bool:
@@ -90,6 +102,8 @@ class SchedulerEngine:
         """Store the paused flag and its note, with its audit entry in the same transaction,
         and say so."""
         self.stored.set_paused(paused, audit, note)
+        if paused:
+            self.mirror.disarm(None)  # what was armed for the coming instants waits no more
         self.bus.publish("scheduler", paused=paused)
 
     def resync_later(self) -> None:
@@ -104,6 +118,8 @@ class SchedulerEngine:
         """The schedules this process's APScheduler holds a job for."""
         return self.mirror.scheduled_ids()
 
-    def _fire(self, schedule_id: str, expression: str, timezone: str, version: str = "") -> None:
+    def _fire(
+        self, schedule_id: str, expression: str, timezone: str, version: str = "", lead: float = 0
+    ) -> None:
         """One fire now, as APScheduler would call it (the fault tests drive it)."""
-        self.mirror.fire(schedule_id, expression, timezone, version)
+        self.mirror.fire(schedule_id, expression, timezone, version, lead)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from datetime import UTC
+from datetime import UTC, timedelta
 
 from apscheduler.executors.debug import DebugExecutor
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -38,12 +38,22 @@ class JobMirror:
     """APScheduler's jobs for the enabled schedules; each fire is handed to `fires`."""
 
     def __init__(
-        self, store: Store, stored: SchedulerState, fires: FireRecorder, clock: Clock
+        self,
+        store: Store,
+        stored: SchedulerState,
+        fires: FireRecorder,
+        clock: Clock,
+        lead: timedelta = timedelta(0),
+        disarm: Callable[[str | None], None] | None = None,
     ) -> None:
         self.store = store
         self.stored = stored
         self.fires = fires
         self.clock = clock
+        # How long before its instant a fire is claimed (Settings.fire_lead_seconds), and what
+        # withdraws the armed runs of a schedule that changed meanwhile (None: all of them).
+        self.lead = lead
+        self._disarm = disarm
         self._sync_lock = threading.Lock()
         self._outage = Outage("scheduler poll")
         self._scheduler = BackgroundScheduler(
@@ -111,9 +121,12 @@ class JobMirror:
             for job_id, job in jobs.items():
                 if job_id not in rows:
                     job.remove()
+                    self.disarm(job_id)
             for row in rows.values():
                 job = jobs.get(row.id)
                 if job is None or job.kwargs.get("version") != row.updated_at.isoformat():
+                    if job is not None:
+                        self.disarm(row.id)
                     self._add(row)
             return len(rows)
 
@@ -135,6 +148,8 @@ class JobMirror:
             self.resync()
         if paused != self.stored.seen_paused:
             self.stored.apply_paused(paused)
+            if paused:
+                self.disarm(None)
 
     def sync(self, schedule_id: str) -> None:
         """Make the job for `schedule_id` match the store: added, replaced or removed.
@@ -147,6 +162,10 @@ class JobMirror:
 
     def _sync(self, schedule_id: str) -> None:
         row = self.store.read(lambda session: schedules.get(session, schedule_id))
+        # A run armed for an instant still to come was claimed from the schedule as it was:
+        # withdrawn, and the job below (if the schedule is still on) arms it again at once,
+        # as it now is.
+        self.disarm(schedule_id)
         if row is not None and row.enabled:
             self._add(row)
             log.info(
@@ -168,23 +187,39 @@ class JobMirror:
         which can lag the store by a poll when another process changed it."""
         return {job.id for job in self._scheduler.get_jobs(jobstore="default")}
 
+    def disarm(self, schedule_id: str | None) -> None:
+        """Withdraw the armed runs of `schedule_id` (of every schedule: None)."""
+        if self._disarm is not None and self.lead:
+            self._disarm(schedule_id)
+
     def _add(self, row: ScheduleRow) -> None:
+        # replace stops the run it replaces when its fire is claimed: never ahead of time.
+        lead = timedelta(0) if row.concurrency_policy == "replace" else self.lead
         self._scheduler.add_job(
             self.fire,
-            trigger=CrontabTrigger(row.cron_schedule, cron.zone(row.timezone)),
+            trigger=CrontabTrigger(row.cron_schedule, cron.zone(row.timezone), lead),
             args=[row.id, row.cron_schedule, row.timezone],
-            kwargs={"version": row.updated_at.isoformat()},
+            kwargs={"version": row.updated_at.isoformat(), "lead": lead.total_seconds()},
             id=row.id,
             name=row.name,
             executor="inline",
             replace_existing=True,
         )
 
-    def fire(self, schedule_id: str, expression: str, timezone: str, version: str = "") -> None:
-        """APScheduler's job: note the instant that is due, without touching the store, so a
-        slow or failing store can never make APScheduler drop this fire or the next."""
+    def fire(
+        self,
+        schedule_id: str,
+        expression: str,
+        timezone: str,
+        version: str = "",
+        lead: float = 0.0,
+    ) -> None:
+        """APScheduler's job: note the instant that is due (`lead` seconds from now, when the
+        job fires ahead), without touching the store, so a slow or failing store can never
+        make APScheduler drop this fire or the next."""
         if self.stored.seen_paused:
             log.info("scheduler paused: fire of %s dropped", schedule_id)
             return
         now = self.clock.now()
-        self.fires.add(schedule_id, cron.latest_fire(expression, cron.zone(timezone), now) or now)
+        due = now + timedelta(seconds=lead)
+        self.fires.add(schedule_id, cron.latest_fire(expression, cron.zone(timezone), due) or now)

@@ -5,7 +5,10 @@
             │     │                  └──lose──> lost        (its owner died)
             │     ├──finish | fail──> ...   (it never spawned: it ends without a start)
             │     ├──cancel_queued──> cancelled
-            │     ├──skip──> skipped        (a starting deadline or a buffer policy)
+            │     ├──skip──> skipped        (a starting deadline, a buffer policy, or
+            │     │                          forbid's overlap found at an armed instant)
+            │     ├──disarm──> (deleted)    (armed ahead of its instant; its schedule
+            │     │                          changed or the scheduler paused before it)
             │     └──lose──> lost           (its owner died before it started)
             └─> skipped | failed            (recorded ended: a forbidden overlap, a missed
                                              fire, parameters the workflow refuses)
@@ -43,7 +46,7 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Row, func, literal, select, update
+from sqlalchemy import Row, delete, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -641,6 +644,26 @@ def insert_many(
     return out
 
 
+def disarm(session: Session, run_ids: Sequence[int]) -> list[int]:
+    """Delete the armed runs of `run_ids` (cron fires claimed ahead of their instant, still
+    queued, never started); the ids deleted. Deleted, not ended: the instant has not come, so
+    nothing happened to record, and its claim key must be free for the schedule as it now
+    is (or for nothing, if it was switched off)."""
+    if not run_ids:
+        return []
+    gone = session.execute(
+        delete(RunRow)
+        .where(
+            RunRow.id.in_(list(run_ids)),
+            RunRow.status == RunStatus.QUEUED.value,
+            RunRow.started_at.is_(None),
+            RunRow.trigger == "schedule",
+        )
+        .returning(RunRow.id)
+    )
+    return sorted(gone.scalars())
+
+
 def _values(new: NewRun, priority: int) -> dict[str, Any]:
     ended = new.status != RunStatus.QUEUED
     return {
@@ -657,6 +680,7 @@ def _values(new: NewRun, priority: int) -> dict[str, Any]:
         "finished_at": new.queued_at if ended else None,
         "parameter_overrides": new.parameter_overrides,
         "priority": priority,
+        "not_before": new.not_before,
     }
 
 

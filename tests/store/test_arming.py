@@ -68,6 +68,9 @@ def test_an_armed_run_waits_for_its_instant_then_starts(
     arm(rt, clock, schedule)
     (run,) = runs_of(client, schedule)
     assert (run["status"], run["scheduled_for"]) == ("queued", "2026-11-30T09:21:00Z")
+    # Its log is made ready ahead, so the spawn at the instant does no file work first.
+    log_file = rt.settings.logs_dir / schedule["id"] / f"{run['id']}.log"
+    assert log_file.exists() and log_file.stat().st_size == 0
     queue = client.get("/api/v1/queue").get_json()
     assert [(w["run"]["id"], w["wait"]) for w in queue["items"]] == [(run["id"], "not_before")]
     clock.set(INSTANT)
@@ -82,10 +85,13 @@ def test_switching_a_schedule_off_withdraws_its_armed_run(
     rt, client, clock = armed_runtime
     schedule = make(client)
     arm(rt, clock, schedule)
-    assert len(runs_of(client, schedule)) == 1
+    (run,) = runs_of(client, schedule)
+    log_file = rt.settings.logs_dir / schedule["id"] / f"{run['id']}.log"
+    assert log_file.exists()
     toggled = client.post(f"/api/v1/schedules/{schedule['id']}/toggle", json={"enabled": False})
     assert toggled.status_code == 200, toggled.get_json()
     assert runs_of(client, schedule) == []  # never due: nothing to show
+    assert not log_file.exists()
     clock.set(INSTANT + timedelta(seconds=5))
     assert rt.executor.queue() is not None and rt.executor.queue().waiting == []  # type: ignore[union-attr]
     assert runs_of(client, schedule) == []

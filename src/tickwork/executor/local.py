@@ -40,7 +40,14 @@ from tickwork.executor import tickets
 from tickwork.executor.admission import Admission, Ticket
 from tickwork.executor.base import QueueView
 from tickwork.executor.identity import process_started_at
-from tickwork.executor.process import RUN_TAG, Control, ProcessResult, ProcessSpec, run_tag
+from tickwork.executor.process import (
+    RUN_TAG,
+    Control,
+    ProcessResult,
+    ProcessSpec,
+    prepare_log,
+    run_tag,
+)
 from tickwork.executor.supervisor import LaunchError, Supervisor
 from tickwork.store import lifecycle
 from tickwork.store.db import Outage, Store, problem
@@ -243,6 +250,9 @@ class LocalExecutor:
         self._spawning = False  # the admitter is spawning a burst (the writer waits)
         self._last_spawn = 0.0  # monotonic
         self._threads: list[threading.Thread] = []
+        # Armed runs whose log file is made already (see submit), so their spawn does no
+        # file work at the instant.
+        self._prepared: set[int] = set()
 
     # -- the contract -----------------------------------------------------------------------
 
@@ -265,6 +275,14 @@ class LocalExecutor:
         if self._closing:
             return  # left queued in the store: the next start adopts them
         self.start()
+        for ticket in tickets:
+            if ticket.armed:  # its instant is ahead: the file work is done now, not then
+                try:
+                    prepare_log(self._log_path(ticket))
+                except OSError:
+                    continue  # the launch tries again, and fails the run saying why
+                with self._lock:
+                    self._prepared.add(ticket.run_id)
         decision = self.admission.offer(list(tickets))
         now = self.clock.now()
         for ticket, reason in decision.skip:
@@ -275,6 +293,8 @@ class LocalExecutor:
         """Stop a run this process is executing, or drop it from the queue; False when it is
         neither."""
         if self.admission.withdraw(run_id) is not None:
+            with self._lock:
+                self._prepared.discard(run_id)
             return True
         with self._lock:
             live = self._live.get(run_id)
@@ -285,6 +305,10 @@ class LocalExecutor:
 
     def withdraw_armed(self, schedule_id: str | None) -> list[int]:
         gone = self.admission.withdraw_armed(schedule_id, self.clock.now())
+        for ticket in gone:  # an empty log made ready for a run that will never be
+            with self._lock:
+                self._prepared.discard(ticket.run_id)
+            self._log_path(ticket).unlink(missing_ok=True)
         return [t.run_id for t in gone]
 
     def queue(self) -> QueueView | None:
@@ -349,6 +373,8 @@ class LocalExecutor:
     def _admit(self) -> None:
         decision = self.admission.take(self.clock.now())
         for ticket, reason in decision.skip:
+            with self._lock:
+                self._prepared.discard(ticket.run_id)
             self._put(_Skip(ticket.run_id, reason, self.clock.now()))
         self._spawning = bool(decision.start)
         try:
@@ -370,7 +396,10 @@ class LocalExecutor:
             error = f"workflow type {ticket.workflow_type!r} is not in the registry"
             self._put(_Fail(run_id, error, self.clock.now()))
             return
-        log_path = self.settings.logs_dir / ticket.schedule_id / f"{run_id}.log"
+        log_path = self._log_path(ticket)
+        with self._lock:
+            prepared = run_id in self._prepared
+            self._prepared.discard(run_id)
         tag = run_tag(self.instance, run_id)
         env = job_environment(
             self.settings,
@@ -392,6 +421,7 @@ class LocalExecutor:
             tail_bytes=self.settings.output_tail_bytes,
             kill_grace_seconds=self.settings.kill_grace_seconds,
             tag=tag,
+            log_prepared=prepared,
         )
         live = _Live(ticket, Control(), log_path)
         with self._lock:
@@ -418,6 +448,9 @@ class LocalExecutor:
             end, live.end = live.end, None
         if end is not None:
             self._put(end)
+
+    def _log_path(self, ticket: Ticket) -> Path:
+        return self.settings.logs_dir / ticket.schedule_id / f"{ticket.run_id}.log"
 
     def _ended(self, live: _Live, result: ProcessResult) -> None:
         """The launcher's on_end: free the slot at once, record the end after the start."""

@@ -54,6 +54,16 @@ class ProcessSpec:
     kill_grace_seconds: float = 5.0
     # Set in the run's environment as RUN_TAG; finds descendants that left the process group.
     tag: str | None = None
+    # The log file was made ready ahead (prepare_log), so the spawn does no file work first.
+    log_prepared: bool = False
+
+
+def prepare_log(path: Path) -> None:
+    """Make `path` an empty log with no stale streams file beside it, its directory made.
+    Raises OSError when it cannot be: a run without a log never starts."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.open("wb").close()  # created (or emptied) now
+    streams_path(path).unlink(missing_ok=True)  # a stale one would mislabel this log
 
 
 @dataclass
@@ -101,16 +111,15 @@ class CappedLog:
     every range in the file stays right.
     """
 
-    def __init__(self, path: Path, limit: int, tail: int) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.open("wb").close()  # created (or emptied) now: a run without a log never starts
+    def __init__(self, path: Path, limit: int, tail: int, prepared: bool = False) -> None:
+        if not prepared:  # else prepare_log did it ahead of the spawn
+            prepare_log(path)
         # Opened again at the first byte: a burst of runs that have printed nothing yet holds
         # no descriptor for them, and every descriptor the server holds slows each fork.
         self._path = path
         self._file: BinaryIO | None = None
         self._closed = False
         self._streams_path = streams_path(path)
-        self._streams_path.unlink(missing_ok=True)  # a stale one would mislabel this log
         self._streams: BinaryIO | None = None  # opened with the first stderr range
         self._ranges: list[tuple[int, int]] = []
         self._tail_keep = min(limit // 4, TAIL_KEEP_MAX)

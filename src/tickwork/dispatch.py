@@ -163,17 +163,19 @@ class Dispatcher:
 
     def cancel(self, run_id: int, reason: str = "cancelled") -> None:
         """End a queued or running run as `cancelled`, with `reason` as its error."""
-        # Write first, read only to explain a refusal: a queued run is cancelled by the
-        # conditional update; one that started (even meanwhile) is stopped by its executor.
+        # The executor first: a run it launched may still read `queued` (its start is written
+        # after the spawn, and may not get written at all when the disk is full); that one
+        # is stopped, and its process's end records it. One it only held queued it drops,
+        # so it cannot start while its row is cancelled here.
+        held = self.executor.stop(run_id, reason)
+        if held == "stopping":
+            return
         with self.store.session() as session:
             moved = lifecycle.cancel_queued(
                 session, run_id, f"{reason} before it started", self.clock.now()
             )
         if moved:
-            self.executor.stop(run_id, reason)  # out of its queue, so no slot is spent on it
             self.bus.publish("run", action="finished", run_id=run_id)
-            return
-        if self.executor.stop(run_id, reason):
             return
         with self.store.reading() as session:
             run = runs.get(session, run_id)

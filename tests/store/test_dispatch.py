@@ -20,7 +20,7 @@ from tickwork.dispatch import Dispatcher, Due
 from tickwork.errors import Conflict, NotFound
 from tickwork.events import EventBus
 from tickwork.executor.admission import Ticket
-from tickwork.executor.base import Executor, QueueView
+from tickwork.executor.base import Executor, QueueView, Stopped
 from tickwork.scheduler.fires import FireRecorder
 from tickwork.store import lifecycle
 from tickwork.store.db import Store
@@ -61,11 +61,11 @@ class RecordingExecutor:
         self.withdrawn += gone
         return gone
 
-    def stop(self, run_id: int, reason: str) -> bool:
+    def stop(self, run_id: int, reason: str) -> Stopped | None:
         if run_id not in self.running:
-            return False
+            return None
         self.stopped.append((run_id, reason))
-        return True
+        return "stopping"
 
     def shutdown(self, grace: float) -> None:
         pass
@@ -190,6 +190,18 @@ def test_cancel_says_why_it_cannot(store: Store, dispatcher: Dispatcher) -> None
         lifecycle.start(session, elsewhere.run_id, T0, 1, 1.0, "other", "/tmp/x.log")
     with pytest.raises(Conflict, match="not running in this process"):
         dispatcher.cancel(elsewhere.run_id)
+
+
+def test_cancel_stops_a_launched_run_whose_start_is_not_recorded_yet(
+    store: Store, dispatcher: Dispatcher, executor: RecordingExecutor
+) -> None:
+    # "running" is written after the spawn, and not at all while the disk is full: the row
+    # still says queued, but the process runs; its end (not this call) records the cancel.
+    launched = dispatcher.run_now(schedule(store, "allow"))
+    executor.running.add(launched.run_id)
+    dispatcher.cancel(launched.run_id, "stop it")
+    assert executor.stopped == [(launched.run_id, "stop it")]
+    assert run(store, launched.run_id).status == "queued"
 
 
 # -- fires due at one instant, claimed together (fire_many) ----------------------------------

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
 from tickwork.executor.admission import Ticket, Waiting
+
+# What `Executor.stop` did: took a waiting run out of its queue, or began stopping one it
+# launched (whose row may still say queued: "running" is recorded after the spawn).
+Stopped = Literal["dropped", "stopping"]
 
 
 @dataclass(frozen=True)
@@ -38,10 +42,11 @@ class Executor(Protocol):
         that is no longer queued by then (cancelled, skipped) is not started."""
         ...
 
-    def stop(self, run_id: int, reason: str) -> bool:
-        """Stop a run this executor is running, to end with `reason`, or drop it from its
-        queue (its row was cancelled); False when it is not one of its own (another
-        process's, or ended already)."""
+    def stop(self, run_id: int, reason: str) -> Stopped | None:
+        """Stop a run this executor launched, to end with `reason` ("stopping": its end is
+        recorded by its process), or drop it from its queue ("dropped": it will never
+        start, and the caller ends its row); None when it is not one of its own (another
+        process's, not submitted yet, or ended already)."""
         ...
 
     def withdraw_armed(self, schedule_id: str | None) -> list[int]:

@@ -38,7 +38,7 @@ from tickwork.config import Settings
 from tickwork.events import EventBus
 from tickwork.executor import tickets
 from tickwork.executor.admission import Admission, Ticket
-from tickwork.executor.base import QueueView
+from tickwork.executor.base import QueueView, Stopped
 from tickwork.executor.identity import process_started_at
 from tickwork.executor.process import (
     RUN_TAG,
@@ -289,25 +289,23 @@ class LocalExecutor:
             self._put(_Skip(ticket.run_id, reason, now))
         self._poke()
 
-    def stop(self, run_id: int, reason: str = "cancelled") -> bool:
-        """Stop a run this process is executing, or drop it from the queue; False when it is
+    def stop(self, run_id: int, reason: str = "cancelled") -> Stopped | None:
+        """Stop a run this process is executing, or drop it from the queue; None when it is
         neither."""
         if self.admission.withdraw(run_id) is not None:
-            with self._lock:
-                self._prepared.discard(run_id)
-            return True
+            self._unprepare(run_id)
+            return "dropped"
         with self._lock:
             live = self._live.get(run_id)
         if live is None:
-            return False
+            return None
         live.control.cancel(reason)
-        return True
+        return "stopping"
 
     def withdraw_armed(self, schedule_id: str | None) -> list[int]:
         gone = self.admission.withdraw_armed(schedule_id, self.clock.now())
         for ticket in gone:  # an empty log made ready for a run that will never be
-            with self._lock:
-                self._prepared.discard(ticket.run_id)
+            self._unprepare(ticket.run_id)
             self._log_path(ticket).unlink(missing_ok=True)
         return [t.run_id for t in gone]
 
@@ -370,11 +368,20 @@ class LocalExecutor:
             except Exception:  # a bug here must not end the loop: nothing would start
                 log.exception("admitting runs failed")
 
+    def _unprepare(self, run_id: int) -> bool:
+        """Forget that `run_id`'s log was made ahead (it starts, or never will); whether it
+        was."""
+        with self._lock:
+            if run_id not in self._prepared:
+                return False
+            self._prepared.discard(run_id)
+            return True
+
     def _admit(self) -> None:
         decision = self.admission.take(self.clock.now())
         for ticket, reason in decision.skip:
-            with self._lock:
-                self._prepared.discard(ticket.run_id)
+            if self._unprepare(ticket.run_id):  # its log was made when it was armed
+                self._log_path(ticket).unlink(missing_ok=True)
             self._put(_Skip(ticket.run_id, reason, self.clock.now()))
         self._spawning = bool(decision.start)
         try:
@@ -397,9 +404,7 @@ class LocalExecutor:
             self._put(_Fail(run_id, error, self.clock.now()))
             return
         log_path = self._log_path(ticket)
-        with self._lock:
-            prepared = run_id in self._prepared
-            self._prepared.discard(run_id)
+        prepared = self._unprepare(run_id)
         tag = run_tag(self.instance, run_id)
         env = job_environment(
             self.settings,

@@ -67,9 +67,10 @@ FILES_RESERVED = 256
 INTERNAL_ERROR = "internal error in the executor; see server log"
 MAX_NAP_SECONDS = 1.0
 # The writer waits for a burst's spawns to be over (this long without one), but never longer
-# than the cap: ends and skips must not wait behind a queue that never empties.
+# than the cap (as the supervisor's, longer than a burst of a thousand): ends and skips must
+# not wait behind a queue that never empties.
 WRITE_QUIET_SECONDS = 0.02
-WRITE_YIELD_MAX_SECONDS = 1.0
+WRITE_YIELD_MAX_SECONDS = 3.0
 
 
 def _persist(write: Callable[[], T], what: str, closing: Callable[[], bool]) -> T:

@@ -28,9 +28,9 @@ Goals (printed as PASS or FAIL, never an exit status):
 
 --minutes is the number of rounds (default 20 for N=1, so its goal has its 20 fires; 2 when
 the systems share boundaries, else 1). Measured on two busy cores: N=1 about 21 minutes;
-N=100 about 4 minutes (4 boundaries per round); N=1000 about 3 to 4 minutes (3 boundaries
-per round, plus reading 1,000 logs back). The waiting for the first boundary adds up to a
-minute to each.
+N=100 about 4 minutes a round (4 boundaries; `make bench` runs 3 rounds); N=1000 about 3 to 4
+minutes (3 boundaries per round, plus reading 1,000 logs back). The waiting for the first
+boundary adds up to a minute to each.
 """
 
 from __future__ import annotations

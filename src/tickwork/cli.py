@@ -1,4 +1,5 @@
-"""The `tickwork` command: serve, export, import and user (`tickwork --help` lists them)."""
+"""The `tickwork` command: serve, export, import, backup, restore and user (`tickwork --help`
+lists them)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import ipaddress
 import json
 import logging
 import resource
+import shlex
 import signal
 import sys
 from collections.abc import Callable
@@ -16,6 +18,7 @@ from typing import Any, TypeVar
 
 import click
 from sqlalchemy import inspect, make_url
+from sqlalchemy.exc import DatabaseError
 
 from tickwork.auth import audit, users
 from tickwork.auth.roles import ROLES
@@ -160,6 +163,8 @@ def _auth_configured(settings: Settings) -> bool:
     store = Store(settings.db_url)
     try:
         return inspect(store.engine).has_table("users") and users.exist(store)
+    except DatabaseError as exc:
+        raise click.ClickException(_store_failure(settings, exc)) from None
     finally:
         store.dispose()
 
@@ -170,7 +175,35 @@ def _start(settings: Settings, scheduler: bool = True) -> Runtime:
         runtime.start(scheduler=scheduler)
     except ConfigError as exc:
         raise click.ClickException(exc.message) from None
+    except DatabaseError as exc:
+        raise click.ClickException(_store_failure(settings, exc)) from None
     return runtime
+
+
+def _store_failure(settings: Settings, exc: DatabaseError) -> str:
+    """Which store could not be opened, why, and the commands that get the schedules back:
+    a traceback from the driver says neither."""
+    reason = str(exc.orig) if exc.orig is not None else str(exc)
+    url = make_url(settings.db_url)
+    data_dir = shlex.quote(str(settings.data_dir))
+    if url.get_backend_name() != "sqlite" or not url.database:
+        where = url.render_as_string(hide_password=True)
+        return (
+            f"the store {where} cannot be opened: {reason}\n"
+            "Once it answers again tickwork starts as before. If its data is lost, point "
+            "tickwork at an empty database and restore the schedules from the latest backup:\n"
+            f"  tickwork restore latest --data-dir {data_dir} --database-url URL"
+        )
+    path = Path(url.database)
+    broken = shlex.quote(f"{path}.broken")
+    return (
+        f"the store {path} cannot be opened: {reason}\n"
+        "Set it aside and restore the schedules from the latest backup "
+        "(the run history was in the broken file):\n"
+        f"  mv {shlex.quote(str(path))} {broken}\n"
+        f"  tickwork restore latest --data-dir {data_dir}\n"
+        f"(`tickwork backup list --data-dir {data_dir}` shows every copy)"
+    )
 
 
 @main.command("export")
@@ -218,6 +251,95 @@ def import_cmd(ctx: click.Context, /, file: Path, **flags: Any) -> None:
     click.echo(
         f"imported {result.total} schedule(s): {result.created} created, {result.updated} updated"
     )
+
+
+# -- backups -------------------------------------------------------------------------------
+
+
+@main.group()
+def backup() -> None:
+    """The copies of the schedules that tickwork keeps (schedules.json and data/backups)."""
+
+
+@backup.command("list")
+@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False))
+@click.pass_context
+def backup_list(ctx: click.Context, /, **flags: Any) -> None:
+    """Every copy, newest first: its name (for `tickwork restore NAME`), time and size."""
+    from tickwork import restore
+
+    settings = _settings(ctx, **flags)
+    found = restore.backups(settings.data_dir)
+    if not found:
+        raise click.ClickException(f"no backups in {settings.data_dir}")
+    for copy in found:
+        held = f"{copy.schedules} schedule(s)" if copy.readable else "unreadable"
+        taken = copy.taken_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+        click.echo(f"{copy.name:<52} {taken}  {held}")
+
+
+@main.command("restore")
+@click.argument("which", default="latest", metavar="[BACKUP|latest]")
+@click.option("--yes", is_flag=True, help="Apply without asking.")
+@click.option("--dry-run", is_flag=True, help="Only show what would change.")
+@click.option("--data-dir", type=click.Path(path_type=Path, file_okay=False))
+@click.option("--database-url")
+@click.option("--workflows", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.pass_context
+def restore_cmd(ctx: click.Context, /, which: str, yes: bool, dry_run: bool, **flags: Any) -> None:
+    """Make the stored schedules those of a backup (default: the latest): validate it, show
+    how many schedules would be added, changed and removed, then apply all or nothing."""
+    from tickwork import restore
+
+    settings = _settings(ctx, **flags)
+    try:
+        copy = restore.find(settings.data_dir, which)
+    except TickworkError as exc:
+        raise click.ClickException(exc.message) from None
+    runtime = _start(settings, scheduler=False)
+    try:
+        try:
+            plan = restore.plan(runtime.service, copy)
+        except ValidationFailed as exc:
+            lines = "\n".join(f"  {e.field}: {e.message}" for e in exc.errors)
+            raise click.ClickException(
+                f"{copy.name} cannot be restored: {exc.message}\n{lines}"
+            ) from None
+        except TickworkError as exc:
+            raise click.ClickException(f"{copy.name} cannot be restored: {exc.message}") from None
+        click.echo(f"{copy.name} ({copy.schedules} schedule(s)):")
+        for title, names in (
+            ("added", plan.added),
+            ("changed", plan.changed),
+            ("removed", plan.removed),
+        ):
+            click.echo(f"  {len(names)} {title}" + (f": {', '.join(names)}" if names else ""))
+        click.echo(f"  {plan.unchanged} unchanged")
+        if plan.empty:
+            click.echo("the store already holds exactly these schedules; nothing to do")
+            return
+        if dry_run:
+            return
+        if plan.removed:
+            click.echo("removed schedules lose their run history")
+        if not yes and not _confirmed("apply?"):
+            raise click.ClickException("nothing restored")
+        note = audit.Note("cli", "schedule.restore", "schedule")
+        try:
+            restore.apply(runtime.service, plan, note)
+        except TickworkError as exc:
+            raise click.ClickException(f"nothing restored: {exc.message}") from None
+    finally:
+        runtime.stop()
+    click.echo(f"restored {copy.name}")
+
+
+def _confirmed(question: str) -> bool:
+    """A yes from the terminal; no answer (no terminal, end of input) is a no."""
+    try:
+        return click.confirm(question, default=False)
+    except click.Abort:
+        return False
 
 
 # -- users ---------------------------------------------------------------------------------

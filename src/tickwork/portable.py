@@ -77,11 +77,20 @@ def parse_document(raw: Any) -> ImportDocument:
 def import_document(
     service: ScheduleService, raw: Any, audit: Note | None = None
 ) -> ImportResponse:
+    checked = validated(service.registry, raw)
+    created, updated = service.apply_import(checked, audit)
+    log.info("imported schedules: %d created, %d updated", created, updated)
+    return ImportResponse(created=created, updated=updated, total=len(checked))
+
+
+def validated(registry: Registry, raw: Any) -> list[tuple[str | None, ScheduleCreateRequest]]:
+    """Every schedule of a document as (its id or None, its request), or ValidationFailed
+    naming every problem in the file: nothing is applied from a file with one."""
     doc = parse_document(raw)
     checked: list[tuple[str | None, ScheduleCreateRequest]] = []
     errors: list[FieldError] = []
     for index, item in enumerate(doc.schedules):
-        entry, problems = check_schedule(service.registry, item)
+        entry, problems = check_schedule(registry, item)
         if problems:
             errors += ValidationFailed(problems).nested(f"schedules.{index}").errors
         elif entry is not None:
@@ -92,9 +101,7 @@ def import_document(
         errors += ValidationFailed.one("schedules", "the same id appears twice").errors
     if errors:
         raise ValidationFailed(errors, f"nothing imported: {len(errors)} problem(s) found")
-    created, updated = service.apply_import(checked, audit)
-    log.info("imported schedules: %d created, %d updated", created, updated)
-    return ImportResponse(created=created, updated=updated, total=len(checked))
+    return checked
 
 
 def check_schedule(
@@ -289,10 +296,10 @@ class Backup:
         copy_atomically(self.path, kept)
         log.warning(
             "the store holds no schedules but %s holds %d: restore them with "
-            "`tickwork import %s` (a copy is kept in %s)",
+            "`tickwork restore %s` (the same copy is kept as %s)",
             self.path,
             held,
-            kept,
+            f"backups/{kept.name}",
             kept,
         )
         return kept

@@ -498,6 +498,34 @@ class ImportResponse(BaseModel):
     total: int
 
 
+class BackupItem(BaseModel):
+    """A copy of the schedules: `name` is what a restore takes."""
+
+    name: str
+    taken_at: datetime
+    schedules: int | None  # None: it cannot be read as a schedules document
+
+
+class BackupListResponse(BaseModel):
+    items: list[BackupItem]
+
+
+class RestoreRequest(Strict):
+    backup: Annotated[str, Field(min_length=1, max_length=200)] = "latest"
+    dry_run: bool = True  # show what would change; false applies it
+
+
+class RestoreResponse(BaseModel):
+    """What the restore changes (dry run) or changed, by schedule name."""
+
+    backup: str
+    applied: bool
+    added: list[str]
+    changed: list[str]
+    removed: list[str]
+    unchanged: int
+
+
 class HealthResponse(BaseModel):
     status: Literal["ok"]
     store: str

@@ -274,16 +274,31 @@ class ScheduleService:
             self.bus.publish("run", action="finished", run_id=run_id)
 
     def apply_import(
-        self, items: list[tuple[str | None, ScheduleCreateRequest]], audit: Note | None = None
+        self,
+        items: list[tuple[str | None, ScheduleCreateRequest]],
+        audit: Note | None = None,
+        remove: Sequence[str] = (),
+        detail: dict[str, Any] | None = None,
     ) -> tuple[int, int]:
         """Upsert already validated schedules in one transaction with the audit entry: all
         land or none, and a connection lost before COMMIT tries the whole import again (rows
-        without an id get theirs inside it, so a second try makes no twins)."""
+        without an id get theirs inside it, so a second try makes no twins). `remove` names
+        schedules deleted in the same transaction, with their history (a restore); `detail`
+        goes into the audit entry."""
         checked = [(schedule_id, self._checked(req.model_dump())) for schedule_id, req in items]
         wanted = [_pairs(req.depends_on) for _, req in items]
+        stopped: list[int] = []
 
         def work(session: Session) -> tuple[int, int, list[str], list[int]]:
             now = self.clock.now()
+            stopped.clear()  # a second attempt starts over
+            for gone_id in remove:
+                gone = schedules.get(session, gone_id)
+                if gone is not None:
+                    schedules.detach(session, gone_id)
+                    stopped.extend(r.id for r in runs.active_for(session, gone_id))
+                    session.delete(gone)
+            session.flush()
             dependencies.check_import(session, [(i, v["name"]) for i, v in checked], wanted)
             created = updated = 0
             touched: list[str] = []
@@ -306,10 +321,23 @@ class ScheduleService:
             for schedule_id, deps in zip(touched, wanted, strict=True):
                 schedules.set_dependencies(session, schedule_id, deps)
             if audit is not None:
-                audit.add(session, None, created=created, updated=updated, total=len(touched))
+                audit.add(
+                    session,
+                    None,
+                    created=created,
+                    updated=updated,
+                    total=len(touched),
+                    **(detail or {}),
+                )
             return created, updated, touched, cancelled
 
         created, updated, touched, cancelled = self.store.transact(work)
+        for run_id in stopped:
+            self.executor.stop(run_id, "schedule deleted")
+        for schedule_id in remove:
+            shutil.rmtree(self.settings.logs_dir / schedule_id, ignore_errors=True)
+            self._after_change(functools.partial(self.engine.sync, schedule_id))
+            self.bus.publish("schedule", action="deleted", schedule_id=schedule_id)
         self._cancelled(cancelled)
         for schedule_id in touched:
             self._after_change(functools.partial(self.engine.sync, schedule_id))
@@ -321,6 +349,10 @@ class ScheduleService:
         self.engine.changed()
         for callback in self.on_change:
             callback()
+
+    def checked(self, req: ScheduleCreateRequest) -> dict[str, Any]:
+        """The stored values `req` makes (parameters validated, zone and cron normalized)."""
+        return self._checked(req.model_dump())
 
     def _checked(self, values: dict[str, Any]) -> dict[str, Any]:
         values = {k: v for k, v in values.items() if k in EDITABLE}

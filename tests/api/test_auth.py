@@ -85,6 +85,8 @@ NEEDS = {
     ("GET", "/events"): "viewer",
     ("POST", "/auth/login"): "public",
     ("GET", "/auth/me"): "viewer",
+    ("GET", "/backups"): "admin",
+    ("POST", "/backups/restore"): "admin",
     ("GET", "/users"): "admin",
     ("POST", "/users"): "admin",
     ("PUT", "/users/<username>"): "admin",

@@ -87,7 +87,7 @@ def test_an_empty_store_beside_a_full_mirror_says_how_to_restore(
         kept = runtime.orphaned_mirror
         assert kept is not None and schedules_in(kept) == 3
         assert "holds no schedules" in caplog.text
-        assert f"tickwork import {kept}" in caplog.text
+        assert f"tickwork restore backups/{kept.name}" in caplog.text
         # Rotation never reaches the copy set aside.
         client = create_app(runtime).test_client()
         create(client, 1, "new")

@@ -275,4 +275,17 @@ export const auditApi = {
   getAudit: (params = {}, options = {}) => request('GET', '/audit', { query: params, ...options }),
 }
 
+/**
+ * The copies of the schedules the server keeps, and restoring one (admin only). A restore
+ * is asked as a dry run unless `dryRun: false` says otherwise: seeing what it changes costs
+ * nothing, applying it deletes the schedules the copy does not hold.
+ */
+export const backupApi = {
+  /** Newest first: `{items: [{name, taken_at, schedules}]}`; `schedules` null for a copy that cannot be read. */
+  getBackups: () => request('GET', '/backups'),
+  /** `backup`: a name from the list, or "latest" → `{backup, applied, added, changed, removed, unchanged}`. */
+  restoreBackup: (backup, { dryRun = true } = {}) =>
+    request('POST', '/backups/restore', { body: { backup, dry_run: dryRun } }),
+}
+
 export const EVENTS_URL = `${API_BASE}/events`

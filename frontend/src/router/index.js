@@ -49,6 +49,12 @@ export const routes = [
     meta: { title: 'Users' },
   },
   {
+    path: '/backups',
+    name: 'backups',
+    component: () => import('@/views/BackupManager.vue'),
+    meta: { title: 'Backups' },
+  },
+  {
     path: '/:pathMatch(.*)*',
     name: 'not-found',
     component: () => import('@/views/NotFound.vue'),

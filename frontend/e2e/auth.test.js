@@ -76,6 +76,7 @@ describe('logging in, roles and the audit log', { timeout: 180_000 }, () => {
     assert.equal(await page.locator('[data-test="user-name"]').textContent(), 'ada')
     assert.equal(await page.locator('[data-test="user-role"]').textContent(), 'admin')
     await page.locator('.app-nav-bar__link', { hasText: 'Users' }).waitFor()
+    await page.locator('.app-nav-bar__link', { hasText: 'Backups' }).waitFor()
 
     await page.locator('[data-test="empty-state"]').waitFor()
     await page.locator('[data-test="new-schedule"]').click()
@@ -130,6 +131,7 @@ describe('logging in, roles and the audit log', { timeout: 180_000 }, () => {
     }
     assert.equal(await card.locator('[data-test="toggle"].n-switch--disabled').count(), 1, 'the switch only shows the state')
     assert.equal(await page.locator('.app-nav-bar__link', { hasText: 'Users' }).count(), 0)
+    assert.equal(await page.locator('.app-nav-bar__link', { hasText: 'Backups' }).count(), 0)
 
     await card.locator('[data-test="schedule-name"]').click()
     await waitForText(page, page.locator('[data-test="schedule-title"]'), SCHEDULE_NAME)

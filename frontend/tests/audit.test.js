@@ -6,6 +6,7 @@ const entry = (action, target_type, target_id, detail = {}) => ({ action, target
 describe('audit entries in words', () => {
   it('names the action, and marks removals and failed logins', () => {
     expect(actionLabel('schedule.create')).toBe('Created schedule')
+    expect(actionLabel('schedule.restore')).toBe('Restored schedules')
     expect(actionLabel('something.new')).toBe('something.new')
     expect(actionTagType('schedule.delete')).toBe('error')
     expect(actionTagType('auth.login_failed')).toBe('warning')
@@ -22,6 +23,9 @@ describe('audit entries in words', () => {
     expect(summarizeDetail(entry('schedule.import', 'schedule', null, { created: 2, updated: 1, total: 3 }))).toBe(
       '2 created, 1 updated',
     )
+    expect(
+      summarizeDetail(entry('schedule.restore', 'schedule', null, { created: 1, updated: 0, total: 2, backup: 'schedules.json', removed: 3 })),
+    ).toBe('From schedules.json: 1 created, 0 kept, 3 removed')
     expect(summarizeDetail(entry('user.update', 'user', 'ada', { fields: ['password', 'role'], role: 'viewer' }))).toBe(
       'Role set to viewer · Password changed',
     )

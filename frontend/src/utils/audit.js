@@ -7,6 +7,7 @@ export const AUDIT_ACTIONS = [
   { value: 'schedule.run', label: 'Ran now' },
   { value: 'schedule.delete', label: 'Deleted schedule' },
   { value: 'schedule.import', label: 'Imported schedules' },
+  { value: 'schedule.restore', label: 'Restored schedules' },
   { value: 'run.cancel', label: 'Cancelled run' },
   { value: 'scheduler.pause', label: 'Paused scheduler' },
   { value: 'scheduler.resume', label: 'Resumed scheduler' },
@@ -99,6 +100,9 @@ export function summarizeDetail(entry) {
       return detail.status ? `Run ${detail.status}` : ''
     case 'schedule.import':
       return `${detail.created ?? 0} created, ${detail.updated ?? 0} updated`
+    case 'schedule.restore':
+      // `updated` counts every schedule the copy and the store share, changed or not: "kept".
+      return `From ${detail.backup ?? 'a backup'}: ${detail.created ?? 0} created, ${detail.updated ?? 0} kept, ${detail.removed ?? 0} removed`
     case 'run.cancel':
       return ''
     case 'user.create':

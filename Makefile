@@ -11,7 +11,10 @@ FRONTEND_SRC := $(shell find frontend/src frontend/index.html frontend/vite.conf
 CHROMIUM ?= /usr/bin/chromium
 TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 
-.PHONY: install run test lint pytest test-frontend e2e bench clean
+API_TYPES := frontend/src/services/schema.d.ts
+API_DOC := $(VENV)/openapi.json
+
+.PHONY: install run test lint contract contract-check pytest test-frontend e2e bench clean
 
 install: $(PY_STAMP) $(WEBUI)
 
@@ -31,7 +34,21 @@ $(WEBUI): $(WEB_STAMP) $(FRONTEND_SRC)
 run: install
 	$(BIN)/tickwork serve
 
-lint: $(PY_STAMP) $(WEB_STAMP)
+# The page's API types are generated from the API's own OpenAPI document: `make contract`
+# after a change to the API; `make lint` fails while the committed types differ from it, so
+# a backend change that the page has not taken in fails the build.
+contract: $(PY_STAMP) $(WEB_STAMP)
+	$(BIN)/tickwork openapi $(API_DOC)
+	cd frontend && npx openapi-typescript ../$(API_DOC) -o src/services/schema.d.ts --silent
+
+contract-check: $(PY_STAMP) $(WEB_STAMP)
+	$(BIN)/tickwork openapi $(API_DOC)
+	cd frontend && npx openapi-typescript ../$(API_DOC) -o ../$(VENV)/schema.d.ts --silent
+	@diff -u $(API_TYPES) $(VENV)/schema.d.ts >/dev/null || { \
+	  diff -u $(API_TYPES) $(VENV)/schema.d.ts | head -40; \
+	  echo "$(API_TYPES) does not match the API: run 'make contract' and fix the page"; exit 1; }
+
+lint: $(PY_STAMP) $(WEB_STAMP) contract-check
 	$(BIN)/ruff check src tests bench examples
 	$(BIN)/ruff format --check src tests bench examples
 	$(BIN)/mypy

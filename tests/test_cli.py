@@ -110,3 +110,18 @@ def test_the_run_control_fields_round_trip_through_the_cli(tmp_path: Path) -> No
     by_name = {s["name"]: s for s in doc["schedules"]}
     assert by_name["B"]["depends_on"] == [{"schedule_id": a, "on": "failure"}]
     assert (by_name["A"]["max_retries"], by_name["A"]["retry_backoff"]) == (2, 1.5)
+
+
+def test_openapi_writes_the_document_the_server_serves(tmp_path: Path) -> None:
+    from tickwork.app import create_app
+    from tickwork.config import Settings
+    from tickwork.runtime import Runtime
+
+    out = tmp_path / "openapi.json"
+    result = tickwork("openapi", str(out))
+    assert result.returncode == 0, result.stderr
+    written = json.loads(out.read_text())
+    runtime = Runtime(Settings(data_dir=tmp_path / "data", workflows=TEST_REGISTRY))
+    served = create_app(runtime).test_client().get("/api/v1/openapi.json").get_json()
+    assert written == served
+    assert "/api/v1/schedules/{schedule_id}" in written["paths"]

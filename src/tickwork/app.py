@@ -178,12 +178,18 @@ def _swagger_ui() -> Path:
     return Path(spec.submodule_search_locations[0]) / "templates" / "swagger"
 
 
+def openapi_document() -> dict[str, Any]:
+    """The API's description, made from the routes' declarations: what
+    /api/v1/openapi.json serves and what the page's API types are generated from."""
+    return SPEC.document()
+
+
 def _register_docs(app: Flask) -> None:
     swagger_ui = _swagger_ui()
-    document = SPEC.document()
+    document = openapi_document()
 
-    @app.get(f"{PREFIX}/openapi.json")
-    def openapi_document() -> Any:
+    @app.get(f"{PREFIX}/openapi.json", endpoint="openapi_document")
+    def serve_openapi_document() -> Any:
         return jsonify(document)
 
     @app.get(f"{PREFIX}/docs")

@@ -342,6 +342,20 @@ def _confirmed(question: str) -> bool:
         return False
 
 
+@main.command("openapi")
+@click.argument("file", required=False, type=click.Path(path_type=Path, dir_okay=False))
+def openapi_cmd(file: Path | None) -> None:
+    """Write the API's OpenAPI document (as /api/v1/openapi.json serves it) to FILE or
+    standard output: the page's API types are generated from it."""
+    from tickwork.app import openapi_document
+
+    text = json.dumps(openapi_document(), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+    if file is None:
+        click.echo(text, nl=False)
+    else:
+        file.write_text(text)
+
+
 # -- users ---------------------------------------------------------------------------------
 
 

@@ -1,32 +1,11 @@
 import { getCurrentScope, onScopeDispose, ref } from 'vue'
 import { scheduleApi } from '@/services/api'
 import { debounce } from '@/utils/debounce'
+import type { Queue, QueueItem } from '@/services/types'
 import { useServerEvents } from './useServerEvents'
 
-export interface QueueRun {
-  id: number
-  schedule_id: string
-  schedule_name?: string | null
-  timezone?: string | null
-  queued_at: string
-  trigger: string
-  attempt?: number | null
-  not_before?: string | null
-}
-
-export interface QueueItem {
-  position: number
-  priority: number
-  wait: 'slots' | 'not_before' | 'overlap'
-  reason: string
-  run: QueueRun
-}
-
-export interface Queue {
-  slots_total: number
-  slots_busy: number
-  items: QueueItem[]
-}
+export type { Queue, QueueItem }
+export type QueueRun = QueueItem['run']
 
 /**
  * The queued runs in the order they will start (`GET /queue`), kept fresh on run events.

@@ -32,6 +32,7 @@ from tickwork.schemas import (
     DependencyLink,
     RunResponse,
     ScheduleCreateRequest,
+    ScheduleFilterFields,
     ScheduleResponse,
     ScheduleUpdateRequest,
 )
@@ -59,7 +60,11 @@ EDITABLE = (
     "priority",
     "starting_deadline_seconds",
     "pause_on_failure",
+    "group",
+    "tags",
 )
+# Fields an update clears with null: for the others null is the same as leaving them out.
+CLEARABLE = ("starting_deadline_seconds", "group")
 SWITCHED_OFF = "cancelled: the schedule was switched off"
 # Who switches a schedule back on when its pause runs out, in the audit log.
 HOUSEKEEPER = "tickwork"
@@ -123,10 +128,24 @@ class ScheduleService:
         self, schedule_id: str, req: ScheduleUpdateRequest, audit: Note | None = None
     ) -> ScheduleResponse:
         sent = req.model_dump(exclude_unset=True, exclude_none=True)
+        sent |= {k: v for k, v in req.model_dump(exclude_unset=True).items() if k in CLEARABLE}
         deps = _pairs(req.depends_on) if req.depends_on is not None else None
+        return self._edit(schedule_id, lambda row: sent, deps, audit)
 
-        def work(session: Session) -> tuple[ScheduleResponse, list[int]]:
+    def _edit(
+        self,
+        schedule_id: str,
+        change: Callable[[ScheduleRow], dict[str, Any]],
+        deps: list[tuple[str, str]] | None,
+        audit: Note | None,
+    ) -> ScheduleResponse:
+        """Change the fields `change` names, worked out from the row as this transaction reads
+        it (an added tag joins the tags as they are at that moment, not as a client saw them),
+        and `deps` unless it is None; in one transaction with the audit entry."""
+
+        def work(session: Session) -> tuple[ScheduleResponse, list[int], list[str]]:
             row = self._row(session, schedule_id)
+            sent = change(row)
             before = {name: getattr(row, name) for name in EDITABLE}
             merged = before | sent
             if "workflow_type" in sent and "parameters" not in sent:
@@ -150,10 +169,10 @@ class ScheduleService:
                     changed.append("depends_on")
                 audit.add(session, row.id, name=row.name, fields=changed)
             session.flush()
-            return self.present([row], session)[0], cancelled
+            return self.present([row], session)[0], cancelled, sorted(sent)
 
-        updated, cancelled = self.store.transact(work)
-        log.info("schedule updated: %s (%s): %s", updated.name, schedule_id, sorted(sent))
+        updated, cancelled, sent = self.store.transact(work)
+        log.info("schedule updated: %s (%s): %s", updated.name, schedule_id, sent)
         self._changed(schedule_id, "updated")
         self._cancelled(cancelled)
         return updated
@@ -367,13 +386,35 @@ class ScheduleService:
         )
 
     def page(
-        self, where: schedules.ScheduleFilter, page: int, size: int
+        self, where: schedules.ScheduleFilter, page: int, size: int, sort: str = "name"
     ) -> tuple[list[ScheduleResponse], int]:
         def work(session: Session) -> tuple[list[ScheduleResponse], int]:
-            rows, total = schedules.page(session, where, (page - 1) * size, size)
+            offset = (page - 1) * size
+            if sort.removeprefix("-") in schedules.SQL_SORTS:
+                rows, total = schedules.page(session, where, offset, size, sort)
+            else:
+                rows, total = self._by_next_run(session, where, offset, size, sort)
             return self.present(rows, session), total
 
         return self.store.read(work)
+
+    def _by_next_run(
+        self, session: Session, where: schedules.ScheduleFilter, offset: int, size: int, sort: str
+    ) -> tuple[list[ScheduleRow], int]:
+        """A page sorted by next_run. It is no column but a cron walk, so the matching
+        schedules are sorted here, by the same next fires the responses show (cached, so a
+        walk is paid once per schedule until its fire passes); those without one come last."""
+        found = schedules.matching(session, where)  # by name: the tie-break, kept by sort()
+        paused = paused_in(session)
+        now = self.clock.now()
+        fires = {b.id: next_run(b, now, paused, self.cache.next_fires) for b in found}
+        timed = [b for b in found if fires[b.id] is not None]
+        # Stable, reverse=True too: schedules firing at the same instant stay in name order.
+        timed.sort(key=lambda b: fires[b.id] or now, reverse=sort.startswith("-"))
+        ordered = [b.id for b in timed] + [b.id for b in found if fires[b.id] is None]
+        chosen = ordered[offset : offset + size]
+        rows = {row.id: row for row in schedules.by_ids(session, chosen)}
+        return [rows[i] for i in chosen if i in rows], len(found)
 
     def present(self, rows: Sequence[ScheduleRow], session: Any) -> list[ScheduleResponse]:
         history = runs.latest_for(session, [r.id for r in rows], self.settings.history_size)
@@ -451,6 +492,18 @@ def run_response(
     if not full:
         update["command"] = None
     return response.model_copy(update=update)
+
+
+def filter_of(fields: ScheduleFilterFields) -> schedules.ScheduleFilter:
+    """The store's filter for the list's query or a bulk action's `filter`."""
+    return schedules.ScheduleFilter(
+        fields.q,
+        fields.enabled,
+        fields.workflow_type,
+        fields.last_status,
+        fields.group,
+        tuple(fields.tag or ()),
+    )
 
 
 def _pairs(deps: Sequence[Dependency] | None) -> list[tuple[str, str]]:

@@ -26,7 +26,7 @@ from tickwork.schemas import (
     StatusResponse,
     ToggleRequest,
 )
-from tickwork.store.schedules import ScheduleFilter
+from tickwork.service import filter_of
 
 bp = Blueprint("schedules", __name__, url_prefix=PREFIX)
 NOT_FOUND = {404: ErrorResponse}
@@ -41,8 +41,7 @@ NOT_FOUND = {404: ErrorResponse}
     responses={200: ScheduleListResponse},
 )
 def list_schedules(query: ScheduleListQuery) -> ScheduleListResponse:
-    where = ScheduleFilter(query.q, query.enabled, query.workflow_type, query.last_status)
-    items, total = runtime().service.page(where, query.page, query.page_size)
+    items, total = runtime().service.page(filter_of(query), query.page, query.page_size, query.sort)
     return ScheduleListResponse(
         items=items, total=total, page=query.page, page_size=query.page_size
     )

@@ -7,11 +7,12 @@ models have already checked shapes, cron syntax and time zones.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import logging
 import shutil
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,10 +25,11 @@ from tickwork.config import Settings
 from tickwork.errors import Conflict, FieldError, NotFound, StorageUnavailable, ValidationFailed
 from tickwork.events import EventBus
 from tickwork.executor.base import Executor
-from tickwork.readcache import ReadCache
+from tickwork.readcache import ReadCache, name_key
 from tickwork.scheduler.engine import SchedulerEngine, paused_in
 from tickwork.scheduler.forecast import next_run
 from tickwork.schemas import (
+    MAX_NAME,
     Dependency,
     DependencyLink,
     RunResponse,
@@ -176,6 +178,34 @@ class ScheduleService:
         self._changed(schedule_id, "updated")
         self._cancelled(cancelled)
         return updated
+
+    def clone(self, schedule_id: str, audit: Note | None = None) -> ScheduleResponse:
+        """A switched-off copy of a schedule under a name no other schedule has: every field
+        one can edit, its dependencies too, but none of its history, pause or dependents."""
+        new_id = str(uuid.uuid4())
+
+        def work(session: Session) -> ScheduleResponse:
+            source = self._row(session, schedule_id)
+            values = self._checked({name: getattr(source, name) for name in EDITABLE})
+            values["enabled"] = False
+            values["name"] = _copy_name(source.name, self.cache.snapshot(session).namesakes)
+            deps = _pairs(self._depends_on(session, schedule_id))
+            dependencies.check(session, new_id, deps, values["name"])
+            now = self.clock.now()
+            row = ScheduleRow(id=new_id, created_at=now, updated_at=now, **values)
+            session.add(row)
+            session.flush()
+            schedules.set_dependencies(session, new_id, deps)
+            if audit is not None:
+                audit.add(
+                    session, new_id, name=row.name, source_id=source.id, source_name=source.name
+                )
+            return self.present([row], session)[0]
+
+        copy = self.store.transact(work)
+        log.info("schedule %s cloned as %s (%s)", schedule_id, copy.name, copy.id)
+        self._changed(copy.id, "created")
+        return copy
 
     def delete(self, schedule_id: str, audit: Note | None = None, detach: bool = False) -> None:
         """Delete a schedule and its history. Refused (409) while others depend on it, unless
@@ -504,6 +534,18 @@ def filter_of(fields: ScheduleFilterFields) -> schedules.ScheduleFilter:
         fields.group,
         tuple(fields.tag or ()),
     )
+
+
+def _copy_name(name: str, taken: Mapping[str, object]) -> str:
+    """`<name> (copy)`, else `<name> (copy 2)`, `(copy 3)`, ...: the first that no schedule is
+    named (as people read names: case and surrounding spaces aside, as the duplicate warning
+    compares them). The name is cut to leave room for the suffix within the 200 characters."""
+    for n in itertools.count(1):
+        suffix = " (copy)" if n == 1 else f" (copy {n})"
+        candidate = name[: MAX_NAME - len(suffix)] + suffix
+        if name_key(candidate) not in taken:
+            return candidate
+    raise AssertionError("unreachable")  # count() never ends
 
 
 def _pairs(deps: Sequence[Dependency] | None) -> list[tuple[str, str]]:

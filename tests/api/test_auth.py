@@ -67,6 +67,7 @@ NEEDS = {
     ("PUT", "/schedules/<schedule_id>"): "admin",
     ("PATCH", "/schedules/<schedule_id>"): "admin",
     ("DELETE", "/schedules/<schedule_id>"): "admin",
+    ("POST", "/schedules/<schedule_id>/clone"): "admin",
     ("POST", "/schedules/<schedule_id>/toggle"): "operator",
     ("POST", "/schedules/<schedule_id>/run"): "operator",
     ("GET", "/schedules/<schedule_id>/runs"): "viewer",

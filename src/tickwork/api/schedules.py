@@ -1,4 +1,5 @@
-"""/schedules: create, read, change, delete, switch on and off, run now, history, import/export."""
+"""/schedules: create, read, change, delete, switch on and off, run now, history, import/export,
+clone."""
 
 from __future__ import annotations
 
@@ -156,6 +157,18 @@ def delete_schedule(path: ScheduleIdPath, query: DeleteQuery) -> None:
     runtime().service.delete(
         path.schedule_id, audit=note("schedule.delete", "schedule"), detach=query.detach
     )
+
+
+@SPEC.route(
+    bp,
+    "/schedules/<schedule_id>/clone",
+    "POST",
+    summary='A switched-off copy named "<name> (copy)", without history',
+    path=ScheduleIdPath,
+    responses={201: ScheduleResponse, **NOT_FOUND},
+)
+def clone_schedule(path: ScheduleIdPath) -> ScheduleResponse:
+    return runtime().service.clone(path.schedule_id, audit=note("schedule.clone", "schedule"))
 
 
 @SPEC.route(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self, get_args
 
 from pydantic import (
     AfterValidator,
@@ -20,6 +20,8 @@ from pydantic import (
     PlainSerializer,
     RootModel,
     StringConstraints,
+    TypeAdapter,
+    model_validator,
 )
 from pydantic import ValidationError as PydanticValidationError
 
@@ -134,6 +136,7 @@ MAX_TAGS = 20
 # Letters, digits and a few separators: no quote or backslash can appear in a tag, so a tag
 # quoted as JSON is found in the stored list's text as it is (store/schedules.py relies on it).
 TAG_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
+MAX_BULK = 1000
 
 
 def _unique(values: list[str]) -> list[str]:
@@ -371,6 +374,69 @@ ScheduleSort = Literal[
 class ScheduleListQuery(PageQuery, ScheduleFilterFields):
     # A `-` sorts descending. Ties go by name; schedules without the value come last both ways.
     sort: ScheduleSort = "name"
+
+
+BulkAction = Literal["enable", "disable", "run", "delete", "set_group", "add_tag", "remove_tag"]
+BULK_ACTIONS: tuple[BulkAction, ...] = get_args(BulkAction)
+VALUED_ACTIONS: tuple[BulkAction, ...] = ("set_group", "add_tag", "remove_tag")
+_GROUP: TypeAdapter[str | None] = TypeAdapter(GroupName)
+_TAG: TypeAdapter[str] = TypeAdapter(Tag)
+
+
+class BulkRequest(Strict):
+    """One action on many schedules: those named by `ids`, or those `filter` matches (the
+    list's filters; `{}` is every schedule). `value` is the group (set_group; "" or null for
+    none) or the tag (add_tag, remove_tag), and is refused for the other actions."""
+
+    action: BulkAction
+    ids: (
+        Annotated[
+            list[Annotated[str, Field(min_length=1, max_length=64)]],
+            Field(min_length=1, max_length=MAX_BULK),
+        ]
+        | None
+    ) = None
+    filter: ScheduleFilterFields | None = None
+    value: Any = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        # Raised as ours, not as a ValueError: pydantic would file a model-level error under
+        # the whole body, and these errors belong to fields the client can be told.
+        errors = []
+        if (self.ids is None) == (self.filter is None):
+            errors.append(FieldError("ids", "send either ids or filter, not both or neither"))
+        if self.action in VALUED_ACTIONS:
+            errors += self._checked_value()
+        elif self.value is not None:
+            errors.append(FieldError("value", f"only for {', '.join(VALUED_ACTIONS)}"))
+        if errors:
+            raise ValidationFailed(errors)
+        return self
+
+    def _checked_value(self) -> list[FieldError]:
+        if "value" not in self.model_fields_set:
+            return [FieldError("value", f"required for {self.action}")]
+        if self.action == "set_group" and self.value is None:
+            return []  # no group
+        adapter: TypeAdapter[Any] = _GROUP if self.action == "set_group" else _TAG
+        try:
+            self.value = adapter.validate_python(self.value, strict=True)
+        except PydanticValidationError as exc:
+            return [FieldError("value", field_errors(exc).errors[0].message)]
+        return []
+
+
+class BulkResult(BaseModel):
+    """What became of one schedule: `error` says why not when `ok` is false."""
+
+    id: str
+    ok: bool
+    error: str | None = None
+
+
+class BulkResponse(BaseModel):
+    results: list[BulkResult]
 
 
 class RunListQuery(PageQuery):

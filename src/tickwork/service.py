@@ -30,6 +30,7 @@ from tickwork.scheduler.engine import SchedulerEngine, paused_in
 from tickwork.scheduler.forecast import next_run
 from tickwork.schemas import (
     MAX_NAME,
+    MAX_TAGS,
     Dependency,
     DependencyLink,
     RunResponse,
@@ -133,6 +134,27 @@ class ScheduleService:
         sent |= {k: v for k, v in req.model_dump(exclude_unset=True).items() if k in CLEARABLE}
         deps = _pairs(req.depends_on) if req.depends_on is not None else None
         return self._edit(schedule_id, lambda row: sent, deps, audit)
+
+    def set_group(
+        self, schedule_id: str, group: str | None, audit: Note | None = None
+    ) -> ScheduleResponse:
+        return self._edit(schedule_id, lambda row: {"group": group}, None, audit)
+
+    def add_tag(self, schedule_id: str, tag: str, audit: Note | None = None) -> ScheduleResponse:
+        def tagged(row: ScheduleRow) -> dict[str, Any]:
+            if tag in row.tags:
+                return {}
+            if len(row.tags) >= MAX_TAGS:
+                raise ValidationFailed.one("tags", f"it has {MAX_TAGS} tags, the most it may")
+            return {"tags": [*row.tags, tag]}
+
+        return self._edit(schedule_id, tagged, None, audit)
+
+    def remove_tag(self, schedule_id: str, tag: str, audit: Note | None = None) -> ScheduleResponse:
+        def untagged(row: ScheduleRow) -> dict[str, Any]:
+            return {"tags": [t for t in row.tags if t != tag]}
+
+        return self._edit(schedule_id, untagged, None, audit)
 
     def _edit(
         self,

@@ -63,6 +63,8 @@ NEEDS = {
     ("GET", "/schedules/status"): "viewer",
     ("GET", "/schedules/export"): "viewer",
     ("POST", "/schedules/import"): "admin",
+    # The lowest role any action needs; each action then needs its own (tests/api/test_bulk.py).
+    ("POST", "/schedules/bulk"): "operator",
     ("GET", "/schedules/<schedule_id>"): "viewer",
     ("PUT", "/schedules/<schedule_id>"): "admin",
     ("PATCH", "/schedules/<schedule_id>"): "admin",

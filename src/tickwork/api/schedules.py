@@ -1,14 +1,17 @@
 """/schedules: create, read, change, delete, switch on and off, run now, history, import/export,
-clone."""
+clone, and bulk actions."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from tickwork import portable
+from tickwork import bulk, portable
 from tickwork.api.audit import note
 from tickwork.api.context import PREFIX, SPEC, runtime
+from tickwork.auth import guard
 from tickwork.schemas import (
+    BulkRequest,
+    BulkResponse,
     DeleteQuery,
     ErrorResponse,
     ExecutionHistoryResponse,
@@ -99,6 +102,22 @@ def import_schedules(body: ImportRequest) -> ImportResponse:
     raw = document if isinstance(document, list) else document.model_dump()
     # The entry is written with the schedules: an import answered 503 saved nothing.
     return portable.import_document(runtime().service, raw, note("schedule.import", "schedule"))
+
+
+@SPEC.route(
+    bp,
+    "/schedules/bulk",
+    "POST",
+    summary="One action on many schedules (by ids or by the list's filters), answered per "
+    "schedule; each needs the role its single action needs",
+    body=BulkRequest,
+    access=bulk.LEAST,
+    responses={200: BulkResponse},
+)
+def bulk_action(body: BulkRequest) -> BulkResponse:
+    guard.require(bulk.needs(body.action))
+    rt = runtime()
+    return bulk.Bulk(rt.service, rt.dispatcher).apply(body, guard.actor())
 
 
 @SPEC.route(

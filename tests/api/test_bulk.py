@@ -335,3 +335,17 @@ def test_a_refused_bulk_changes_nothing(admin: FlaskClient, operator: FlaskClien
     )
     assert admin.get(f"{API}/schedules/{sid}").status_code == 200
     assert len(entries(admin)) == before
+
+
+def test_a_filter_may_match_at_most_a_thousand(client: FlaskClient) -> None:
+    entry = {"workflow_type": "job", "cron_schedule": "0 3 1 1 *", "enabled": False}
+    many = [{"name": f"s{i:04d}", "tags": ["many"], **entry} for i in range(1001)]
+    assert client.post(f"{API}/schedules/import", json=many).status_code == 200
+    response = client.post(
+        f"{API}/schedules/bulk", json={"action": "delete", "filter": {"tag": ["many"]}}
+    )
+    assert response.status_code == 422
+    assert response.get_json()["errors"] == [
+        {"field": "filter", "message": "matches 1001 schedules; at most 1000 at once"}
+    ]
+    assert client.get(f"{API}/schedules").get_json()["total"] == 1001

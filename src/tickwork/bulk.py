@@ -1,10 +1,10 @@
 """Bulk actions: one request acts on many schedules, one schedule at a time.
 
-Each schedule gets the very call its single route makes (toggle, run now, delete, update),
-with that call's own transaction and audit entry, so whatever holds for one schedule holds
-for each. A schedule that fails (deleted meanwhile, a dependent in the way of its delete, a
-tag too many) is answered for itself and the others go on: a bulk action is many changes,
-not one, and no transaction spans them.
+Each schedule gets the call its single route makes (toggle, run now, delete, update), with
+that call's own transaction and audit entry (but no answer, which nobody would read), so
+whatever holds for one schedule holds for each. A schedule that fails (deleted meanwhile, a
+dependent in the way of its delete, a tag too many) is answered for itself and the others go
+on: a bulk action is many changes, not one, and no transaction spans them.
 """
 
 from __future__ import annotations
@@ -105,7 +105,7 @@ class Bulk:
         service = self.service
         match action:
             case "enable" | "disable":
-                service.toggle(schedule_id, action == "enable", audit=note)
+                service.switch(schedule_id, action == "enable", audit=note)
             case "run":
                 self.dispatcher.run_now(schedule_id, None, audit=note)
             case "delete":

@@ -133,14 +133,18 @@ class ScheduleService:
         sent = req.model_dump(exclude_unset=True, exclude_none=True)
         sent |= {k: v for k, v in req.model_dump(exclude_unset=True).items() if k in CLEARABLE}
         deps = _pairs(req.depends_on) if req.depends_on is not None else None
-        return self._edit(schedule_id, lambda row: sent, deps, audit)
+        updated = self._edit(schedule_id, lambda row: sent, deps, audit, answer=True)
+        assert updated is not None  # answer=True
+        return updated
 
-    def set_group(
-        self, schedule_id: str, group: str | None, audit: Note | None = None
-    ) -> ScheduleResponse:
-        return self._edit(schedule_id, lambda row: {"group": group}, None, audit)
+    # The relabelling that bulk actions do. They answer nothing: a bulk answers ok or not per
+    # schedule, and making a schedule's full answer (its warnings read every schedule's
+    # summary when anything changed) was most of a bulk action's time.
 
-    def add_tag(self, schedule_id: str, tag: str, audit: Note | None = None) -> ScheduleResponse:
+    def set_group(self, schedule_id: str, group: str | None, audit: Note | None = None) -> None:
+        self._edit(schedule_id, lambda row: {"group": group}, None, audit, answer=False)
+
+    def add_tag(self, schedule_id: str, tag: str, audit: Note | None = None) -> None:
         def tagged(row: ScheduleRow) -> dict[str, Any]:
             if tag in row.tags:
                 return {}
@@ -148,13 +152,13 @@ class ScheduleService:
                 raise ValidationFailed.one("tags", f"it has {MAX_TAGS} tags, the most it may")
             return {"tags": [*row.tags, tag]}
 
-        return self._edit(schedule_id, tagged, None, audit)
+        self._edit(schedule_id, tagged, None, audit, answer=False)
 
-    def remove_tag(self, schedule_id: str, tag: str, audit: Note | None = None) -> ScheduleResponse:
+    def remove_tag(self, schedule_id: str, tag: str, audit: Note | None = None) -> None:
         def untagged(row: ScheduleRow) -> dict[str, Any]:
             return {"tags": [t for t in row.tags if t != tag]}
 
-        return self._edit(schedule_id, untagged, None, audit)
+        self._edit(schedule_id, untagged, None, audit, answer=False)
 
     def _edit(
         self,
@@ -162,12 +166,15 @@ class ScheduleService:
         change: Callable[[ScheduleRow], dict[str, Any]],
         deps: list[tuple[str, str]] | None,
         audit: Note | None,
-    ) -> ScheduleResponse:
+        *,
+        answer: bool,
+    ) -> ScheduleResponse | None:
         """Change the fields `change` names, worked out from the row as this transaction reads
         it (an added tag joins the tags as they are at that moment, not as a client saw them),
-        and `deps` unless it is None; in one transaction with the audit entry."""
+        and `deps` unless it is None; in one transaction with the audit entry and, if
+        `answer`, the schedule's answer."""
 
-        def work(session: Session) -> tuple[ScheduleResponse, list[int], list[str]]:
+        def work(session: Session) -> tuple[ScheduleResponse | None, list[int], list[str]]:
             row = self._row(session, schedule_id)
             sent = change(row)
             before = {name: getattr(row, name) for name in EDITABLE}
@@ -193,10 +200,11 @@ class ScheduleService:
                     changed.append("depends_on")
                 audit.add(session, row.id, name=row.name, fields=changed)
             session.flush()
-            return self.present([row], session)[0], cancelled, sorted(sent)
+            presented = self.present([row], session)[0] if answer else None
+            return presented, cancelled, sorted(sent)
 
         updated, cancelled, sent = self.store.transact(work)
-        log.info("schedule updated: %s (%s): %s", updated.name, schedule_id, sent)
+        log.info("schedule updated: %s: %s", schedule_id, sent)
         self._changed(schedule_id, "updated")
         self._cancelled(cancelled)
         return updated
@@ -281,8 +289,25 @@ class ScheduleService:
         """Switch a schedule on or off (flip it when `enabled` is None). Switching off may
         carry a `note` (why) and an `until` (when it switches itself back on); switching on
         clears both, and switching off cancels its queued retries."""
+        toggled = self._toggle(schedule_id, enabled, audit, note, until, answer=True)
+        assert toggled is not None  # answer=True
+        return toggled
 
-        def work(session: Session) -> tuple[ScheduleResponse, list[int]]:
+    def switch(self, schedule_id: str, on: bool, audit: Note | None = None) -> None:
+        """`toggle` to a given state without an answer (a bulk action's: see set_group)."""
+        self._toggle(schedule_id, on, audit, None, None, answer=False)
+
+    def _toggle(
+        self,
+        schedule_id: str,
+        enabled: bool | None,
+        audit: Note | None,
+        note: str | None,
+        until: datetime | None,
+        *,
+        answer: bool,
+    ) -> ScheduleResponse | None:
+        def work(session: Session) -> tuple[ScheduleResponse | None, bool, list[int]]:
             row = self._row(session, schedule_id)
             now = self.clock.now()
             on = (not row.enabled) if enabled is None else enabled
@@ -300,10 +325,11 @@ class ScheduleService:
                 if back_on is not None:
                     detail["until"] = back_on.isoformat().replace("+00:00", "Z")
                 audit.add(session, row.id, **detail)
-            return self.present([row], session)[0], cancelled
+            presented = self.present([row], session)[0] if answer else None
+            return presented, row.enabled, cancelled
 
-        toggled, cancelled = self.store.transact(work)
-        log.info("schedule %s: %s", "enabled" if toggled.enabled else "disabled", schedule_id)
+        toggled, on, cancelled = self.store.transact(work)
+        log.info("schedule %s: %s", "enabled" if on else "disabled", schedule_id)
         self._changed(schedule_id, "updated")
         self._cancelled(cancelled)
         return toggled

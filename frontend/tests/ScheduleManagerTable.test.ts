@@ -264,6 +264,15 @@ describe('ScheduleManager table: picking rows and bulk actions', () => {
     ])
   })
 
+  it('says when more match than one bulk action takes, instead of offering them all', async () => {
+    stubApi({}, 10_000)
+    const { wrapper } = await mountAt('/schedules?view=table')
+    await wrapper.get('[data-test="select-page"]').trigger('click')
+    expect(wrapper.find('[data-test="bulk-select-all"]').exists()).toBe(false)
+    expect(wrapper.get('[data-test="bulk-too-many"]').text()).toContain('10,000 match: narrow the filters to 1,000 or fewer')
+    expect(wrapper.get('[data-test="bulk-count"]').text()).toBe('3 schedules selected')
+  })
+
   it('sends a delete only once it is confirmed', async () => {
     const api = stubApi({ 'POST /schedules/bulk': () => jsonResponse(200, { results: [{ id: 's2', ok: true, error: null }] }) })
     const { wrapper } = await mountAt('/schedules?view=table')

@@ -54,6 +54,8 @@ export const BULK_ORDER: BulkAction[] = ['enable', 'disable', 'run', 'set_group'
 
 /** The API's limit on one request's id list (schemas.BulkRequest). */
 export const MAX_BULK_IDS = 1000
+/** The API's limit on how many schedules one filter may act on (bulk.py: a 422 beyond). */
+export const MAX_BULK_MATCHING = 1000
 
 /**
  * The request bodies for an action: one for a filter, one per 1,000 ids. `value` is sent only

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { defineComponent, h } from 'vue'
 import { createMemoryHistory, createRouter, RouterView } from 'vue-router'
 import { enableAutoUnmount, flushPromises, mount } from '@vue/test-utils'
-import { NDialogProvider, NMessageProvider, NNotificationProvider } from 'naive-ui'
+import { NDialogProvider, NMessageProvider, NNotificationProvider, NSelect } from 'naive-ui'
 import ScheduleManager from '@/views/ScheduleManager.vue'
 import ScheduleManagerFilters from '@/components/ScheduleManagerFilters.vue'
 import ScheduleManagerTable from '@/components/ScheduleManagerTable.vue'
@@ -119,7 +119,7 @@ describe('ScheduleManager group, tags, sort and view in the URL', () => {
     const filters = wrapper.findComponent(ScheduleManagerFilters)
     expect(filters.props('group')).toBe('ETL')
     expect(filters.props('tags')).toEqual(['nightly', 'team:data'])
-    expect(filters.props('sort')).toBe('-next_run')
+    expect(wrapper.get('[data-test="sort"] [role="button"]').attributes('aria-label')).toBe('Sort: Next run, latest first')
   })
 
   it('writes a changed tag list as the key repeated, and follows back', async () => {
@@ -183,20 +183,20 @@ describe('ScheduleManager group, tags, sort and view in the URL', () => {
     expect(filters.props('knownTags')).toEqual(['nightly', 'team:data'])
   })
 
-  it('gives every select of the filters a name', async () => {
+  it('gives every select of the filters and the sort a name', async () => {
     stubApi()
     const { wrapper } = await mountAt('/schedules?group=ETL')
-    const names = wrapper
-      .findAll('.schedule-manager-filters [role="button"][aria-haspopup="listbox"]')
-      .map((el) => el.attributes('aria-label'))
-    expect(names).toEqual([
-      'Workflow: any',
-      'Enabled: either',
-      'Last status: any',
-      'Group: ETL',
-      'Tags: any',
-      'Sort: Name, A to Z',
-    ])
+    const names = wrapper.findAll('[role="button"][aria-haspopup="listbox"]').map((el) => el.attributes('aria-label'))
+    expect(names).toEqual(['Workflow: any', 'Enabled: either', 'Last status: any', 'Group: ETL', 'Tags: any', 'Sort: Name, A to Z'])
+  })
+
+  it('sorts the cards with the sort select', async () => {
+    const api = stubApi()
+    const { wrapper, router } = await mountAt('/schedules?page=2')
+    wrapper.findAllComponents(NSelect).find((s) => s.attributes('data-test') === 'sort')!.vm.$emit('update:value', '-last_run')
+    await settle()
+    expect(router.currentRoute.value.query).toEqual({ sort: '-last_run' })
+    expect(api.lists().at(-1)!.get('sort')).toBe('-last_run')
   })
 })
 

@@ -56,10 +56,14 @@ describe('screenshots', { timeout: 180_000 }, () => {
     browser = await launchBrowser()
     await mkdir(SHOTS_DIR, { recursive: true })
 
-    const weekday = await fromTemplate('weekday_hourly', { parameters: { number: 5, regions: ['germany', 'austria'] } })
-    const weekend = await fromTemplate('weekend_3x')
-    const evaluation = await fromTemplate('daily_evaluation')
-    const cleanup = await fromTemplate('weekly_cleanup')
+    const weekday = await fromTemplate('weekday_hourly', {
+      parameters: { number: 5, regions: ['germany', 'austria'] },
+      group: 'Scraping',
+      tags: ['dach', 'hourly'],
+    })
+    const weekend = await fromTemplate('weekend_3x', { group: 'Scraping', tags: ['weekend'] })
+    const evaluation = await fromTemplate('daily_evaluation', { group: 'Evaluation', tags: ['nightly', 'team:data'] })
+    const cleanup = await fromTemplate('weekly_cleanup', { tags: ['maintenance'] })
     const generate = await create({
       name: 'Applications for New York office',
       description: 'Generate applications above a 0.8 score on New York mornings',
@@ -67,6 +71,8 @@ describe('screenshots', { timeout: 180_000 }, () => {
       parameters: { threshold: 0.8 },
       cron_schedule: '30 9 * * 1-5',
       timezone: 'America/New_York',
+      group: 'Applications',
+      tags: ['us', 'team:sales'],
     })
     const strict = await create({
       name: 'Quick scrape, 2 s budget',
@@ -75,6 +81,8 @@ describe('screenshots', { timeout: 180_000 }, () => {
       parameters: { number: 3, regions: ['france', 'italy', 'spain'] },
       cron_schedule: '*/30 8-18 * * 1-5',
       timeout_seconds: 2,
+      group: 'Scraping',
+      tags: ['eu'],
     })
     await runAndWait([weekday, evaluation, generate, strict])
     await runAndWait([weekday, strict])
@@ -114,6 +122,19 @@ describe('screenshots', { timeout: 180_000 }, () => {
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)
     assert.equal(overflow, 0, 'nothing sticks out sideways')
     await page.screenshot({ path: join(SHOTS_DIR, 'schedule-manager-phone.png') })
+    assert.deepEqual(page.errors, [])
+  })
+
+  test('schedule table at 1280x800, two rows picked for a bulk action', async () => {
+    const page = await openPage(browser, DESKTOP)
+    await page.goto(`${backend.url}/schedules?view=table&sort=group`)
+    await page.locator('[data-test="schedule-row"]').nth(5).waitFor()
+    await page.getByRole('checkbox', { name: 'Select “Weekday hourly”' }).click()
+    await page.getByRole('checkbox', { name: 'Select “Quick scrape, 2 s budget”' }).click()
+    await page.locator('[data-test="bulk-bar"]').waitFor()
+    await page.mouse.move(0, 0)
+    await page.evaluate(() => window.scrollTo(0, 0))
+    await page.screenshot({ path: join(SHOTS_DIR, 'schedules-table.png') })
     assert.deepEqual(page.errors, [])
   })
 })

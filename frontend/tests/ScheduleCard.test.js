@@ -160,4 +160,39 @@ describe('ScheduleCard', () => {
     expect(card.find('[data-test="run-now"]').exists()).toBe(false)
     expect(card.find('[data-test="delete"]').exists()).toBe(false)
   })
+
+  it('shows its group and tags, each a link to the list filtered by it', () => {
+    const card = mountCard({ schedule: { ...schedule, group: 'ETL', tags: ['nightly', 'team:data'] } })
+    const links = card.findAllComponents(RouterLinkStub)
+    const group = links.find((l) => l.attributes('data-test') === 'schedule-group')
+    expect(group.text()).toBe('ETL')
+    expect(group.props('to')).toEqual({ path: '/schedules', query: { group: 'ETL' } })
+    const tags = links.filter((l) => l.attributes('data-test') === 'schedule-tag')
+    expect(tags.map((t) => t.text())).toEqual(['nightly', 'team:data'])
+    expect(tags[1].props('to')).toEqual({ path: '/schedules', query: { tag: 'team:data' } })
+
+    const plain = mountCard()
+    expect(plain.find('[data-test="schedule-group"]').exists()).toBe(false)
+    expect(plain.find('[data-test="schedule-tag"]').exists()).toBe(false)
+  })
+
+  it('offers a clone to the role that creates schedules only', async () => {
+    const card = mountCard()
+    const clone = card.get('[data-test="clone"]')
+    expect(clone.attributes('aria-label')).toBe('Clone “Weekday full workflow”')
+    await clone.trigger('click')
+    expect(card.emitted('clone')).toHaveLength(1)
+
+    for (const role of ['operator', 'viewer']) {
+      logIn(role)
+      expect(mountCard().find('[data-test="clone"]').exists()).toBe(false)
+    }
+    resetAuth()
+    expect(mountCard().find('[data-test="clone"]').exists()).toBe(false)
+  })
+
+  it('spins the clone button while the copy is made', () => {
+    const card = mountCard({ pending: 'clone' })
+    expect(card.get('[data-test="clone"]').classes()).toContain('n-button--loading')
+  })
 })

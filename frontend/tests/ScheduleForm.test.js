@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { enableAutoUnmount, flushPromises, mount } from '@vue/test-utils'
-import { NDynamicTags, NInputNumber, NSelect, NSwitch } from 'naive-ui'
+import { NAutoComplete, NDynamicTags, NInputNumber, NSelect, NSwitch } from 'naive-ui'
 import ScheduleForm from '@/components/ScheduleForm.vue'
 import { resetRegistry } from '@/composables/useRegistry'
+import { learnLabels, resetLabels } from '@/composables/useScheduleLabels'
 import { ApiError, scheduleApi } from '@/services/api'
 
 vi.mock('@/services/api', async (importOriginal) => {
@@ -156,6 +157,8 @@ describe('ScheduleForm', () => {
       starting_deadline_seconds: null,
       pause_on_failure: false,
       depends_on: [],
+      group: null,
+      tags: [],
     })
     expect(form.emitted('saved')).toEqual([[saved]])
   })
@@ -206,6 +209,86 @@ describe('ScheduleForm', () => {
     await form.get('form').trigger('submit')
     await flushPromises()
     expect(scheduleApi.createSchedule.mock.calls[0][0].catch_up).toBe('skip')
+  })
+})
+
+describe('ScheduleForm group and tags', () => {
+  afterEach(resetLabels)
+
+  const tagged = {
+    id: 's9',
+    name: 'Load',
+    description: '',
+    enabled: true,
+    workflow_type: 'evaluate',
+    parameters: {},
+    cron_schedule: '0 3 * * *',
+    timezone: 'UTC',
+    group: 'ETL',
+    tags: ['nightly', 'team:data'],
+  }
+
+  it('shows the group and tags and sends them back as they came', async () => {
+    scheduleApi.updateSchedule.mockResolvedValue(tagged)
+    const form = await mountForm({ schedule: tagged })
+    expect(formItem(form, 'field-group').findComponent(NAutoComplete).props('value')).toBe('ETL')
+    expect(formItem(form, 'field-tags').findComponent(NSelect).props('value')).toEqual(['nightly', 'team:data'])
+    expect(form.vm.dirty).toBe(false)
+
+    await form.get('form').trigger('submit')
+    await flushPromises()
+    expect(scheduleApi.updateSchedule.mock.calls[0][1]).toMatchObject({ group: 'ETL', tags: ['nightly', 'team:data'] })
+  })
+
+  it('clears an emptied group with null and sends a changed list of tags', async () => {
+    scheduleApi.updateSchedule.mockResolvedValue(tagged)
+    const form = await mountForm({ schedule: tagged })
+    await formItem(form, 'field-group').findComponent(NAutoComplete).vm.$emit('update:value', '  ')
+    await formItem(form, 'field-tags').findComponent(NSelect).vm.$emit('update:value', ['team:data', 'v1.2'])
+    expect(form.vm.dirty).toBe(true)
+
+    await form.get('form').trigger('submit')
+    await flushPromises()
+    expect(scheduleApi.updateSchedule.mock.calls[0][1]).toMatchObject({ group: null, tags: ['team:data', 'v1.2'] })
+  })
+
+  it('refuses a tag the server would refuse, at once and before sending', async () => {
+    const form = await mountForm({ schedule: tagged })
+    await formItem(form, 'field-tags').findComponent(NSelect).vm.$emit('update:value', ['nightly', 'two words'])
+    expect(formItem(form, 'field-tags').text()).toContain('“two words” is not a tag')
+
+    await form.get('form').trigger('submit')
+    await flushPromises()
+    expect(scheduleApi.updateSchedule).not.toHaveBeenCalled()
+    expect(formItem(form, 'field-tags').text()).toContain('no spaces')
+
+    await formItem(form, 'field-tags').findComponent(NSelect).vm.$emit('update:value', Array.from({ length: 21 }, (_, i) => `t${i}`))
+    expect(formItem(form, 'field-tags').text()).toContain('At most 20 tags.')
+  })
+
+  it('suggests the groups and tags other schedules use', async () => {
+    learnLabels([{ group: 'ETL' }, { group: 'Reports', tags: ['weekly'] }, { group: 'etl-legacy', tags: ['nightly'] }])
+    const form = await mountForm({ initial: { name: 'New', workflow_type: 'main' } })
+    const group = formItem(form, 'field-group').findComponent(NAutoComplete)
+    expect(group.props('options')).toEqual(['ETL', 'etl-legacy', 'Reports'])
+    await group.vm.$emit('update:value', 'et')
+    expect(group.props('options')).toEqual(['ETL', 'etl-legacy'])
+    const tags = formItem(form, 'field-tags').findComponent(NSelect)
+    expect(tags.props('options').map((o) => o.value)).toEqual(['nightly', 'weekly'])
+  })
+
+  it('shows a 422 on one tag at the tags field', async () => {
+    scheduleApi.createSchedule.mockRejectedValue(
+      new ApiError(422, {
+        error: 'validation_error',
+        message: '1 problem',
+        errors: [{ field: 'tags.1', message: 'String should match pattern' }],
+      }),
+    )
+    const form = await mountForm({ initial: { name: 'New', workflow_type: 'main', tags: ['a', 'b'] } })
+    await form.get('form').trigger('submit')
+    await flushPromises()
+    expect(formItem(form, 'field-tags').text()).toContain('String should match pattern')
   })
 })
 

@@ -244,4 +244,48 @@ describe('buildQuery', () => {
   it('is empty when nothing is set', () => {
     expect(buildQuery({ a: undefined, b: null, c: '' })).toBe('')
   })
+
+  it('repeats the key for each item of a list, and leaves an empty list out', () => {
+    expect(buildQuery({ tag: ['nightly', 'team:data'], group: 'ETL', q: '' })).toBe('?tag=nightly&tag=team%3Adata&group=ETL')
+    expect(buildQuery({ tag: [], page: 2 })).toBe('?page=2')
+  })
+})
+
+describe('groups, clone and bulk', () => {
+  it('asks for one filtered, sorted page with each tag once', async () => {
+    const fetch = stubFetch(jsonResponse(200, { items: [], total: 0, page: 1, page_size: 100 }))
+    await scheduleApi.getSchedules({ group: 'ETL', tag: ['a', 'b'], sort: '-next_run', page: 1, page_size: 100 })
+    const url = new URL(fetch.mock.calls[0][0], 'http://page')
+    expect(url.pathname).toBe('/api/v1/schedules')
+    expect(url.searchParams.getAll('tag')).toEqual(['a', 'b'])
+    expect(Object.fromEntries(url.searchParams)).toMatchObject({ group: 'ETL', sort: '-next_run', page_size: '100' })
+  })
+
+  it('posts a clone and a bulk action with the CSRF token', async () => {
+    setCsrfToken('tok')
+    const fetch = stubFetch(
+      jsonResponse(201, { id: 'c', name: 'Nightly (copy)', enabled: false }),
+      jsonResponse(200, { results: [{ id: 'a', ok: true, error: null }] }),
+    )
+    expect((await scheduleApi.cloneSchedule('a b')).name).toBe('Nightly (copy)')
+    const body = { action: 'set_group', ids: ['a'], value: 'ETL' }
+    expect(await scheduleApi.bulkSchedules(body)).toEqual({ results: [{ id: 'a', ok: true, error: null }] })
+
+    const [cloneUrl, cloneInit] = fetch.mock.calls[0]
+    expect([cloneInit.method, cloneUrl]).toEqual(['POST', '/api/v1/schedules/a%20b/clone'])
+    const [bulkUrl, bulkInit] = fetch.mock.calls[1]
+    expect([bulkInit.method, bulkUrl]).toEqual(['POST', '/api/v1/schedules/bulk'])
+    expect(JSON.parse(bulkInit.body)).toEqual(body)
+    expect(bulkInit.headers['X-CSRF-Token']).toBe('tok')
+  })
+
+  it('words a refused bulk action as a refusal, with the server\'s reason', async () => {
+    stubFetch(
+      jsonResponse(403, { error: 'forbidden', message: 'delete needs the admin role' }),
+      jsonResponse(200, { username: 'olga', role: 'operator', csrf_token: null, auth_enabled: true }),
+    )
+    const error = await scheduleApi.bulkSchedules({ action: 'delete', ids: ['a'] }).catch((e) => e)
+    expect(error.status).toBe(403)
+    expect(error.message).toBe('Not allowed: delete needs the admin role.')
+  })
 })

@@ -7,8 +7,9 @@ that need the workflow registry happen in the service.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self, get_args
 
 from pydantic import (
     AfterValidator,
@@ -18,6 +19,9 @@ from pydantic import (
     Field,
     PlainSerializer,
     RootModel,
+    StringConstraints,
+    TypeAdapter,
+    model_validator,
 )
 from pydantic import ValidationError as PydanticValidationError
 
@@ -33,6 +37,7 @@ DependencyOn = Literal["success", "failure", "always"]
 CatchUpPolicy = Literal["skip", "once"]
 
 MAX_TIMEOUT = 7 * 24 * 3600
+MAX_NAME = 200
 # Run ids are a 32-bit integer column on PostgreSQL: a larger id cannot exist, and asking the
 # database for one is an error there (integer out of range), not "no such run".
 MAX_RUN_ID = 2**31 - 1
@@ -118,7 +123,7 @@ def field_errors(exc: PydanticValidationError, prefix: str = "") -> ValidationFa
 
 CronExpression = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_check_cron)]
 TimeZoneName = Annotated[str, Field(min_length=1, max_length=64), AfterValidator(_check_zone)]
-Name = Annotated[str, Field(min_length=1, max_length=200)]
+Name = Annotated[str, Field(min_length=1, max_length=MAX_NAME)]
 Description = Annotated[str, Field(max_length=2000)]
 Timeout = Annotated[int, Field(ge=1, le=MAX_TIMEOUT)]
 Retries = Annotated[int, Field(ge=0, le=100)]
@@ -127,6 +132,38 @@ Backoff = Annotated[float, Field(ge=1, le=10)]
 Priority = Annotated[int, Field(ge=-100, le=100)]
 Deadline = Annotated[int, Field(ge=1, le=MAX_TIMEOUT)]
 MAX_DEPENDENCIES = 50
+MAX_TAGS = 20
+# Letters, digits and a few separators: no quote or backslash can appear in a tag, so a tag
+# quoted as JSON is found in the stored list's text as it is (store/schedules.py relies on it).
+TAG_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.:-]*$"
+MAX_BULK = 1000
+
+
+def _unique(values: list[str]) -> list[str]:
+    """The first of each: a tag sent twice is one tag, in the place it was first given."""
+    return list(dict.fromkeys(values))
+
+
+def _check_tag(value: str) -> str:
+    if not re.fullmatch(TAG_PATTERN, value):
+        raise ValueError("must start with a letter or digit and hold only letters, digits, _ . : -")
+    return value
+
+
+def _no_group(value: str) -> str | None:
+    """No name at all is no group (the spaces around a name were stripped already)."""
+    return value or None
+
+
+# The pattern is checked by _check_tag, for a message people can read; the schema shows it.
+Tag = Annotated[
+    str,
+    Field(min_length=1, max_length=50, json_schema_extra={"pattern": TAG_PATTERN}),
+    AfterValidator(_check_tag),
+]
+Tags = Annotated[list[Tag], Field(max_length=MAX_TAGS), AfterValidator(_unique)]
+GroupText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)]
+GroupName = Annotated[GroupText, AfterValidator(_no_group)]
 
 
 class Strict(BaseModel):
@@ -177,6 +214,8 @@ class ScheduleCreateRequest(Strict):
     priority: Priority = 0
     starting_deadline_seconds: Deadline | None = None
     pause_on_failure: bool = False
+    group: GroupName | None = None
+    tags: Tags = Field(default_factory=list)
 
 
 class ScheduleUpdateRequest(Strict):
@@ -201,6 +240,9 @@ class ScheduleUpdateRequest(Strict):
     # null clears it (no deadline): this field is read with exclude_unset, not exclude_none.
     starting_deadline_seconds: Deadline | None = None
     pause_on_failure: bool | None = None
+    # null or "" clears it (no group), read like starting_deadline_seconds; [] clears tags.
+    group: GroupName | None = None
+    tags: Tags | None = None
 
 
 class ToggleRequest(Strict):
@@ -271,6 +313,8 @@ class ScheduleResponse(BaseModel):
     priority: int = 0
     starting_deadline_seconds: int | None = None
     pause_on_failure: bool = False
+    group: str | None = None
+    tags: list[str] = Field(default_factory=list)
     pause_note: str | None = None
     paused_until: UtcTime | None = None
     # Named links both ways: what this schedule waits for, and what waits for it.
@@ -309,11 +353,90 @@ class PageQuery(Strict):
     page_size: Annotated[int, Field(ge=1, le=200)] = 50
 
 
-class ScheduleListQuery(PageQuery):
+class ScheduleFilterFields(Strict):
+    """Which schedules: the list's filters, and a bulk action's `filter`. Every one given must
+    match; `tag` holds tags that must all be on the schedule; `group` "" means no group."""
+
     q: Annotated[str, Field(max_length=200)] | None = None
     enabled: bool | None = None
     workflow_type: Annotated[str, Field(max_length=100)] | None = None
     last_status: RunStatus | None = None
+    # Not GroupName: "" stays "" here (the schedules without a group), it is not "no filter".
+    group: GroupText | None = None
+    tag: Annotated[list[Tag], Field(max_length=MAX_TAGS)] | None = None
+
+
+ScheduleSort = Literal[
+    "name", "-name", "next_run", "-next_run", "last_run", "-last_run", "group", "-group"
+]
+
+
+class ScheduleListQuery(PageQuery, ScheduleFilterFields):
+    # A `-` sorts descending. Ties go by name; schedules without the value come last both ways.
+    sort: ScheduleSort = "name"
+
+
+BulkAction = Literal["enable", "disable", "run", "delete", "set_group", "add_tag", "remove_tag"]
+BULK_ACTIONS: tuple[BulkAction, ...] = get_args(BulkAction)
+VALUED_ACTIONS: tuple[BulkAction, ...] = ("set_group", "add_tag", "remove_tag")
+_GROUP: TypeAdapter[str | None] = TypeAdapter(GroupName)
+_TAG: TypeAdapter[str] = TypeAdapter(Tag)
+
+
+class BulkRequest(Strict):
+    """One action on many schedules: those named by `ids`, or those `filter` matches (the
+    list's filters; `{}` is every schedule). `value` is the group (set_group; "" or null for
+    none) or the tag (add_tag, remove_tag), and is refused for the other actions."""
+
+    action: BulkAction
+    ids: (
+        Annotated[
+            list[Annotated[str, Field(min_length=1, max_length=64)]],
+            Field(min_length=1, max_length=MAX_BULK),
+        ]
+        | None
+    ) = None
+    filter: ScheduleFilterFields | None = None
+    value: Any = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        # Raised as ours, not as a ValueError: pydantic would file a model-level error under
+        # the whole body, and these errors belong to fields the client can be told.
+        errors = []
+        if (self.ids is None) == (self.filter is None):
+            errors.append(FieldError("ids", "send either ids or filter, not both or neither"))
+        if self.action in VALUED_ACTIONS:
+            errors += self._checked_value()
+        elif self.value is not None:
+            errors.append(FieldError("value", f"only for {', '.join(VALUED_ACTIONS)}"))
+        if errors:
+            raise ValidationFailed(errors)
+        return self
+
+    def _checked_value(self) -> list[FieldError]:
+        if "value" not in self.model_fields_set:
+            return [FieldError("value", f"required for {self.action}")]
+        if self.action == "set_group" and self.value is None:
+            return []  # no group
+        adapter: TypeAdapter[Any] = _GROUP if self.action == "set_group" else _TAG
+        try:
+            self.value = adapter.validate_python(self.value, strict=True)
+        except PydanticValidationError as exc:
+            return [FieldError("value", field_errors(exc).errors[0].message)]
+        return []
+
+
+class BulkResult(BaseModel):
+    """What became of one schedule: `error` says why not when `ok` is false."""
+
+    id: str
+    ok: bool
+    error: str | None = None
+
+
+class BulkResponse(BaseModel):
+    results: list[BulkResult]
 
 
 class RunListQuery(PageQuery):

@@ -7,11 +7,12 @@ models have already checked shapes, cron syntax and time zones.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import logging
 import shutil
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,14 +25,17 @@ from tickwork.config import Settings
 from tickwork.errors import Conflict, FieldError, NotFound, StorageUnavailable, ValidationFailed
 from tickwork.events import EventBus
 from tickwork.executor.base import Executor
-from tickwork.readcache import ReadCache
+from tickwork.readcache import ReadCache, name_key
 from tickwork.scheduler.engine import SchedulerEngine, paused_in
 from tickwork.scheduler.forecast import next_run
 from tickwork.schemas import (
+    MAX_NAME,
+    MAX_TAGS,
     Dependency,
     DependencyLink,
     RunResponse,
     ScheduleCreateRequest,
+    ScheduleFilterFields,
     ScheduleResponse,
     ScheduleUpdateRequest,
 )
@@ -59,7 +63,11 @@ EDITABLE = (
     "priority",
     "starting_deadline_seconds",
     "pause_on_failure",
+    "group",
+    "tags",
 )
+# Fields an update clears with null: for the others null is the same as leaving them out.
+CLEARABLE = ("starting_deadline_seconds", "group")
 SWITCHED_OFF = "cancelled: the schedule was switched off"
 # Who switches a schedule back on when its pause runs out, in the audit log.
 HOUSEKEEPER = "tickwork"
@@ -123,10 +131,52 @@ class ScheduleService:
         self, schedule_id: str, req: ScheduleUpdateRequest, audit: Note | None = None
     ) -> ScheduleResponse:
         sent = req.model_dump(exclude_unset=True, exclude_none=True)
+        sent |= {k: v for k, v in req.model_dump(exclude_unset=True).items() if k in CLEARABLE}
         deps = _pairs(req.depends_on) if req.depends_on is not None else None
+        updated = self._edit(schedule_id, lambda row: sent, deps, audit, answer=True)
+        assert updated is not None  # answer=True
+        return updated
 
-        def work(session: Session) -> tuple[ScheduleResponse, list[int]]:
+    # The relabelling that bulk actions do. They answer nothing: a bulk answers ok or not per
+    # schedule, and making a schedule's full answer (its warnings read every schedule's
+    # summary when anything changed) was most of a bulk action's time.
+
+    def set_group(self, schedule_id: str, group: str | None, audit: Note | None = None) -> None:
+        self._edit(schedule_id, lambda row: {"group": group}, None, audit, answer=False)
+
+    def add_tag(self, schedule_id: str, tag: str, audit: Note | None = None) -> None:
+        def tagged(row: ScheduleRow) -> dict[str, Any]:
+            if tag in row.tags:
+                return {}
+            if len(row.tags) >= MAX_TAGS:
+                raise ValidationFailed.one("tags", f"it has {MAX_TAGS} tags, the most it may")
+            return {"tags": [*row.tags, tag]}
+
+        self._edit(schedule_id, tagged, None, audit, answer=False)
+
+    def remove_tag(self, schedule_id: str, tag: str, audit: Note | None = None) -> None:
+        def untagged(row: ScheduleRow) -> dict[str, Any]:
+            return {"tags": [t for t in row.tags if t != tag]}
+
+        self._edit(schedule_id, untagged, None, audit, answer=False)
+
+    def _edit(
+        self,
+        schedule_id: str,
+        change: Callable[[ScheduleRow], dict[str, Any]],
+        deps: list[tuple[str, str]] | None,
+        audit: Note | None,
+        *,
+        answer: bool,
+    ) -> ScheduleResponse | None:
+        """Change the fields `change` names, worked out from the row as this transaction reads
+        it (an added tag joins the tags as they are at that moment, not as a client saw them),
+        and `deps` unless it is None; in one transaction with the audit entry and, if
+        `answer`, the schedule's answer."""
+
+        def work(session: Session) -> tuple[ScheduleResponse | None, list[int], list[str]]:
             row = self._row(session, schedule_id)
+            sent = change(row)
             before = {name: getattr(row, name) for name in EDITABLE}
             merged = before | sent
             if "workflow_type" in sent and "parameters" not in sent:
@@ -150,13 +200,42 @@ class ScheduleService:
                     changed.append("depends_on")
                 audit.add(session, row.id, name=row.name, fields=changed)
             session.flush()
-            return self.present([row], session)[0], cancelled
+            presented = self.present([row], session)[0] if answer else None
+            return presented, cancelled, sorted(sent)
 
-        updated, cancelled = self.store.transact(work)
-        log.info("schedule updated: %s (%s): %s", updated.name, schedule_id, sorted(sent))
+        updated, cancelled, sent = self.store.transact(work)
+        log.info("schedule updated: %s: %s", schedule_id, sent)
         self._changed(schedule_id, "updated")
         self._cancelled(cancelled)
         return updated
+
+    def clone(self, schedule_id: str, audit: Note | None = None) -> ScheduleResponse:
+        """A switched-off copy of a schedule under a name no other schedule has: every field
+        one can edit, its dependencies too, but none of its history, pause or dependents."""
+        new_id = str(uuid.uuid4())
+
+        def work(session: Session) -> ScheduleResponse:
+            source = self._row(session, schedule_id)
+            values = self._checked({name: getattr(source, name) for name in EDITABLE})
+            values["enabled"] = False
+            values["name"] = _copy_name(source.name, self.cache.snapshot(session).namesakes)
+            deps = _pairs(self._depends_on(session, schedule_id))
+            dependencies.check(session, new_id, deps, values["name"])
+            now = self.clock.now()
+            row = ScheduleRow(id=new_id, created_at=now, updated_at=now, **values)
+            session.add(row)
+            session.flush()
+            schedules.set_dependencies(session, new_id, deps)
+            if audit is not None:
+                audit.add(
+                    session, new_id, name=row.name, source_id=source.id, source_name=source.name
+                )
+            return self.present([row], session)[0]
+
+        copy = self.store.transact(work)
+        log.info("schedule %s cloned as %s (%s)", schedule_id, copy.name, copy.id)
+        self._changed(copy.id, "created")
+        return copy
 
     def delete(self, schedule_id: str, audit: Note | None = None, detach: bool = False) -> None:
         """Delete a schedule and its history. Refused (409) while others depend on it, unless
@@ -210,8 +289,25 @@ class ScheduleService:
         """Switch a schedule on or off (flip it when `enabled` is None). Switching off may
         carry a `note` (why) and an `until` (when it switches itself back on); switching on
         clears both, and switching off cancels its queued retries."""
+        toggled = self._toggle(schedule_id, enabled, audit, note, until, answer=True)
+        assert toggled is not None  # answer=True
+        return toggled
 
-        def work(session: Session) -> tuple[ScheduleResponse, list[int]]:
+    def switch(self, schedule_id: str, on: bool, audit: Note | None = None) -> None:
+        """`toggle` to a given state without an answer (a bulk action's: see set_group)."""
+        self._toggle(schedule_id, on, audit, None, None, answer=False)
+
+    def _toggle(
+        self,
+        schedule_id: str,
+        enabled: bool | None,
+        audit: Note | None,
+        note: str | None,
+        until: datetime | None,
+        *,
+        answer: bool,
+    ) -> ScheduleResponse | None:
+        def work(session: Session) -> tuple[ScheduleResponse | None, bool, list[int]]:
             row = self._row(session, schedule_id)
             now = self.clock.now()
             on = (not row.enabled) if enabled is None else enabled
@@ -229,10 +325,11 @@ class ScheduleService:
                 if back_on is not None:
                     detail["until"] = back_on.isoformat().replace("+00:00", "Z")
                 audit.add(session, row.id, **detail)
-            return self.present([row], session)[0], cancelled
+            presented = self.present([row], session)[0] if answer else None
+            return presented, row.enabled, cancelled
 
-        toggled, cancelled = self.store.transact(work)
-        log.info("schedule %s: %s", "enabled" if toggled.enabled else "disabled", schedule_id)
+        toggled, on, cancelled = self.store.transact(work)
+        log.info("schedule %s: %s", "enabled" if on else "disabled", schedule_id)
         self._changed(schedule_id, "updated")
         self._cancelled(cancelled)
         return toggled
@@ -399,13 +496,35 @@ class ScheduleService:
         )
 
     def page(
-        self, where: schedules.ScheduleFilter, page: int, size: int
+        self, where: schedules.ScheduleFilter, page: int, size: int, sort: str = "name"
     ) -> tuple[list[ScheduleResponse], int]:
         def work(session: Session) -> tuple[list[ScheduleResponse], int]:
-            rows, total = schedules.page(session, where, (page - 1) * size, size)
+            offset = (page - 1) * size
+            if sort.removeprefix("-") in schedules.SQL_SORTS:
+                rows, total = schedules.page(session, where, offset, size, sort)
+            else:
+                rows, total = self._by_next_run(session, where, offset, size, sort)
             return self.present(rows, session), total
 
         return self.store.read(work)
+
+    def _by_next_run(
+        self, session: Session, where: schedules.ScheduleFilter, offset: int, size: int, sort: str
+    ) -> tuple[list[ScheduleRow], int]:
+        """A page sorted by next_run. It is no column but a cron walk, so the matching
+        schedules are sorted here, by the same next fires the responses show (cached, so a
+        walk is paid once per schedule until its fire passes); those without one come last."""
+        found = schedules.matching(session, where)  # by name: the tie-break, kept by sort()
+        paused = paused_in(session)
+        now = self.clock.now()
+        fires = {b.id: next_run(b, now, paused, self.cache.next_fires) for b in found}
+        timed = [b for b in found if fires[b.id] is not None]
+        # Stable, reverse=True too: schedules firing at the same instant stay in name order.
+        timed.sort(key=lambda b: fires[b.id] or now, reverse=sort.startswith("-"))
+        ordered = [b.id for b in timed] + [b.id for b in found if fires[b.id] is None]
+        chosen = ordered[offset : offset + size]
+        rows = {row.id: row for row in schedules.by_ids(session, chosen)}
+        return [rows[i] for i in chosen if i in rows], len(found)
 
     def present(self, rows: Sequence[ScheduleRow], session: Any) -> list[ScheduleResponse]:
         history = runs.latest_for(session, [r.id for r in rows], self.settings.history_size)
@@ -483,6 +602,30 @@ def run_response(
     if not full:
         update["command"] = None
     return response.model_copy(update=update)
+
+
+def filter_of(fields: ScheduleFilterFields) -> schedules.ScheduleFilter:
+    """The store's filter for the list's query or a bulk action's `filter`."""
+    return schedules.ScheduleFilter(
+        fields.q,
+        fields.enabled,
+        fields.workflow_type,
+        fields.last_status,
+        fields.group,
+        tuple(fields.tag or ()),
+    )
+
+
+def _copy_name(name: str, taken: Mapping[str, object]) -> str:
+    """`<name> (copy)`, else `<name> (copy 2)`, `(copy 3)`, ...: the first that no schedule is
+    named (as people read names: case and surrounding spaces aside, as the duplicate warning
+    compares them). The name is cut to leave room for the suffix within the 200 characters."""
+    for n in itertools.count(1):
+        suffix = " (copy)" if n == 1 else f" (copy {n})"
+        candidate = name[: MAX_NAME - len(suffix)] + suffix
+        if name_key(candidate) not in taken:
+            return candidate
+    raise AssertionError("unreachable")  # count() never ends
 
 
 def _pairs(deps: Sequence[Dependency] | None) -> list[tuple[str, str]]:

@@ -63,10 +63,13 @@ NEEDS = {
     ("GET", "/schedules/status"): "viewer",
     ("GET", "/schedules/export"): "viewer",
     ("POST", "/schedules/import"): "admin",
+    # The lowest role any action needs; each action then needs its own (tests/api/test_bulk.py).
+    ("POST", "/schedules/bulk"): "operator",
     ("GET", "/schedules/<schedule_id>"): "viewer",
     ("PUT", "/schedules/<schedule_id>"): "admin",
     ("PATCH", "/schedules/<schedule_id>"): "admin",
     ("DELETE", "/schedules/<schedule_id>"): "admin",
+    ("POST", "/schedules/<schedule_id>/clone"): "admin",
     ("POST", "/schedules/<schedule_id>/toggle"): "operator",
     ("POST", "/schedules/<schedule_id>/run"): "operator",
     ("GET", "/schedules/<schedule_id>/runs"): "viewer",

@@ -41,6 +41,8 @@ export function useSchedule(scheduleId) {
       reload()
       return run
     })
+  /** A disabled copy of this schedule (a new schedule, returned; this one is unchanged). */
+  const clone = () => withPending('clone', () => scheduleApi.cloneSchedule(toValue(scheduleId)))
   const remove = ({ detach = false } = {}) =>
     withPending('delete', async () => {
       await scheduleApi.deleteSchedule(toValue(scheduleId), { detach })
@@ -70,5 +72,5 @@ export function useSchedule(scheduleId) {
     refresh: () => !deleted.value && load(),
   })
 
-  return { schedule, error, deleted, pending, load, toggle, runNow, remove }
+  return { schedule, error, deleted, pending, load, toggle, runNow, clone, remove }
 }

@@ -73,6 +73,14 @@ export function useSchedules(filters = () => ({})) {
       return run
     })
 
+  /** A disabled copy "<name> (copy)"; the list is reloaded to show it where it sorts. */
+  const clone = (schedule) =>
+    withPending(schedule, 'clone', async () => {
+      const copy = await scheduleApi.cloneSchedule(schedule.id)
+      reload()
+      return copy
+    })
+
   /** `detach`: delete though others run after it (a 409 without it names them). */
   const remove = (schedule, { detach = false } = {}) =>
     withPending(schedule, 'delete', async () => {
@@ -95,5 +103,5 @@ export function useSchedules(filters = () => ({})) {
     refresh: load,
   })
 
-  return { schedules, total, loading, loaded, error, pending, load, reload, toggle, runNow, remove }
+  return { schedules, total, loading, loaded, error, pending, load, reload, toggle, runNow, clone, remove }
 }

@@ -91,12 +91,15 @@ function pageError(status, body) {
   return new ApiError(status, body)
 }
 
+/** A query string; a list is sent as the key repeated (`?tag=a&tag=b`), an empty one not at all. */
 export function buildQuery(params = {}) {
   const search = new URLSearchParams()
+  const unset = (value) => value === undefined || value === null || value === ''
   for (const [key, value] of Object.entries(params)) {
     // Unset filters are left out rather than sent as empty strings.
-    if (value === undefined || value === null || value === '') continue
-    search.append(key, String(value))
+    for (const item of Array.isArray(value) ? value : [value]) {
+      if (!unset(item)) search.append(key, String(item))
+    }
   }
   const text = search.toString()
   return text ? `?${text}` : ''
@@ -198,6 +201,10 @@ export async function request(method, path, options = {}) {
 const id = (value) => encodeURIComponent(value)
 
 export const scheduleApi = {
+  /**
+   * One page: `{q, enabled, workflow_type, last_status, group, tag: [..], sort, page, page_size}`
+   * → `{items, total, page, page_size}`; several tags mean all of them.
+   */
   getSchedules: (params = {}, options = {}) => request('GET', '/schedules', { query: params, ...options }),
   getSchedule: (scheduleId) => request('GET', `/schedules/${id(scheduleId)}`),
   createSchedule: (data) => request('POST', '/schedules', { body: data }),
@@ -222,6 +229,14 @@ export const scheduleApi = {
    */
   runScheduleNow: (scheduleId, parameters = null) =>
     request('POST', `/schedules/${id(scheduleId)}/run`, { body: parameters ? { parameters } : {} }),
+  /** A disabled copy named "<name> (copy)" with the same fields and no history → the new schedule. */
+  cloneSchedule: (scheduleId) => request('POST', `/schedules/${id(scheduleId)}/clone`, { body: {} }),
+  /**
+   * One action on many schedules: `{action, ids}` or `{action, filter}` (the list's filters, so
+   * thousands need no id list), with `value` for set_group, add_tag and remove_tag.
+   * → `{results: [{id, ok, error}]}`, one per schedule; a role too low for the action is a 403.
+   */
+  bulkSchedules: (body) => request('POST', '/schedules/bulk', { body }),
   getExecutionHistory: (scheduleId, params = {}) =>
     request('GET', `/schedules/${id(scheduleId)}/runs`, { query: params }),
 

@@ -311,6 +311,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/schedules/bulk": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** One action on many schedules (by ids or by the list's filters), answered per schedule; each needs the role its single action needs */
+        post: operations["bulk_action"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/schedules/export": {
         parameters: {
             query?: never;
@@ -380,6 +397,23 @@ export interface paths {
         head?: never;
         /** Change a schedule (partial) */
         patch: operations["patch_schedule"];
+        trace?: never;
+    };
+    "/api/v1/schedules/{schedule_id}/clone": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A switched-off copy named "<name> (copy)", without history */
+        post: operations["clone_schedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/v1/schedules/{schedule_id}/run": {
@@ -589,6 +623,51 @@ export interface components {
         BackupListResponse: {
             /** Items */
             items: components["schemas"]["BackupItem"][];
+        };
+        /**
+         * BulkRequest
+         * @description One action on many schedules: those named by `ids`, or those `filter` matches (the
+         *     list's filters; `{}` is every schedule). `value` is the group (set_group; "" or null for
+         *     none) or the tag (add_tag, remove_tag), and is refused for the other actions.
+         */
+        BulkRequest: {
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "enable" | "disable" | "run" | "delete" | "set_group" | "add_tag" | "remove_tag";
+            /** @default null */
+            filter: components["schemas"]["ScheduleFilterFields"] | null;
+            /**
+             * Ids
+             * @default null
+             */
+            ids: string[] | null;
+            /**
+             * Value
+             * @default null
+             */
+            value: unknown;
+        };
+        /** BulkResponse */
+        BulkResponse: {
+            /** Results */
+            results: components["schemas"]["BulkResult"][];
+        };
+        /**
+         * BulkResult
+         * @description What became of one schedule: `error` says why not when `ok` is false.
+         */
+        BulkResult: {
+            /**
+             * Error
+             * @default null
+             */
+            error: string | null;
+            /** Id */
+            id: string;
+            /** Ok */
+            ok: boolean;
         };
         /** CronPreviewResponse */
         "CronPreviewResponse-Input": {
@@ -875,6 +954,11 @@ export interface components {
              */
             enabled: boolean;
             /**
+             * Group
+             * @default null
+             */
+            group: string | null;
+            /**
              * Id
              * @default null
              */
@@ -920,6 +1004,8 @@ export interface components {
              * @default null
              */
             starting_deadline_seconds: number | null;
+            /** Tags */
+            tags?: string[];
             /**
              * Timeout Seconds
              * @default 1800
@@ -1234,6 +1320,11 @@ export interface components {
              */
             enabled: boolean;
             /**
+             * Group
+             * @default null
+             */
+            group: string | null;
+            /**
              * Max Retries
              * @default 0
              */
@@ -1274,6 +1365,8 @@ export interface components {
              * @default null
              */
             starting_deadline_seconds: number | null;
+            /** Tags */
+            tags?: string[];
             /**
              * Timeout Seconds
              * @default 1800
@@ -1286,6 +1379,43 @@ export interface components {
             timezone: string | null;
             /** Workflow Type */
             workflow_type: string;
+        };
+        /**
+         * ScheduleFilterFields
+         * @description Which schedules: the list's filters, and a bulk action's `filter`. Every one given must
+         *     match; `tag` holds tags that must all be on the schedule; `group` "" means no group.
+         */
+        ScheduleFilterFields: {
+            /**
+             * Enabled
+             * @default null
+             */
+            enabled: boolean | null;
+            /**
+             * Group
+             * @default null
+             */
+            group: string | null;
+            /**
+             * Last Status
+             * @default null
+             */
+            last_status: ("queued" | "running" | "success" | "failed" | "timeout" | "cancelled" | "lost" | "skipped") | null;
+            /**
+             * Q
+             * @default null
+             */
+            q: string | null;
+            /**
+             * Tag
+             * @default null
+             */
+            tag: string[] | null;
+            /**
+             * Workflow Type
+             * @default null
+             */
+            workflow_type: string | null;
         };
         /** ScheduleListResponse */
         "ScheduleListResponse-Input": {
@@ -1340,6 +1470,11 @@ export interface components {
             enabled: boolean;
             /** Execution History */
             execution_history: components["schemas"]["RunResponse-Input"][];
+            /**
+             * Group
+             * @default null
+             */
+            group: string | null;
             /** Id */
             id: string;
             /** Last Run */
@@ -1399,6 +1534,8 @@ export interface components {
              * @default null
              */
             starting_deadline_seconds: number | null;
+            /** Tags */
+            tags?: string[];
             /** Timeout Seconds */
             timeout_seconds: number;
             /** Timezone */
@@ -1443,6 +1580,11 @@ export interface components {
             enabled: boolean;
             /** Execution History */
             execution_history: components["schemas"]["RunResponse-Output"][];
+            /**
+             * Group
+             * @default null
+             */
+            group: string | null;
             /** Id */
             id: string;
             /** Last Run */
@@ -1502,6 +1644,8 @@ export interface components {
              * @default null
              */
             starting_deadline_seconds: number | null;
+            /** Tags */
+            tags?: string[];
             /** Timeout Seconds */
             timeout_seconds: number;
             /** Timezone */
@@ -1551,6 +1695,11 @@ export interface components {
              */
             enabled: boolean | null;
             /**
+             * Group
+             * @default null
+             */
+            group: string | null;
+            /**
              * Max Retries
              * @default null
              */
@@ -1597,6 +1746,11 @@ export interface components {
              * @default null
              */
             starting_deadline_seconds: number | null;
+            /**
+             * Tags
+             * @default null
+             */
+            tags: string[] | null;
             /**
              * Timeout Seconds
              * @default null
@@ -2739,12 +2893,15 @@ export interface operations {
     list_schedules: {
         parameters: {
             query?: {
-                page?: number;
-                page_size?: number;
                 q?: string | null;
                 enabled?: boolean | null;
                 workflow_type?: string | null;
                 last_status?: ("queued" | "running" | "success" | "failed" | "timeout" | "cancelled" | "lost" | "skipped") | null;
+                group?: string | null;
+                tag?: string[] | null;
+                page?: number;
+                page_size?: number;
+                sort?: "name" | "-name" | "next_run" | "-next_run" | "last_run" | "-last_run" | "group" | "-group";
             };
             header?: never;
             path?: never;
@@ -2813,6 +2970,69 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ScheduleResponse-Output"];
+                };
+            };
+            /** @description Malformed request body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorResponse"];
+                };
+            };
+        };
+    };
+    bulk_action: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The session's csrf_token; needed with the session cookie. */
+                "X-CSRF-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BulkRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BulkResponse"];
                 };
             };
             /** @description Malformed request body */
@@ -3228,6 +3448,67 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorResponse"];
+                };
+            };
+        };
+    };
+    clone_schedule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The session's csrf_token; needed with the session cookie. */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleResponse-Output"];
                 };
             };
             /** @description Authentication required */

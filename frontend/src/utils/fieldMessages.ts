@@ -20,7 +20,13 @@ export const LIMITS = {
   priority: { min: -100, max: 100 },
   starting_deadline_seconds: { min: 1, max: MAX_TIMEOUT_SECONDS },
   depends_on: { max: 50 },
+  group: { max: 100 },
+  tags: { max: 20 },
+  tag: { max: 50 },
 } as const
+
+/** A tag as the API takes it (schemas.TAG_PATTERN): a letter or digit, then also `_ . : -`. */
+export const TAG_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.:-]*$/
 
 /** What the page calls each schedule field, for messages and lists of problems. */
 export const FIELD_LABELS: Record<string, string> = {
@@ -42,6 +48,8 @@ export const FIELD_LABELS: Record<string, string> = {
   starting_deadline_seconds: 'start deadline',
   pause_on_failure: 'pause on failure',
   depends_on: 'run after',
+  group: 'group',
+  tags: 'tags',
   id: 'id',
 }
 
@@ -127,8 +135,36 @@ export function timeoutProblem(value: number | null | undefined): string {
   return ''
 }
 
+/** What is wrong with one tag, in words ('' when nothing is). */
+export function tagProblem(tag: string): string {
+  if (tag.length > LIMITS.tag.max) return `“${tag.slice(0, 20)}…” is longer than ${LIMITS.tag.max} characters.`
+  if (!TAG_PATTERN.test(tag)) {
+    return `“${tag}” is not a tag: letters, digits and _ . : - only, starting with a letter or digit (no spaces).`
+  }
+  return ''
+}
+
+/** The form's check of the tags: each one, and how many. */
+export function tagsProblem(tags: string[]): string {
+  if (tags.length > LIMITS.tags.max) return `At most ${LIMITS.tags.max} tags.`
+  return tags.map(tagProblem).find(Boolean) || ''
+}
+
+/** The form's check of the group (empty: no group). */
+export function groupProblem(group: string): string {
+  return group.trim().length > LIMITS.group.max ? `The group can have at most ${LIMITS.group.max} characters.` : ''
+}
+
 /** The form's own checks before anything is sent: `{field: message}`, empty when all is well. */
-export function validateSchedule(form: { name: string; workflow_type: string | null; cron_schedule: string; timezone: string | null; timeout_seconds: number | null }): Record<string, string> {
+export function validateSchedule(form: {
+  name: string
+  workflow_type: string | null
+  cron_schedule: string
+  timezone: string | null
+  timeout_seconds: number | null
+  group?: string
+  tags?: string[]
+}): Record<string, string> {
   const problems: Record<string, string> = {}
   if (!form.name.trim()) problems.name = 'Name is required.'
   if (!form.workflow_type) problems.workflow_type = 'Workflow type is required: choose one.'
@@ -136,6 +172,10 @@ export function validateSchedule(form: { name: string; workflow_type: string | n
   if (!form.timezone) problems.timezone = 'Time zone is required.'
   const timeout = timeoutProblem(form.timeout_seconds)
   if (timeout) problems.timeout_seconds = timeout
+  const group = groupProblem(form.group ?? '')
+  if (group) problems.group = group
+  const tags = tagsProblem(form.tags ?? [])
+  if (tags) problems.tags = tags
   return problems
 }
 
@@ -149,7 +189,8 @@ const WHOLE: RangedField[] = ['max_retries', 'retry_delay_seconds', 'retry_max_d
 export function runControlProblems(form: Partial<Record<RangedField, number | null>> & { depends_on?: unknown[] }): Record<string, string> {
   const problems: Record<string, string> = {}
   for (const field of Object.keys(LIMITS) as (keyof typeof LIMITS)[]) {
-    if (!(field in form) || field === 'depends_on') continue
+    // Only the ranged numbers: lengths and counts have their own checks.
+    if (!(field in form) || !('min' in LIMITS[field])) continue
     const value = form[field as RangedField]
     if (value === null || value === undefined || field === 'timeout_seconds') continue
     const { min, max } = LIMITS[field] as { min: number; max: number }

@@ -23,6 +23,8 @@ export const FORM_FIELDS = [
   'starting_deadline_seconds',
   'pause_on_failure',
   'depends_on',
+  'group',
+  'tags',
 ]
 
 // Run control as the server defaults it (schemas.ScheduleCreateRequest).
@@ -87,6 +89,8 @@ export function formFromSource(source = {}, workflow = null) {
     timeout_seconds: source.timeout_seconds ?? null,
     concurrency_policy: source.concurrency_policy || 'forbid',
     catch_up: source.catch_up || 'once',
+    group: source.group || '',
+    tags: Array.isArray(source.tags) ? [...source.tags] : [],
     ...runControlFromSource(source),
   }
 }
@@ -135,6 +139,9 @@ export function payloadFromForm(form, workflow = null) {
     // Left out when empty: the server then keeps its default (it does not accept null).
     ...(isUnset(form.timeout_seconds) ? {} : { timeout_seconds: form.timeout_seconds }),
     ...runControlPayload(form),
+    // Always sent: null clears a group an earlier save set, [] its tags.
+    group: form.group?.trim() || null,
+    tags: [...new Set(form.tags || [])],
   }
 }
 

@@ -1,13 +1,17 @@
-"""/schedules: create, read, change, delete, switch on and off, run now, history, import/export."""
+"""/schedules: create, read, change, delete, switch on and off, run now, history, import/export,
+clone, and bulk actions."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response
 
-from tickwork import portable
+from tickwork import bulk, portable
 from tickwork.api.audit import note
 from tickwork.api.context import PREFIX, SPEC, runtime
+from tickwork.auth import guard
 from tickwork.schemas import (
+    BulkRequest,
+    BulkResponse,
     DeleteQuery,
     ErrorResponse,
     ExecutionHistoryResponse,
@@ -26,7 +30,7 @@ from tickwork.schemas import (
     StatusResponse,
     ToggleRequest,
 )
-from tickwork.store.schedules import ScheduleFilter
+from tickwork.service import filter_of
 
 bp = Blueprint("schedules", __name__, url_prefix=PREFIX)
 NOT_FOUND = {404: ErrorResponse}
@@ -41,8 +45,7 @@ NOT_FOUND = {404: ErrorResponse}
     responses={200: ScheduleListResponse},
 )
 def list_schedules(query: ScheduleListQuery) -> ScheduleListResponse:
-    where = ScheduleFilter(query.q, query.enabled, query.workflow_type, query.last_status)
-    items, total = runtime().service.page(where, query.page, query.page_size)
+    items, total = runtime().service.page(filter_of(query), query.page, query.page_size, query.sort)
     return ScheduleListResponse(
         items=items, total=total, page=query.page, page_size=query.page_size
     )
@@ -103,6 +106,22 @@ def import_schedules(body: ImportRequest) -> ImportResponse:
 
 @SPEC.route(
     bp,
+    "/schedules/bulk",
+    "POST",
+    summary="One action on many schedules (by ids or by the list's filters), answered per "
+    "schedule; each needs the role its single action needs",
+    body=BulkRequest,
+    access=bulk.LEAST,
+    responses={200: BulkResponse},
+)
+def bulk_action(body: BulkRequest) -> BulkResponse:
+    guard.require(bulk.needs(body.action))
+    rt = runtime()
+    return bulk.Bulk(rt.service, rt.dispatcher).apply(body, guard.actor())
+
+
+@SPEC.route(
+    bp,
     "/schedules/<schedule_id>",
     "GET",
     summary="One schedule",
@@ -157,6 +176,18 @@ def delete_schedule(path: ScheduleIdPath, query: DeleteQuery) -> None:
     runtime().service.delete(
         path.schedule_id, audit=note("schedule.delete", "schedule"), detach=query.detach
     )
+
+
+@SPEC.route(
+    bp,
+    "/schedules/<schedule_id>/clone",
+    "POST",
+    summary='A switched-off copy named "<name> (copy)", without history',
+    path=ScheduleIdPath,
+    responses={201: ScheduleResponse, **NOT_FOUND},
+)
+def clone_schedule(path: ScheduleIdPath) -> ScheduleResponse:
+    return runtime().service.clone(path.schedule_id, audit=note("schedule.clone", "schedule"))
 
 
 @SPEC.route(

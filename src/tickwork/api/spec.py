@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import functools
 import re
+import types
+import typing
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -216,13 +218,13 @@ def _parse(op: Operation, path_args: dict[str, Any]) -> dict[str, Any]:
     kwargs: dict[str, Any] = {}
     if op.path is not None:
         _refuse_nul(path_args)
-    if op.query is not None:
-        _refuse_nul(request.args.to_dict())
+    query = _query_args(op.query) if op.query is not None else {}
+    _refuse_nul(query)
     try:
         if op.path is not None:
             kwargs["path"] = op.path.model_validate(path_args)
         if op.query is not None:
-            kwargs["query"] = op.query.model_validate(_query_args(op.query))
+            kwargs["query"] = op.query.model_validate(query)
     except ValidationError as exc:
         raise field_errors(exc) from None
     if op.body is not None:
@@ -242,10 +244,28 @@ def _refuse_nul(value: Any) -> None:
 
 
 def _query_args(model: type[BaseModel]) -> dict[str, Any]:
+    """The query's parameters for `model`: a list field takes every value its name was given
+    (`?tag=a&tag=b`), any other field the first."""
     unknown = set(request.args) - set(model.model_fields)
     if unknown and model.model_config.get("extra") == "forbid":
         raise ValidationFailed.one(sorted(unknown)[0], "unknown query parameter")
-    return {k: v for k, v in request.args.items() if k in model.model_fields}
+    return {
+        name: request.args.getlist(name) if _is_list(field.annotation) else request.args[name]
+        for name, field in model.model_fields.items()
+        if name in request.args
+    }
+
+
+def _is_list(annotation: Any) -> bool:
+    """Whether a field holds a list, alone or in a union (`list[str] | None`)."""
+    origin = typing.get_origin(annotation)
+    if origin is list:
+        return True
+    if origin is typing.Annotated:
+        return _is_list(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        return any(_is_list(arg) for arg in typing.get_args(annotation))
+    return False
 
 
 def _json_body(required: bool) -> Any:

@@ -1,15 +1,17 @@
 """The audit log: who did what to which schedule, run, user or the scheduler, and when.
 
 Actions are `<target type>.<verb>`: schedule.create, schedule.update, schedule.delete,
-schedule.toggle, schedule.run, schedule.import, run.cancel, scheduler.pause,
+schedule.toggle, schedule.run, schedule.import, schedule.clone, run.cancel, scheduler.pause,
 scheduler.resume, user.create, user.update, user.delete, auth.login, auth.login_failed,
 auth.logout. The actor is a username, `api-token`, `cli`, or `anonymous` when the API is
-open. `detail` holds what the action needs to be understood later, never a secret.
+open. `detail` holds what the action needs to be understood later, never a secret. A bulk
+action writes the entry each schedule would get alone, with `"bulk": true` in its detail.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -30,8 +32,11 @@ class Note:
     actor: str
     action: str
     target_type: str
+    # Said of every entry this note writes, after the change's own detail (`bulk`).
+    context: Mapping[str, Any] = field(default_factory=dict)
 
     def add(self, session: Session, target_id: str | None, **detail: Any) -> None:
+        detail |= self.context
         session.add(_row(self.actor, self.action, self.target_type, target_id, detail))
 
 

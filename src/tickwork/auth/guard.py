@@ -68,9 +68,21 @@ def authorize(access: Access, settings: Settings, store: Store) -> None:
         raise Unauthorized("log in, or send the API token as 'Authorization: Bearer <token>'")
     if unsafe and principal.via == "session":
         _check_csrf()
+    _check_role(principal, access)
+    g.tickwork_principal = principal
+
+
+def require(access: Access) -> None:
+    """A second check, inside an operation whose need depends on what it is asked to do (a
+    bulk action needs what the action needs alone); the first let the caller in already."""
+    principal = current()
+    if principal is not None:
+        _check_role(principal, access)
+
+
+def _check_role(principal: Principal, access: Access) -> None:
     if not allows(principal.role, access):
         raise Forbidden(f"the {principal.role} role may not do this; it needs {access}")
-    g.tickwork_principal = principal
 
 
 def identify(settings: Settings, store: Store) -> Principal | None:

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    SQLColumnExpression,
+    Text,
+    case,
+    cast,
+    delete,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session, aliased
 
 from tickwork.store.tables import DependencyRow, ScheduleRow
@@ -19,6 +30,12 @@ class ScheduleFilter:
     enabled: bool | None = None
     workflow_type: str | None = None
     last_status: str | None = None
+    group: str | None = None  # "" for the schedules without a group
+    tags: tuple[str, ...] = ()  # every one of them
+
+
+# The sorts done here, by key: each a column whose missing values sort last both ways.
+SQL_SORTS = ("name", "group", "last_run")
 
 
 def get(session: Session, schedule_id: str) -> ScheduleRow | None:
@@ -26,12 +43,35 @@ def get(session: Session, schedule_id: str) -> ScheduleRow | None:
 
 
 def page(
-    session: Session, where: ScheduleFilter, offset: int, limit: int
+    session: Session, where: ScheduleFilter, offset: int, limit: int, sort: str = "name"
 ) -> tuple[Sequence[ScheduleRow], int]:
-    query = select(ScheduleRow)
+    """One page of the schedules `where` matches, sorted by `sort` (a key of SQL_SORTS, a
+    `-` before it for descending), and how many match in all."""
+    query = select(ScheduleRow).where(*_conditions(session, where))
+    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    rows = session.scalars(query.order_by(*_order(sort)).offset(offset).limit(limit)).all()
+    return rows, total
+
+
+def matching(session: Session, where: ScheduleFilter) -> list[Brief]:
+    """Every schedule `where` matches, narrow, by name: for a sort done outside SQL."""
+    rows = session.execute(
+        select(*BRIEF_COLUMNS).where(*_conditions(session, where)).order_by(*_order("name"))
+    ).all()
+    return [Brief(*row) for row in rows]
+
+
+def matching_ids(session: Session, where: ScheduleFilter) -> list[str]:
+    """The ids of every schedule `where` matches, by name (a bulk action's targets)."""
+    query = select(ScheduleRow.id).where(*_conditions(session, where))
+    return list(session.scalars(query.order_by(*_order("name"))).all())
+
+
+def _conditions(session: Session, where: ScheduleFilter) -> list[ColumnElement[bool]]:
+    found: list[ColumnElement[bool]] = []
     if where.q:
         pattern = f"%{_escape_like(where.q.lower())}%"
-        query = query.where(
+        found.append(
             or_(
                 *(
                     func.lower(column).like(pattern, escape="\\")
@@ -45,16 +85,47 @@ def page(
             )
         )
     if where.enabled is not None:
-        query = query.where(ScheduleRow.enabled == where.enabled)
+        found.append(ScheduleRow.enabled == where.enabled)
     if where.workflow_type:
-        query = query.where(ScheduleRow.workflow_type == where.workflow_type)
+        found.append(ScheduleRow.workflow_type == where.workflow_type)
     if where.last_status:
-        query = query.where(ScheduleRow.last_status == where.last_status)
-    total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    rows = session.scalars(
-        query.order_by(func.lower(ScheduleRow.name), ScheduleRow.id).offset(offset).limit(limit)
-    ).all()
-    return rows, total
+        found.append(ScheduleRow.last_status == where.last_status)
+    if where.group == "":
+        found.append(ScheduleRow.group.is_(None))
+    elif where.group is not None:
+        found.append(ScheduleRow.group == where.group)
+    found += [_has_tag(session, tag) for tag in where.tags]
+    return found
+
+
+def _has_tag(session: Session, tag: str) -> ColumnElement[bool]:
+    """Whether the schedule's tags hold `tag`, exactly (case too), on both databases.
+
+    A tag holds no quote or backslash (schemas.TAG_PATTERN), so `"tag"` appears in the list's
+    JSON text exactly when the tag is in the list, and nowhere else. LIKE would not do: it
+    ignores case on SQLite and not on PostgreSQL; instr and strpos compare bytes on both.
+    """
+    text = cast(ScheduleRow.tags, Text)
+    quoted = json.dumps(tag)
+    if session.get_bind().dialect.name == "postgresql":
+        return func.strpos(text, quoted) > 0
+    return func.instr(text, quoted) > 0
+
+
+def _order(sort: str) -> list[SQLColumnExpression[Any]]:
+    descending = sort.startswith("-")
+    key = sort.removeprefix("-")
+    name = func.lower(ScheduleRow.name)
+    if key == "name":
+        return [name.desc(), ScheduleRow.id.desc()] if descending else [name, ScheduleRow.id]
+    column: SQLColumnExpression[Any] = {
+        "group": func.lower(ScheduleRow.group),
+        "last_run": ScheduleRow.last_run,
+    }[key]
+    # The missing ones last, either way: written out, since SQLite and PostgreSQL put NULL at
+    # opposite ends by default.
+    missing = case((column.is_(None), 1), else_=0)
+    return [missing, column.desc() if descending else column, name, ScheduleRow.id]
 
 
 def _escape_like(text: str) -> str:
@@ -74,20 +145,21 @@ class Brief(NamedTuple):
     concurrency_policy: str
 
 
+BRIEF_COLUMNS = (
+    ScheduleRow.id,
+    ScheduleRow.name,
+    ScheduleRow.enabled,
+    ScheduleRow.workflow_type,
+    ScheduleRow.cron_schedule,
+    ScheduleRow.timezone,
+    ScheduleRow.timeout_seconds,
+    ScheduleRow.concurrency_policy,
+)
+
+
 def briefs(session: Session) -> list[Brief]:
     """Every schedule, narrow: 10,000 of these load in milliseconds, ORM rows took a second."""
-    rows = session.execute(
-        select(
-            ScheduleRow.id,
-            ScheduleRow.name,
-            ScheduleRow.enabled,
-            ScheduleRow.workflow_type,
-            ScheduleRow.cron_schedule,
-            ScheduleRow.timezone,
-            ScheduleRow.timeout_seconds,
-            ScheduleRow.concurrency_policy,
-        )
-    ).all()
+    rows = session.execute(select(*BRIEF_COLUMNS)).all()
     return [Brief(*row) for row in rows]
 
 

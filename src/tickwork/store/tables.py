@@ -80,6 +80,10 @@ class ScheduleRow(Base):
     # Why it is off and until when (it switches itself back on then); None while enabled.
     pause_note: Mapped[str | None] = mapped_column(Text, nullable=True)
     paused_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # For people to find and act on schedules together. The column is not named `group`, a
+    # reserved word in SQL; tags are a JSON list, filtered by their text (store/schedules.py).
+    group: Mapped[str | None] = mapped_column("group_name", String(100), nullable=True, index=True)
+    tags: Mapped[list[str]] = mapped_column(JSON, default=list, server_default="[]")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # Denormalised from runs so the schedule list never has to scan the history.

@@ -250,7 +250,7 @@ class OutboxRow(Base):
     __table_args__ = (
         # The sender's poll: pending rows by due time.
         Index("ix_notification_outbox_status_due_at", "status", "due_at"),
-        # The rate limit: a channel's sends in the last window.
-        Index("ix_notification_outbox_channel_id_sent_at", "channel_id", "sent_at"),
+        # The rate limit: a channel's attempts in the last window.
+        Index("ix_notification_outbox_channel_attempt", "channel_id", "last_attempt_at"),
         Index("ix_notification_outbox_digest_id", "digest_id"),
     )

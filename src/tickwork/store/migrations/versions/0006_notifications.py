@@ -59,16 +59,16 @@ def upgrade() -> None:
         "ix_notification_outbox_status_due_at", "notification_outbox", ["status", "due_at"]
     )
     op.create_index(
-        "ix_notification_outbox_channel_id_sent_at",
+        "ix_notification_outbox_channel_attempt",
         "notification_outbox",
-        ["channel_id", "sent_at"],
+        ["channel_id", "last_attempt_at"],
     )
     op.create_index("ix_notification_outbox_digest_id", "notification_outbox", ["digest_id"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_notification_outbox_digest_id", table_name="notification_outbox")
-    op.drop_index("ix_notification_outbox_channel_id_sent_at", table_name="notification_outbox")
+    op.drop_index("ix_notification_outbox_channel_attempt", table_name="notification_outbox")
     op.drop_index("ix_notification_outbox_status_due_at", table_name="notification_outbox")
     op.drop_table("notification_outbox")
     op.drop_table("notification_channels")

@@ -265,6 +265,7 @@ def sent(session: Session, row_id: int, at: datetime) -> None:
         .values(
             status=OutboxStatus.SENT.value,
             sent_at=at,
+            due_at=at,
             last_attempt_at=at,
             attempts=OutboxRow.attempts + 1,
             last_error=None,
@@ -284,6 +285,7 @@ def missed(
     }
     if retry_at is None:
         values["status"] = OutboxStatus.FAILED.value
+        values["due_at"] = at
     else:
         values["due_at"] = retry_at
     session.execute(

@@ -17,6 +17,7 @@ vi.mock('@/services/api', async (importOriginal) => {
       updateSchedule: vi.fn(),
       getSchedules: vi.fn(),
     },
+    notificationApi: { getChannels: vi.fn(async () => ({ items: [] })) },
   }
 })
 
@@ -156,6 +157,7 @@ describe('ScheduleForm', () => {
       starting_deadline_seconds: null,
       pause_on_failure: false,
       depends_on: [],
+      notify: [],
     })
     expect(form.emitted('saved')).toEqual([[saved]])
   })

@@ -49,6 +49,12 @@ export const routes = [
     meta: { title: 'Users' },
   },
   {
+    path: '/notifications',
+    name: 'notifications',
+    component: () => import('@/views/NotificationChannels.vue'),
+    meta: { title: 'Notifications' },
+  },
+  {
     path: '/:pathMatch(.*)*',
     name: 'not-found',
     component: () => import('@/views/NotFound.vue'),

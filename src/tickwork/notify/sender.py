@@ -59,8 +59,7 @@ class Sender:
         self._turn = threading.Lock()  # one turn at a time: the thread's, or a drain's
         self._thread: threading.Thread | None = None
         self._outage = Outage("sending notifications")
-        with store.reading() as session:
-            outbox.listen(session, self._wake)
+        outbox.listen(store.engine, self._wake)
 
     # -- the thread ---------------------------------------------------------------------------
 

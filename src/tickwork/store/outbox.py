@@ -34,7 +34,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, event, func, select, update
+from sqlalchemy import Engine, delete, event, func, select, update
 from sqlalchemy.orm import Session
 
 from tickwork.store.tables import ChannelRow, OutboxRow, ScheduleRow
@@ -118,10 +118,10 @@ def forget_channels(session: Session) -> None:
         _snapshots.pop(_key(session), None)
 
 
-def listen(session: Session, wake: threading.Event) -> None:
-    """Set `wake` whenever a transaction that enqueued rows on this store commits."""
+def listen(engine: Engine, wake: threading.Event) -> None:
+    """Set `wake` whenever a transaction that enqueued rows on `engine`'s store commits."""
     with _lock:
-        _wakers[_key(session)] = wake
+        _wakers[engine.pool] = wake
 
 
 def hearing(session: Session, notify: Sequence[Any] | None) -> dict[str, frozenset[str]]:

@@ -309,8 +309,8 @@ def finish(session: Session, run_id: int, end: Finish, *, argv: Argv | None = No
         "status": end.outcome.value,
         "exit_code": end.exit_code,
         "duration_seconds": max(took, 0.0),
-        "error": end.error,
-        "output_tail": end.output_tail,
+        "error": _text(end.error) if end.error else end.error,
+        "output_tail": _text(end.output_tail),
     }
     return _followed(session, run_id, end.outcome, end.finished_at, argv, facts)
 

@@ -17,6 +17,7 @@ vi.mock('@/services/api', async (importOriginal) => {
       createSchedule: vi.fn(),
       updateSchedule: vi.fn(),
     },
+    notificationApi: { getChannels: vi.fn(async () => ({ items: [] })) },
   }
 })
 

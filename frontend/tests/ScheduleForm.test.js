@@ -18,6 +18,7 @@ vi.mock('@/services/api', async (importOriginal) => {
       updateSchedule: vi.fn(),
       getSchedules: vi.fn(),
     },
+    notificationApi: { getChannels: vi.fn(async () => ({ items: [] })) },
   }
 })
 
@@ -159,6 +160,7 @@ describe('ScheduleForm', () => {
       depends_on: [],
       group: null,
       tags: [],
+      notify: [],
     })
     expect(form.emitted('saved')).toEqual([[saved]])
   })

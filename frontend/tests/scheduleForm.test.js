@@ -115,3 +115,28 @@ describe('run control in the form', () => {
     expect(general).toEqual([])
   })
 })
+
+describe('notify', () => {
+  it('keeps the subscriptions a schedule has and sends them back as they are', () => {
+    const source = { name: 'x', workflow_type: 'main', notify: [{ channel: 'c1', on: ['failed', 'recovered'] }, { channel: 'c2', on: [] }] }
+    const form = formFromSource(source, main)
+    expect(form.notify).toEqual(source.notify)
+    form.notify[0].on.push('started')
+    expect(source.notify[0].on).toEqual(['failed', 'recovered'])
+    expect(payloadFromForm(form, main).notify).toEqual([
+      { channel: 'c1', on: ['failed', 'recovered', 'started'] },
+      { channel: 'c2', on: [] },
+    ])
+    expect(payloadFromForm(formFromSource({ name: 'y', workflow_type: 'main' }, main), main).notify).toEqual([])
+  })
+
+  it('puts a subscription’s errors at its row', () => {
+    const { fields, general } = mapFieldErrors([
+      { field: 'notify[1].channel', message: 'no channel c9' },
+      { field: 'notify[0].on[2]', message: 'not an event' },
+      { field: 'notify', message: 'too many' },
+    ])
+    expect(fields).toEqual({ 'notify[1]': 'no channel c9', 'notify[0]': 'not an event', notify: 'too many' })
+    expect(general).toEqual([])
+  })
+})

@@ -17,7 +17,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import PathConverter
 
-from tickwork.api import audit, auth, backups, events, meta, queue, runs, schedules
+from tickwork.api import (
+    audit,
+    auth,
+    backups,
+    events,
+    meta,
+    notifications,
+    queue,
+    runs,
+    schedules,
+)
 from tickwork.api.context import PREFIX, SPEC
 from tickwork.api.spec import error_response
 from tickwork.auth import guard, sessions
@@ -79,17 +89,9 @@ def create_app(runtime: Runtime) -> Flask:
     app.extensions["tickwork"] = runtime
     app.extensions[auth.THROTTLE] = LoginThrottle()
     sessions.configure(app, runtime.settings)
-    for blueprint in (
-        schedules.bp,
-        runs.bp,
-        queue.bp,
-        meta.bp,
-        events.bp,
-        auth.bp,
-        audit.bp,
-        backups.bp,
-    ):
-        app.register_blueprint(blueprint)
+    blueprints = (schedules, runs, queue, meta, events, auth, audit, notifications, backups)
+    for module in blueprints:
+        app.register_blueprint(module.bp)
     _register_guard(app, runtime)
     _register_errors(app)
     _register_docs(app)

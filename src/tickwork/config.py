@@ -86,6 +86,23 @@ class Settings:
     http_idle_timeout_seconds: int = 30
     # Server variables a job inherits; TICKWORK_* never passes (see job_env_allowlist()).
     job_env_allowlist: tuple[str, ...] = DEFAULT_JOB_ENV_ALLOWLIST
+    # Where people reach the page, for the links in notifications (a proxy's address, say);
+    # unset: http://host:port as served.
+    public_url: str | None = None
+    # false: notifications are still written to the outbox, but nothing is sent (a staging
+    # copy of production must not page anybody).
+    notifications_enabled: bool = True
+    # A failed send is tried again after notify_retry_seconds * 2^(n-1), at most
+    # notify_retry_max_seconds, and given up after notify_max_attempts attempts.
+    notify_retry_seconds: float = 30.0
+    notify_retry_max_seconds: float = 3600.0
+    notify_max_attempts: int = 10
+    # More than notify_rate_limit messages to one channel within notify_rate_window_seconds:
+    # the rest wait, merged into one digest sent at the window's end.
+    notify_rate_limit: int = 5
+    notify_rate_window_seconds: float = 60.0
+    # How long one send may take before it counts as failed.
+    notify_timeout_seconds: float = 30.0
 
     @property
     def db_url(self) -> str:
@@ -100,6 +117,14 @@ class Settings:
     @property
     def logs_dir(self) -> Path:
         return self.data_dir / "logs"
+
+    @property
+    def page_url(self) -> str:
+        """The page's address for links that leave the server (notifications)."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
 
 
 def _coerce(name: str, raw: Any) -> Any:
@@ -198,4 +223,22 @@ def load_settings(
             f"setting fire_lead_seconds: {settings.fire_lead_seconds} is not between 0 and "
             f"{MAX_FIRE_LEAD_SECONDS} (a fire claimed a minute early would overlap the last)"
         )
+    _check_notify(settings)
     return settings
+
+
+def _check_notify(settings: Settings) -> None:
+    url = settings.public_url
+    if url and not re.match(r"https?://[^/\s]+(/\S*)?$", url):
+        raise ConfigError(f"setting public_url: {url!r} is not an http:// or https:// address")
+    for name in ("notify_max_attempts", "notify_rate_limit"):
+        if getattr(settings, name) < 1:
+            raise ConfigError(f"setting {name}: must be at least 1")
+    for name in (
+        "notify_retry_seconds",
+        "notify_retry_max_seconds",
+        "notify_rate_window_seconds",
+        "notify_timeout_seconds",
+    ):
+        if not getattr(settings, name) > 0:
+            raise ConfigError(f"setting {name}: must be more than 0")

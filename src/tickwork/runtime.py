@@ -18,13 +18,15 @@ from tickwork.events import EventBus
 from tickwork.executor.base import Executor
 from tickwork.executor.identity import instance_name
 from tickwork.executor.local import LocalExecutor
+from tickwork.notify.channels import ChannelService
+from tickwork.notify.sender import Sender
 from tickwork.portable import Backup
 from tickwork.recovery import adopt_queued, recover_lost_runs
 from tickwork.scheduler import resume
 from tickwork.scheduler.engine import SchedulerEngine
 from tickwork.service import ScheduleService
 from tickwork.store.db import Outage, Store, problem
-from tickwork.store.pruning import prune_history
+from tickwork.store.pruning import prune_history, prune_outbox
 from tickwork.workflows import load_registry
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,9 @@ class Runtime:
         self.dashboard = Dashboard(settings, self.store, self.engine, self.service.cache, clock)
         self.backup = Backup(self.service, settings.data_dir, settings.backup_count)
         self.service.on_change.append(self.backup.changed)
+        # Sends what the outbox holds: started with the scheduler, which makes the events.
+        self.sender = Sender(settings, self.store, clock)
+        self.channels = ChannelService(self.store, self.service, self.sender, clock)
         self._started = False
         self._first_prune: threading.Thread | None = None
         self._prune_outage = Outage("pruning history")
@@ -91,6 +96,7 @@ class Runtime:
                 argv=lambda s: self.registry.get(s.workflow_type).argv(s.parameters),
             )
             self.executor.start()
+            self.sender.start()
             self.executor.submit(adopt_queued(self.store, self.instance))
             self.engine.start(self.settings.catch_up_window_seconds)
             self.engine.every(self.settings.prune_interval_seconds, self.prune, "tickwork.prune")
@@ -106,6 +112,7 @@ class Runtime:
         per outage), it must not kill the thread or the scheduler's job."""
         try:
             prune_history(self.store, self.settings, self.clock.now())
+            prune_outbox(self.store, self.settings, self.clock.now())
         except Exception as exc:
             if problem(exc) is None:
                 raise
@@ -122,6 +129,7 @@ class Runtime:
             self.executor.shutdown(self.settings.shutdown_grace_seconds)
         except (StorageUnavailable, SQLAlchemyError) as exc:  # the store failing must not
             log.warning("shutdown could not record its runs: %s", exc)  # stop the stop
+        self.sender.stop()  # after the runs' ends: what they enqueued waits for the next start
         if self._first_prune is not None:
             self._first_prune.join()
         self.backup.close()

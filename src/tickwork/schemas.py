@@ -8,6 +8,7 @@ that need the workflow registry happen in the service.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated, Any, Literal, Self, get_args
 
@@ -35,6 +36,25 @@ RunTrigger = Literal["schedule", "manual", "retry", "chain", "catch_up"]
 ConcurrencyPolicy = Literal["forbid", "allow", "replace", "buffer_one", "buffer_all"]
 DependencyOn = Literal["success", "failure", "always"]
 CatchUpPolicy = Literal["skip", "once"]
+# What a notification tells of (store/outbox.py EVENTS; docs/notifications.md).
+NotifyEvent = Literal[
+    "started",
+    "succeeded",
+    "failed",
+    "timeout",
+    "recovered",
+    "retries_exhausted",
+    "missed",
+    "stuck",
+]
+OutboxStatus = Literal["pending", "sent", "failed", "dropped", "digested"]
+EVENT_COUNT = 8
+
+
+def _failures() -> list[NotifyEvent]:
+    """What a subscription or a default channel hears of when it does not say."""
+    return ["failed", "timeout"]
+
 
 MAX_TIMEOUT = 7 * 24 * 3600
 MAX_NAME = 200
@@ -113,12 +133,30 @@ def field_errors(exc: PydanticValidationError, prefix: str = "") -> ValidationFa
     """Pydantic's errors as ours: dotted API field names and messages people can read."""
     errors = []
     for err in exc.errors():
-        where = ".".join(str(part) for part in err["loc"]) or "body"
+        where = field_name(err["loc"]) or "body"
         message = err["msg"].removeprefix("Value error, ")
         if err["type"] == "extra_forbidden":
             message = "unknown field"
         errors.append(FieldError(f"{prefix}{where}", message))
     return ValidationFailed(errors)
+
+
+# Fields whose items are named by index in brackets (notify[0].channel), as the issue that
+# brought them wrote it; the older fields keep their dotted indexes (schedules.1.timezone).
+BRACKETED = frozenset({"notify"})
+
+
+def field_name(loc: Sequence[int | str]) -> str:
+    """An error's location as an API field name: `depends_on.0.on`, `notify[0].on[1]`."""
+    bracketed = False
+    name = ""
+    for part in loc:
+        if isinstance(part, int) and bracketed:
+            name += f"[{part}]"
+            continue
+        bracketed = bracketed or part in BRACKETED
+        name = f"{name}.{part}" if name else str(part)
+    return name
 
 
 CronExpression = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_check_cron)]
@@ -177,6 +215,23 @@ class Dependency(Strict):
     on: DependencyOn = "success"
 
 
+MAX_SUBSCRIPTIONS = 20
+ChannelId = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class Subscription(Strict):
+    """Send what `on` names of this schedule's runs to channel `channel`; `on: []` hears
+    nothing (and still keeps the default channels away from this schedule)."""
+
+    channel: ChannelId
+    on: Annotated[list[NotifyEvent], Field(max_length=EVENT_COUNT)] = Field(
+        default_factory=_failures
+    )
+
+
+Subscriptions = Annotated[list[Subscription], Field(max_length=MAX_SUBSCRIPTIONS)]
+
+
 class DependencyLink(BaseModel):
     """A schedule upstream or downstream of this one, named for people."""
 
@@ -216,6 +271,7 @@ class ScheduleCreateRequest(Strict):
     pause_on_failure: bool = False
     group: GroupName | None = None
     tags: Tags = Field(default_factory=list)
+    notify: Subscriptions = Field(default_factory=list)
 
 
 class ScheduleUpdateRequest(Strict):
@@ -243,6 +299,7 @@ class ScheduleUpdateRequest(Strict):
     # null or "" clears it (no group), read like starting_deadline_seconds; [] clears tags.
     group: GroupName | None = None
     tags: Tags | None = None
+    notify: Subscriptions | None = None
 
 
 class ToggleRequest(Strict):
@@ -315,6 +372,7 @@ class ScheduleResponse(BaseModel):
     pause_on_failure: bool = False
     group: str | None = None
     tags: list[str] = Field(default_factory=list)
+    notify: list[Subscription] = Field(default_factory=list)
     pause_note: str | None = None
     paused_until: UtcTime | None = None
     # Named links both ways: what this schedule waits for, and what waits for it.
@@ -673,3 +731,85 @@ class FieldErrorModel(BaseModel):
 
 class ValidationErrorResponse(ErrorResponse):
     errors: list[FieldErrorModel]
+
+
+# -- notifications --------------------------------------------------------------------------
+
+ChannelName = Annotated[str, Field(min_length=1, max_length=100)]
+ChannelUrl = Annotated[str, Field(min_length=1, max_length=4000)]
+ChannelEvents = Annotated[list[NotifyEvent], Field(max_length=EVENT_COUNT)]
+
+
+class ChannelCreateRequest(Strict):
+    """A channel: a name and an apprise URL. `default: true` makes it speak, for the events
+    in `on`, for every schedule without a `notify` list of its own. `id` (a UUID) is for
+    bringing back the channel a schedules.json names; it is made up when not given."""
+
+    id: Annotated[str, Field(max_length=64)] | None = None
+    name: ChannelName
+    url: ChannelUrl
+    default: bool = False
+    on: ChannelEvents = Field(default_factory=_failures)
+
+
+class ChannelUpdateRequest(Strict):
+    """Only what is sent changes; without `url` the stored one stays."""
+
+    name: ChannelName | None = None
+    url: ChannelUrl | None = None
+    default: bool | None = None
+    on: ChannelEvents | None = None
+
+
+class ChannelResponse(BaseModel):
+    id: str
+    name: str
+    # Redacted: scheme and host, never a password, token, path or query.
+    url: str
+    default: bool
+    on: list[NotifyEvent]
+    # How many schedules name it in their notify list.
+    schedules: int
+    created_at: UtcTime
+    updated_at: UtcTime
+
+
+class ChannelListResponse(BaseModel):
+    items: list[ChannelResponse]
+
+
+class ChannelIdPath(BaseModel):
+    channel_id: Annotated[str, Field(max_length=64)]
+
+
+class ChannelTestResponse(BaseModel):
+    ok: bool
+    # What the receiver or apprise said, without the URL's secrets; null when ok.
+    error: str | None
+
+
+class OutboxQuery(PageQuery):
+    status: OutboxStatus | None = None
+
+
+class OutboxItem(BaseModel):
+    id: int
+    channel_id: str
+    channel_name: str | None
+    schedule_id: str | None
+    schedule_name: str | None
+    run_id: int | None
+    event: str
+    status: OutboxStatus
+    attempts: int
+    created_at: UtcTime
+    due_at: UtcTime
+    last_attempt_at: UtcTime | None
+    sent_at: UtcTime | None
+    last_error: str | None
+    # The digest this one was merged into when its channel was flooded.
+    digest_id: int | None
+
+
+class OutboxListResponse(Page):
+    items: list[OutboxItem]

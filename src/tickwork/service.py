@@ -39,7 +39,7 @@ from tickwork.schemas import (
     ScheduleResponse,
     ScheduleUpdateRequest,
 )
-from tickwork.store import lifecycle, runs, schedules
+from tickwork.store import channels, lifecycle, runs, schedules
 from tickwork.store.db import Store
 from tickwork.store.tables import RunRow, ScheduleRow
 from tickwork.workflows import Registry
@@ -65,6 +65,7 @@ EDITABLE = (
     "pause_on_failure",
     "group",
     "tags",
+    "notify",
 )
 # Fields an update clears with null: for the others null is the same as leaving them out.
 CLEARABLE = ("starting_deadline_seconds", "group")
@@ -114,6 +115,7 @@ class ScheduleService:
         def work(session: Session) -> ScheduleResponse:
             now = self.clock.now()
             dependencies.check(session, new_id, deps, values["name"])
+            check_notify(session, values["notify"])
             row = ScheduleRow(id=new_id, created_at=now, updated_at=now, **values)
             session.add(row)
             session.flush()
@@ -185,6 +187,8 @@ class ScheduleService:
             old_deps = _pairs(self._depends_on(session, schedule_id))
             if deps is not None:
                 dependencies.check(session, schedule_id, deps, values["name"])
+            if "notify" in sent:
+                check_notify(session, values["notify"])
             for name, value in values.items():
                 setattr(row, name, value)
             row.updated_at = self.clock.now()
@@ -397,6 +401,7 @@ class ScheduleService:
                     session.delete(gone)
             session.flush()
             dependencies.check_import(session, [(i, v["name"]) for i, v in checked], wanted)
+            check_notify_import(session, [v["notify"] for _, v in checked])
             created = updated = 0
             touched: list[str] = []
             cancelled: list[int] = []
@@ -441,6 +446,14 @@ class ScheduleService:
         self.bus.publish("schedule", action="imported", schedule_id=None)
         self._after_change(self._notify)
         return created, updated
+
+    def touched(self, schedule_ids: Sequence[str]) -> None:
+        """Schedules changed by someone else's transaction (a channel deleted with
+        ?detach=true took their subscriptions): tell the page, the caches and the backup."""
+        for schedule_id in schedule_ids:
+            self.bus.publish("schedule", action="updated", schedule_id=schedule_id)
+        if schedule_ids:
+            self._after_change(self._notify)
 
     def _notify(self) -> None:
         self.engine.changed()
@@ -626,6 +639,38 @@ def _copy_name(name: str, taken: Mapping[str, object]) -> str:
         if name_key(candidate) not in taken:
             return candidate
     raise AssertionError("unreachable")  # count() never ends
+
+
+def check_notify(session: Session, notify: Sequence[dict[str, Any]], prefix: str = "") -> None:
+    """422 unless every channel a `notify` list names exists, each once."""
+    if errors := _notify_problems(session, notify, prefix):
+        raise ValidationFailed(errors)
+
+
+def check_notify_import(session: Session, lists: Sequence[Sequence[dict[str, Any]]]) -> None:
+    errors = [
+        e
+        for index, notify in enumerate(lists)
+        for e in _notify_problems(session, notify, f"schedules.{index}.")
+    ]
+    if errors:
+        raise ValidationFailed(errors, f"nothing imported: {len(errors)} problem(s) found")
+
+
+def _notify_problems(
+    session: Session, notify: Sequence[dict[str, Any]], prefix: str
+) -> list[FieldError]:
+    named = channels.channel_ids(notify)
+    known = channels.existing(session, named)
+    errors, seen = [], set()
+    for index, channel_id in enumerate(named):
+        where = f"{prefix}notify[{index}].channel"
+        if channel_id not in known:
+            errors.append(FieldError(where, f"no channel {channel_id}"))
+        elif channel_id in seen:
+            errors.append(FieldError(where, f"channel {channel_id} is listed twice"))
+        seen.add(channel_id)
+    return errors
 
 
 def _pairs(deps: Sequence[Dependency] | None) -> list[tuple[str, str]]:

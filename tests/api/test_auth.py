@@ -95,6 +95,12 @@ NEEDS = {
     ("PUT", "/users/<username>"): "admin",
     ("DELETE", "/users/<username>"): "admin",
     ("GET", "/audit"): "viewer",
+    ("GET", "/notifications/channels"): "admin",
+    ("POST", "/notifications/channels"): "admin",
+    ("PUT", "/notifications/channels/<channel_id>"): "admin",
+    ("DELETE", "/notifications/channels/<channel_id>"): "admin",
+    ("POST", "/notifications/channels/<channel_id>/test"): "admin",
+    ("GET", "/notifications/outbox"): "admin",
     ("POST", "/auth/logout"): "viewer",  # last: it ends the persona's session
 }
 RANK = {"viewer": 1, "operator": 2, "admin": 3}
@@ -118,6 +124,7 @@ def call(client: FlaskClient, method: str, rule: str) -> int:
         rule.replace("<schedule_id>", UNKNOWN_SCHEDULE)
         .replace("<int:run_id>", "999999")
         .replace("<username>", "nobody")
+        .replace("<channel_id>", UNKNOWN_SCHEDULE)
     )
     body = {} if method in ("POST", "PUT", "PATCH") else None
     response = client.open(url, method=method, json=body, buffered=False)

@@ -55,6 +55,12 @@ export const routes = [
     meta: { title: 'Backups' },
   },
   {
+    path: '/notifications',
+    name: 'notifications',
+    component: () => import('@/views/NotificationChannels.vue'),
+    meta: { title: 'Notifications' },
+  },
+  {
     path: '/:pathMatch(.*)*',
     name: 'not-found',
     component: () => import('@/views/NotFound.vue'),

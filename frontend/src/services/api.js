@@ -285,6 +285,25 @@ export const userApi = {
   deleteUser: (username) => request('DELETE', `/users/${id(username)}`),
 }
 
+/**
+ * Notification channels and the outbox (admin only). A channel's `url` comes back redacted;
+ * a change without `url` keeps the stored one.
+ */
+export const notificationApi = {
+  getChannels: () => request('GET', '/notifications/channels'),
+  /** `{name, url, default?, on?}` */
+  createChannel: (fields) => request('POST', '/notifications/channels', { body: fields }),
+  /** `changes`: `{name?, url?, default?, on?}`; only what is given changes. */
+  updateChannel: (channelId, changes) => request('PUT', `/notifications/channels/${id(channelId)}`, { body: changes }),
+  /** `detach`: delete even when schedules subscribe to it (they lose the subscription); else a 409 names them. */
+  deleteChannel: (channelId, { detach = false } = {}) =>
+    request('DELETE', `/notifications/channels/${id(channelId)}`, { query: { detach: detach ? 'true' : undefined } }),
+  /** Sends a test message now: `{ok, error}`. */
+  testChannel: (channelId) => request('POST', `/notifications/channels/${id(channelId)}/test`, { body: {} }),
+  /** `{status, page, page_size}` → `{items, total, page, page_size}`, newest first. */
+  getOutbox: (params = {}) => request('GET', '/notifications/outbox', { query: params }),
+}
+
 /** The audit log, newest first: `{page, page_size, actor, action, target_id}`. */
 export const auditApi = {
   getAudit: (params = {}, options = {}) => request('GET', '/audit', { query: params, ...options }),

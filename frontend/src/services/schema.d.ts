@@ -157,6 +157,76 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/notifications/channels": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** All notification channels (URLs redacted) */
+        get: operations["list_channels"];
+        put?: never;
+        /** Add a channel: a name and an apprise URL */
+        post: operations["create_channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/channels/{channel_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Change a channel (partial; without url the stored one stays) */
+        put: operations["update_channel"];
+        post?: never;
+        /** Delete a channel and its pending notifications */
+        delete: operations["delete_channel"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/channels/{channel_id}/test": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a test message now and say whether it went */
+        post: operations["test_channel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/notifications/outbox": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Notifications, newest first: pending, sent, failed, dropped, digested */
+        get: operations["list_outbox"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/queue": {
         parameters: {
             query?: never;
@@ -669,6 +739,117 @@ export interface components {
             /** Ok */
             ok: boolean;
         };
+        /**
+         * ChannelCreateRequest
+         * @description A channel: a name and an apprise URL. `default: true` makes it speak, for the events
+         *     in `on`, for every schedule without a `notify` list of its own. `id` (a UUID) is for
+         *     bringing back the channel a schedules.json names; it is made up when not given.
+         */
+        ChannelCreateRequest: {
+            /**
+             * Default
+             * @default false
+             */
+            default: boolean;
+            /**
+             * Id
+             * @default null
+             */
+            id: string | null;
+            /** Name */
+            name: string;
+            /** On */
+            on?: ("started" | "succeeded" | "failed" | "timeout" | "recovered" | "retries_exhausted" | "missed" | "stuck")[];
+            /** Url */
+            url: string;
+        };
+        /** ChannelListResponse */
+        "ChannelListResponse-Input": {
+            /** Items */
+            items: components["schemas"]["ChannelResponse-Input"][];
+        };
+        /** ChannelListResponse */
+        "ChannelListResponse-Output": {
+            /** Items */
+            items: components["schemas"]["ChannelResponse-Output"][];
+        };
+        /** ChannelResponse */
+        "ChannelResponse-Input": {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Default */
+            default: boolean;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** On */
+            on: ("started" | "succeeded" | "failed" | "timeout" | "recovered" | "retries_exhausted" | "missed" | "stuck")[];
+            /** Schedules */
+            schedules: number;
+            /**
+             * Updated At
+             * Format: date-time
+             */
+            updated_at: string;
+            /** Url */
+            url: string;
+        };
+        /** ChannelResponse */
+        "ChannelResponse-Output": {
+            /** Created At */
+            created_at: string;
+            /** Default */
+            default: boolean;
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+            /** On */
+            on: ("started" | "succeeded" | "failed" | "timeout" | "recovered" | "retries_exhausted" | "missed" | "stuck")[];
+            /** Schedules */
+            schedules: number;
+            /** Updated At */
+            updated_at: string;
+            /** Url */
+            url: string;
+        };
+        /** ChannelTestResponse */
+        ChannelTestResponse: {
+            /** Error */
+            error: string | null;
+            /** Ok */
+            ok: boolean;
+        };
+        /**
+         * ChannelUpdateRequest
+         * @description Only what is sent changes; without `url` the stored one stays.
+         */
+        ChannelUpdateRequest: {
+            /**
+             * Default
+             * @default null
+             */
+            default: boolean | null;
+            /**
+             * Name
+             * @default null
+             */
+            name: string | null;
+            /**
+             * On
+             * @default null
+             */
+            on: ("started" | "succeeded" | "failed" | "timeout" | "recovered" | "retries_exhausted" | "missed" | "stuck")[] | null;
+            /**
+             * Url
+             * @default null
+             */
+            url: string | null;
+        };
         /** CronPreviewResponse */
         "CronPreviewResponse-Input": {
             /** Description */
@@ -882,6 +1063,106 @@ export interface components {
             /** Workflow Type */
             workflow_type: string;
         };
+        /** OutboxItem */
+        "OutboxItem-Input": {
+            /** Attempts */
+            attempts: number;
+            /** Channel Id */
+            channel_id: string;
+            /** Channel Name */
+            channel_name: string | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Digest Id */
+            digest_id: number | null;
+            /**
+             * Due At
+             * Format: date-time
+             */
+            due_at: string;
+            /** Event */
+            event: string;
+            /** Id */
+            id: number;
+            /** Last Attempt At */
+            last_attempt_at: string | null;
+            /** Last Error */
+            last_error: string | null;
+            /** Run Id */
+            run_id: number | null;
+            /** Schedule Id */
+            schedule_id: string | null;
+            /** Schedule Name */
+            schedule_name: string | null;
+            /** Sent At */
+            sent_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "sent" | "failed" | "dropped" | "digested";
+        };
+        /** OutboxItem */
+        "OutboxItem-Output": {
+            /** Attempts */
+            attempts: number;
+            /** Channel Id */
+            channel_id: string;
+            /** Channel Name */
+            channel_name: string | null;
+            /** Created At */
+            created_at: string;
+            /** Digest Id */
+            digest_id: number | null;
+            /** Due At */
+            due_at: string;
+            /** Event */
+            event: string;
+            /** Id */
+            id: number;
+            /** Last Attempt At */
+            last_attempt_at: string | null;
+            /** Last Error */
+            last_error: string | null;
+            /** Run Id */
+            run_id: number | null;
+            /** Schedule Id */
+            schedule_id: string | null;
+            /** Schedule Name */
+            schedule_name: string | null;
+            /** Sent At */
+            sent_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "sent" | "failed" | "dropped" | "digested";
+        };
+        /** OutboxListResponse */
+        "OutboxListResponse-Input": {
+            /** Items */
+            items: components["schemas"]["OutboxItem-Input"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
+        /** OutboxListResponse */
+        "OutboxListResponse-Output": {
+            /** Items */
+            items: components["schemas"]["OutboxItem-Output"][];
+            /** Page */
+            page: number;
+            /** Page Size */
+            page_size: number;
+            /** Total */
+            total: number;
+        };
         /** ParameterResponse */
         ParameterResponse: {
             /** Choices */
@@ -970,6 +1251,8 @@ export interface components {
             max_retries: number;
             /** Name */
             name: string;
+            /** Notify */
+            notify?: components["schemas"]["Subscription"][];
             /** Parameters */
             parameters?: {
                 [key: string]: unknown;
@@ -1331,6 +1614,8 @@ export interface components {
             max_retries: number;
             /** Name */
             name: string;
+            /** Notify */
+            notify?: components["schemas"]["Subscription"][];
             /** Parameters */
             parameters?: {
                 [key: string]: unknown;
@@ -1490,6 +1775,8 @@ export interface components {
             name: string;
             /** Next Run */
             next_run: string | null;
+            /** Notify */
+            notify?: components["schemas"]["Subscription"][];
             /** Parameters */
             parameters: {
                 [key: string]: unknown;
@@ -1600,6 +1887,8 @@ export interface components {
             name: string;
             /** Next Run */
             next_run: string | null;
+            /** Notify */
+            notify?: components["schemas"]["Subscription"][];
             /** Parameters */
             parameters: {
                 [key: string]: unknown;
@@ -1709,6 +1998,11 @@ export interface components {
              * @default null
              */
             name: string | null;
+            /**
+             * Notify
+             * @default null
+             */
+            notify: components["schemas"]["Subscription"][] | null;
             /**
              * Parameters
              * @default null
@@ -1854,6 +2148,17 @@ export interface components {
             schedules_enabled: number;
             /** Schedules Total */
             schedules_total: number;
+        };
+        /**
+         * Subscription
+         * @description Send what `on` names of this schedule's runs to channel `channel`; `on: []` hears
+         *     nothing (and still keeps the default channels away from this schedule).
+         */
+        Subscription: {
+            /** Channel */
+            channel: string;
+            /** On */
+            on?: ("started" | "succeeded" | "failed" | "timeout" | "recovered" | "retries_exhausted" | "missed" | "stuck")[];
         };
         /** TemplateListResponse */
         TemplateListResponse: {
@@ -2444,6 +2749,381 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UnhealthyResponse"];
+                };
+            };
+        };
+    };
+    list_channels: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelListResponse-Output"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    create_channel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The session's csrf_token; needed with the session cookie. */
+                "X-CSRF-Token"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelResponse-Output"];
+                };
+            };
+            /** @description Malformed request body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorResponse"];
+                };
+            };
+        };
+    };
+    update_channel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The session's csrf_token; needed with the session cookie. */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelResponse-Output"];
+                };
+            };
+            /** @description Malformed request body */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorResponse"];
+                };
+            };
+        };
+    };
+    delete_channel: {
+        parameters: {
+            query?: {
+                detach?: boolean;
+            };
+            header?: {
+                /** @description The session's csrf_token; needed with the session cookie. */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Conflicts with the current state */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorResponse"];
+                };
+            };
+        };
+    };
+    test_channel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The session's csrf_token; needed with the session cookie. */
+                "X-CSRF-Token"?: string;
+            };
+            path: {
+                channel_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelTestResponse"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorResponse"];
+                };
+            };
+        };
+    };
+    list_outbox: {
+        parameters: {
+            query?: {
+                page?: number;
+                page_size?: number;
+                status?: ("pending" | "sent" | "failed" | "dropped" | "digested") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OutboxListResponse-Output"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorResponse"];
                 };
             };
         };

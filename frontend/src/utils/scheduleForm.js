@@ -25,6 +25,7 @@ export const FORM_FIELDS = [
   'depends_on',
   'group',
   'tags',
+  'notify',
 ]
 
 // Run control as the server defaults it (schemas.ScheduleCreateRequest).
@@ -92,6 +93,7 @@ export function formFromSource(source = {}, workflow = null) {
     group: source.group || '',
     tags: Array.isArray(source.tags) ? [...source.tags] : [],
     ...runControlFromSource(source),
+    notify: (source.notify || []).map((s) => ({ channel: s.channel, on: [...(s.on || [])] })),
   }
 }
 
@@ -159,6 +161,7 @@ function runControlPayload(form) {
     starting_deadline_seconds: isUnset(form.starting_deadline_seconds) ? null : form.starting_deadline_seconds,
     pause_on_failure: Boolean(form.pause_on_failure),
     depends_on: (form.depends_on || []).map(({ schedule_id, on }) => ({ schedule_id, on })),
+    notify: (form.notify || []).map(({ channel, on }) => ({ channel, on: [...on] })),
   }
 }
 
@@ -168,8 +171,9 @@ function runControlPayload(form) {
  */
 export function mapFieldErrors(errors, parameterNames = []) {
   const names = new Set([...FORM_FIELDS, 'parameters.custom_args', ...parameterNames.map((n) => `parameters.${n}`)])
-  // One upstream's row (`depends_on.0`) holds the errors of its parts (`depends_on.0.on`).
-  const known = { has: (key) => names.has(key) || /^depends_on\.\d+$/.test(key) }
+  // One upstream's row (`depends_on.0`) holds the errors of its parts (`depends_on.0.on`),
+  // and one subscription's (`notify[0]`) those of its channel and events.
+  const known = { has: (key) => names.has(key) || /^depends_on\.\d+$/.test(key) || /^notify\[\d+\]$/.test(key) }
   const fields = {}
   const general = []
   for (const { field, message: raw } of errors || []) {

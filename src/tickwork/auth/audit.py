@@ -3,8 +3,9 @@
 Actions are `<target type>.<verb>`: schedule.create, schedule.update, schedule.delete,
 schedule.toggle, schedule.run, schedule.import, schedule.clone, run.cancel, scheduler.pause,
 scheduler.resume, user.create, user.update, user.delete, auth.login, auth.login_failed,
-auth.logout. The actor is a username, `api-token`, `cli`, or `anonymous` when the API is
-open. `detail` holds what the action needs to be understood later, never a secret. A bulk
+auth.logout, channel.create, channel.update, channel.delete, channel.test. The actor is a
+username, `api-token`, `cli`, or `anonymous` when the API is open. `detail` holds what the
+action needs to be understood later, never a secret (a channel's URL only redacted). A bulk
 action writes the entry each schedule would get alone, with `"bulk": true` in its detail.
 """
 

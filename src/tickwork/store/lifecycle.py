@@ -26,6 +26,10 @@ Follow-ups are written in the transaction of the end that causes them (`finish`,
     failed | timeout, attempts left, schedule on ──> a `retry` run (attempt n+1, not_before)
     success | failed | timeout (no retry) | lost ──> a `chain` run of each matching dependent
     failed | timeout (no retry), pause_on_failure ──> the schedule switches itself off
+    success | failed | timeout (no retry) | lost ──> notifications of its channels (outbox)
+
+and a start's `started` notifications are written with the start (`store.outbox` says who
+hears of what; nothing is read or written while no channel exists).
 
 A failure that is retried is not final: it chains nothing, and the last attempt's outcome
 chains once. Cancelled and skipped runs have no follow-ups (a cancel ends the attempts).
@@ -48,9 +52,10 @@ from typing import Any
 
 from sqlalchemy import Row, delete, func, literal, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from tickwork.errors import ValidationFailed
+from tickwork.store import outbox
 from tickwork.store.tables import (
     CLAIMED_TRIGGERS,
     DependencyRow,
@@ -61,6 +66,8 @@ from tickwork.store.tables import (
 )
 
 log = logging.getLogger(__name__)
+# A run's row as a transition moved it: schedule_id, started_at, queued_at, attempt, trigger.
+_Row = Row[str, datetime | None, datetime, int, str]
 # A chained run's command, from the workflow registry (which the store does not know).
 Argv = Callable[[ScheduleRow], list[str]]
 
@@ -93,6 +100,15 @@ CHAINS_ON: dict[RunStatus, tuple[str, ...]] = {
     RunStatus.TIMEOUT: ("failure", "always"),
     RunStatus.LOST: ("failure", "always"),
 }
+# The notification each final outcome is (a lost run failed, as far as anyone waiting knows).
+ANNOUNCED: dict[RunStatus, str] = {
+    RunStatus.SUCCESS: "succeeded",
+    RunStatus.FAILED: "failed",
+    RunStatus.TIMEOUT: "timeout",
+    RunStatus.LOST: "failed",
+}
+# Outcomes that end a run for good, for "the schedule's last final outcome" (recovered).
+FINAL = (RunStatus.SUCCESS, RunStatus.FAILED, RunStatus.TIMEOUT, RunStatus.LOST)
 # The scheduler's change counter (scheduler/engine.py VERSION_KEY): a schedule switched off
 # here bumps it, so every scheduler drops its job at its next poll.
 VERSION_KEY = "schedules.version"
@@ -200,20 +216,54 @@ def start(
 ) -> Moved:
     """queued -> running: its process is up as `pid`. Refused once the run was cancelled,
     skipped or lost while it waited, so nothing is recorded as running that should not run."""
+    moved, row = _start(session, Start(run_id, at, pid, pid_started_at, owner, log_path))
+    if row is not None:
+        _announce_starts(session, [(run_id, row, at)])
+    return moved
+
+
+def _start(session: Session, s: Start) -> tuple[Moved, _Row | None]:
     moved = _move(
         session,
-        run_id,
+        s.run_id,
         "start",
         RunStatus.RUNNING,
-        started_at=at,
-        pid=pid,
-        pid_started_at=pid_started_at,
-        owner=owner,
-        log_path=log_path,
+        started_at=s.at,
+        pid=s.pid,
+        pid_started_at=s.pid_started_at,
+        owner=s.owner,
+        log_path=s.log_path,
     )
     if moved is not None:
-        _note_on_schedule(session, run_id, moved.schedule_id, at, RunStatus.RUNNING)
-    return Moved(run_id, RunStatus.RUNNING, moved is not None)
+        _note_on_schedule(session, s.run_id, moved.schedule_id, s.at, RunStatus.RUNNING)
+    return Moved(s.run_id, RunStatus.RUNNING, moved is not None), moved
+
+
+def _announce_starts(session: Session, started: Sequence[tuple[int, _Row, datetime]]) -> None:
+    """`started` for each run just started whose schedule's channels hear of it: one read of
+    those schedules' lists, and none at all while no channel exists."""
+    if not started or not outbox.channels(session):
+        return
+    ids = sorted({row.schedule_id for _, row, _ in started})
+    schedules = {
+        r.id: r
+        for r in session.execute(
+            select(ScheduleRow.id, ScheduleRow.name, ScheduleRow.notify).where(
+                ScheduleRow.id.in_(ids)
+            )
+        ).all()
+    }
+    for run_id, row, at in started:
+        schedule = schedules.get(row.schedule_id)
+        if schedule is None:
+            continue
+        detail = {
+            "schedule_name": schedule.name,
+            "status": RunStatus.RUNNING.value,
+            "attempt": row.attempt,
+            "trigger": row.trigger,
+        }
+        outbox.enqueue(session, schedule.id, "started", run_id, at, detail, notify=schedule.notify)
 
 
 @dataclass(frozen=True)
@@ -252,9 +302,17 @@ def finish(session: Session, run_id: int, end: Finish, *, argv: Argv | None = No
     if moved is None:
         return Moved(run_id, end.outcome, False)
     started = moved.started_at
-    _took(session, run_id, round((end.finished_at - started).total_seconds(), 3))
+    took = round((end.finished_at - started).total_seconds(), 3)
+    _took(session, run_id, took)
     _note_on_schedule(session, run_id, moved.schedule_id, started, end.outcome)
-    return _followed(session, run_id, end.outcome, end.finished_at, argv)
+    facts = {
+        "status": end.outcome.value,
+        "exit_code": end.exit_code,
+        "duration_seconds": max(took, 0.0),
+        "error": _text(end.error) if end.error else end.error,
+        "output_tail": _text(end.output_tail),
+    }
+    return _followed(session, run_id, end.outcome, end.finished_at, argv, facts)
 
 
 def fail(
@@ -291,12 +349,19 @@ class _Ended:
     command: list[str]
     parameter_overrides: dict[str, Any] | None
     owner: str | None
+    trigger: str = "manual"
 
 
 def _followed(
-    session: Session, run_id: int, outcome: RunStatus, at: datetime, argv: Argv | None
+    session: Session,
+    run_id: int,
+    outcome: RunStatus,
+    at: datetime,
+    argv: Argv | None,
+    facts: dict[str, Any],
 ) -> Moved:
-    """The end's follow-ups, written in its transaction, named in the Moved it returns."""
+    """The end's follow-ups, written in its transaction, named in the Moved it returns.
+    `facts` are what the end's notifications tell (outcome, duration, the end of the log)."""
     ended = _ended(session, run_id)
     # Locked (PostgreSQL): a switch-off committing meanwhile either sees our retry and
     # cancels it, or we see it switched off and queue none.
@@ -319,7 +384,71 @@ def _followed(
     if outcome in RETRIED and schedule.pause_on_failure and schedule.enabled:
         switch_off(session, schedule.id, f"switched off: run #{run_id} failed", at)
         off = (schedule.id,)
+    announce(session, ended, schedule, outcome, at, facts)
     return Moved(run_id, outcome, True, chained, off)
+
+
+def announce(
+    session: Session,
+    ended: _Ended,
+    schedule: ScheduleRow,
+    outcome: RunStatus,
+    at: datetime,
+    facts: dict[str, Any],
+) -> list[int]:
+    """The notifications of a final outcome, in the end's transaction: `retries_exhausted`
+    before `failed` when the last allowed attempt failed, `recovered` before `succeeded`
+    when the schedule's last final outcome was a failure (asked only when someone hears of
+    it). Nothing is read or written when no channel hears of this schedule."""
+    listeners = outbox.hearing(session, schedule.notify)
+    if not listeners:
+        return []
+    events = [ANNOUNCED[outcome]]
+    if outcome in RETRIED and 0 < schedule.max_retries < ended.attempt:
+        events.insert(0, "retries_exhausted")
+    if (
+        outcome == RunStatus.SUCCESS
+        and outbox.wanted(listeners, "recovered")
+        and follows_failure(session, schedule.id, ended.id)
+    ):
+        events.insert(0, "recovered")
+    detail = {
+        **facts,
+        "schedule_name": schedule.name,
+        "attempt": ended.attempt,
+        "max_retries": schedule.max_retries,
+        "trigger": ended.trigger,
+    }
+    return outbox.enqueue(
+        session, schedule.id, events, ended.id, at, detail, notify=schedule.notify
+    )
+
+
+def follows_failure(session: Session, schedule_id: str, run_id: int) -> bool:
+    """Whether the schedule's last final outcome before `run_id` was a failure. A failed run
+    that was retried is not final (its retry is); one whose retry was cancelled is."""
+    child = aliased(RunRow)
+    retried = (
+        select(child.id)
+        .where(
+            child.parent_run_id == RunRow.id,
+            child.trigger == "retry",
+            child.status != RunStatus.CANCELLED.value,
+        )
+        .exists()
+    )
+    last = session.scalar(
+        select(RunRow.status)
+        .where(
+            RunRow.schedule_id == schedule_id,
+            RunRow.id < run_id,
+            RunRow.status.in_(statuses(FINAL)),
+            ~retried,
+        )
+        .order_by(RunRow.id.desc())
+        .limit(1)
+    )
+    return last in statuses(FAILURES)
 
 
 def _ended(session: Session, run_id: int) -> _Ended:
@@ -330,10 +459,17 @@ def _ended(session: Session, run_id: int) -> _Ended:
             RunRow.command,
             RunRow.parameter_overrides,
             RunRow.owner,
+            RunRow.trigger,
         ).where(RunRow.id == run_id)
     ).one()
     return _Ended(
-        run_id, row.schedule_id, row.attempt, row.command, row.parameter_overrides, row.owner
+        run_id,
+        row.schedule_id,
+        row.attempt,
+        row.command,
+        row.parameter_overrides,
+        row.owner,
+        row.trigger,
     )
 
 
@@ -528,21 +664,29 @@ def _end(
     if moved is None:
         return Moved(run_id, to, False)
     began = moved.started_at or moved.queued_at
-    _took(session, run_id, round((at - began).total_seconds(), 3))
+    took = round((at - began).total_seconds(), 3)
+    _took(session, run_id, took)
     _note_on_schedule(session, run_id, moved.schedule_id, began, to)
-    return _followed(session, run_id, to, at, argv)
+    facts = {"status": to.value, "duration_seconds": max(took, 0.0), "error": error}
+    return _followed(session, run_id, to, at, argv, facts)
 
 
 def _move(
     session: Session, run_id: int, transition: str, to: RunStatus, **values: Any
-) -> Row[str, datetime | None, datetime] | None:
+) -> _Row | None:
     """The one conditional update: the run's row as it is now, or None when it was not in a
     status `transition` starts from. The id is the key, so at most one row moves."""
     return session.execute(
         update(RunRow)
         .where(RunRow.id == run_id, RunRow.status.in_([s.value for s in SOURCES[transition]]))
         .values(status=to.value, **values)
-        .returning(RunRow.schedule_id, RunRow.started_at, RunRow.queued_at)
+        .returning(
+            RunRow.schedule_id,
+            RunRow.started_at,
+            RunRow.queued_at,
+            RunRow.attempt,
+            RunRow.trigger,
+        )
         .execution_options(synchronize_session=False)
     ).first()
 
@@ -715,9 +859,15 @@ def start_many(session: Session, starts: Sequence[Start]) -> list[Moved]:
     """queued -> running for each of `starts`, in one transaction: each still its own
     conditional update, so a run cancelled before its start was written is refused (the
     caller stops its process)."""
-    return [
-        start(session, s.run_id, s.at, s.pid, s.pid_started_at, s.owner, s.log_path) for s in starts
-    ]
+    out: list[Moved] = []
+    started: list[tuple[int, _Row, datetime]] = []
+    for s in starts:
+        moved, row = _start(session, s)
+        out.append(moved)
+        if row is not None:
+            started.append((s.run_id, row, s.at))
+    _announce_starts(session, started)
+    return out
 
 
 def adopt(session: Session, run_id: int, previous: str | None, owner: str) -> bool:

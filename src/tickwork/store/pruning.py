@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 
 from tickwork.config import Settings
 from tickwork.logfiles import run_log_files
+from tickwork.store import outbox
 from tickwork.store.db import Store
 from tickwork.store.runs import ACTIVE_STATUSES
 from tickwork.store.tables import RunRow, ScheduleRow
@@ -46,6 +47,16 @@ def prune_history(store: Store, settings: Settings, now: datetime) -> int:
             )
     if removed:
         log.info("pruned %d run(s) from the history", removed)
+    return removed
+
+
+def prune_outbox(store: Store, settings: Settings, now: datetime) -> int:
+    """Delete notifications that ended (sent, failed, dropped, merged) longer than the
+    history's `retention_days` ago; pending ones always stay."""
+    cutoff = now - timedelta(days=settings.retention_days)
+    removed = store.transact(lambda session: outbox.prune(session, cutoff))
+    if removed:
+        log.info("pruned %d notification(s) from the outbox", removed)
     return removed
 
 

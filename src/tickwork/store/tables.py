@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
     Float,
     ForeignKey,
@@ -89,6 +90,11 @@ class ScheduleRow(Base):
     # Denormalised from runs so the schedule list never has to scan the history.
     last_run: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_status: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
+    # Who hears of its runs: [{"channel": channel id, "on": [event, ...]}] (store/outbox.py).
+    # JSON on the row, not a table: the end of a run has the row locked already.
+    notify: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSON, default=list, server_default=text("'[]'")
+    )
 
 
 class RunRow(Base):
@@ -197,3 +203,58 @@ class AuditRow(Base):
     target_type: Mapped[str] = mapped_column(String(16))
     target_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ChannelRow(Base):
+    """Where notifications go: an apprise URL, kept as given because sending needs all of it
+    (the API hands out only its redacted form). A `default` channel speaks, for the events in
+    its `on`, for every schedule that names no channel of its own."""
+
+    __tablename__ = "notification_channels"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    url: Mapped[str] = mapped_column(Text)
+    default: Mapped[bool] = mapped_column(
+        "default", Boolean, default=False, server_default=text("false")
+    )
+    on: Mapped[list[str]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class OutboxRow(Base):
+    """One message for one channel, written in the transaction of the event it tells of and
+    sent later by the sender (tickwork.notify), so a send never holds up or fails a run.
+
+    `body` holds the facts of the event as they were (schedule name, outcome, duration, the
+    end of the log), so the message still reads right after the run was pruned. No foreign
+    keys: a row outlives its run and schedule, and an end must never fail on one."""
+
+    __tablename__ = "notification_outbox"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    channel_id: Mapped[str] = mapped_column(String(36))
+    # None for a digest: it speaks for the rows merged into it (their digest_id).
+    schedule_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    run_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    event: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When the next attempt may be made (a claimed row's lease, a failed one's backoff).
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The digest this row was merged into when its channel was flooded.
+    digest_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    __table_args__ = (
+        # The sender's poll: pending rows by due time.
+        Index("ix_notification_outbox_status_due_at", "status", "due_at"),
+        # The rate limit: a channel's attempts in the last window.
+        Index("ix_notification_outbox_channel_attempt", "channel_id", "last_attempt_at"),
+        Index("ix_notification_outbox_digest_id", "digest_id"),
+    )

@@ -1,0 +1,97 @@
+import { ref } from 'vue'
+import { notificationApi } from '@/services/api'
+import type { Channel, NotifyEvent, OutboxItem } from '@/utils/notifications'
+
+export interface ChannelFields {
+  name: string
+  url?: string
+  default: boolean
+  on: NotifyEvent[]
+}
+
+export interface TestResult {
+  ok: boolean
+  error: string | null
+}
+
+/**
+ * The notification channels (admin only): list, add, change, delete, send a test. `pending`
+ * holds, per channel id, the action under way ('save', 'test' or 'delete').
+ */
+export function useChannels({ immediate = true } = {}) {
+  const channels = ref<Channel[]>([])
+  const loaded = ref(false)
+  const error = ref<Error | null>(null)
+  const pending = ref<Record<string, string>>({})
+
+  async function load() {
+    try {
+      channels.value = (await notificationApi.getChannels()).items
+      error.value = null
+      loaded.value = true
+    } catch (err) {
+      error.value = err as Error
+    }
+  }
+
+  async function withPending<T>(channelId: string, action: string, work: () => Promise<T>): Promise<T> {
+    pending.value = { ...pending.value, [channelId]: action }
+    try {
+      return await work()
+    } finally {
+      const rest = { ...pending.value }
+      delete rest[channelId]
+      pending.value = rest
+    }
+  }
+
+  const byName = (a: Channel, b: Channel) => a.name.localeCompare(b.name)
+
+  async function create(fields: ChannelFields): Promise<Channel> {
+    const created: Channel = await notificationApi.createChannel(fields)
+    channels.value = [...channels.value, created].sort(byName)
+    return created
+  }
+
+  const update = (channelId: string, changes: Partial<ChannelFields>) =>
+    withPending(channelId, 'save', async () => {
+      const updated: Channel = await notificationApi.updateChannel(channelId, changes)
+      channels.value = channels.value.map((c) => (c.id === channelId ? updated : c)).sort(byName)
+      return updated
+    })
+
+  const remove = (channel: Channel, { detach = false } = {}) =>
+    withPending(channel.id, 'delete', async () => {
+      await notificationApi.deleteChannel(channel.id, { detach })
+      channels.value = channels.value.filter((c) => c.id !== channel.id)
+    })
+
+  const test = (channelId: string): Promise<TestResult> =>
+    withPending(channelId, 'test', () => notificationApi.testChannel(channelId))
+
+  if (immediate) load()
+
+  return { channels, loaded, error, pending, load, create, update, remove, test }
+}
+
+/** The outbox's newest notifications, optionally of one status. */
+export function useOutbox() {
+  const items = ref<OutboxItem[]>([])
+  const total = ref(0)
+  const status = ref<string | null>(null)
+  const error = ref<Error | null>(null)
+
+  async function load() {
+    try {
+      const page = await notificationApi.getOutbox({ status: status.value, page_size: 20 })
+      items.value = page.items
+      total.value = page.total
+      error.value = null
+    } catch (err) {
+      error.value = err as Error
+    }
+  }
+
+  load()
+  return { items, total, status, error, load }
+}

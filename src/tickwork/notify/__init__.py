@@ -1,0 +1,1 @@
+"""Notifications: channels (apprise URLs) and the sender that works through the outbox."""

@@ -26,6 +26,11 @@ Follow-ups are written in the transaction of the end that causes them (`finish`,
     failed | timeout, attempts left, schedule on ──> a `retry` run (attempt n+1, not_before)
     success | failed | timeout (no retry) | lost ──> a `chain` run of each matching dependent
     failed | timeout (no retry), pause_on_failure ──> the schedule switches itself off
+    any end (given a HealthRecorder)             ──> the schedule's health, re-evaluated
+
+A start given a HealthRecorder re-evaluates the health of a schedule whose cron run starts
+late, or that is missed or late (an on-time start answers those). Health transitions ride on
+the Moved they came with (`health`); the recorder tells the page itself after COMMIT.
 
 A failure that is retried is not final: it chains nothing, and the last attempt's outcome
 chains once. Cancelled and skipped runs have no follow-ups (a cancel ends the attempts).
@@ -41,7 +46,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -51,6 +56,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from tickwork.errors import ValidationFailed
+from tickwork.health import HealthChange
+from tickwork.store.health import HealthRecorder, Started
 from tickwork.store.tables import (
     CLAIMED_TRIGGERS,
     DependencyRow,
@@ -123,6 +130,8 @@ class Moved:
     # Schedules this transition switched off (pause_on_failure): the caller publishes a
     # schedule event for each once the transaction committed.
     switched_off: tuple[str, ...] = ()
+    # Health transitions it caused (given a HealthRecorder).
+    health: tuple[HealthChange, ...] = ()
 
     def __bool__(self) -> bool:
         return self.done
@@ -197,23 +206,32 @@ def start(
     pid_started_at: float | None,
     owner: str,
     log_path: str,
+    *,
+    health: HealthRecorder | None = None,
 ) -> Moved:
     """queued -> running: its process is up as `pid`. Refused once the run was cancelled,
     skipped or lost while it waited, so nothing is recorded as running that should not run."""
+    return start_many(
+        session, [Start(run_id, at, pid, pid_started_at, owner, log_path)], health=health
+    )[0]
+
+
+def _start(session: Session, s: Start) -> Started | None:
     moved = _move(
         session,
-        run_id,
+        s.run_id,
         "start",
         RunStatus.RUNNING,
-        started_at=at,
-        pid=pid,
-        pid_started_at=pid_started_at,
-        owner=owner,
-        log_path=log_path,
+        started_at=s.at,
+        pid=s.pid,
+        pid_started_at=s.pid_started_at,
+        owner=s.owner,
+        log_path=s.log_path,
     )
-    if moved is not None:
-        _note_on_schedule(session, run_id, moved.schedule_id, at, RunStatus.RUNNING)
-    return Moved(run_id, RunStatus.RUNNING, moved is not None)
+    if moved is None:
+        return None
+    _note_on_schedule(session, s.run_id, moved.schedule_id, s.at, RunStatus.RUNNING)
+    return Started(moved.schedule_id, s.run_id, moved.trigger, moved.scheduled_for, s.at)
 
 
 @dataclass(frozen=True)
@@ -230,7 +248,14 @@ class Finish:
     peak_memory_bytes: int | None = None
 
 
-def finish(session: Session, run_id: int, end: Finish, *, argv: Argv | None = None) -> Moved:
+def finish(
+    session: Session,
+    run_id: int,
+    end: Finish,
+    *,
+    argv: Argv | None = None,
+    health: HealthRecorder | None = None,
+) -> Moved:
     """queued|running -> the process's outcome, with what it printed and used, and its
     follow-ups (see the module's docstring); `argv` builds chained runs' commands."""
     if end.outcome not in OUTCOMES:
@@ -254,27 +279,55 @@ def finish(session: Session, run_id: int, end: Finish, *, argv: Argv | None = No
     started = moved.started_at
     _took(session, run_id, round((end.finished_at - started).total_seconds(), 3))
     _note_on_schedule(session, run_id, moved.schedule_id, started, end.outcome)
-    return _followed(session, run_id, end.outcome, end.finished_at, argv)
+    return _followed(session, run_id, end.outcome, end.finished_at, argv, health)
 
 
 def fail(
-    session: Session, run_id: int, error: str, at: datetime, *, argv: Argv | None = None
+    session: Session,
+    run_id: int,
+    error: str,
+    at: datetime,
+    *,
+    argv: Argv | None = None,
+    health: HealthRecorder | None = None,
 ) -> Moved:
     """queued|running -> failed with `error`: the executor could not start or follow it. A run
     that never started took no time (its start is `at`). Retried and chained like a failed
     process."""
     return _end(
-        session, run_id, "fail", RunStatus.FAILED, error, at, unstarted_took_none=True, argv=argv
+        session,
+        run_id,
+        "fail",
+        RunStatus.FAILED,
+        error,
+        at,
+        unstarted_took_none=True,
+        argv=argv,
+        health=health,
     )
 
 
 def lose(
-    session: Session, run_id: int, reason: str, at: datetime, *, argv: Argv | None = None
+    session: Session,
+    run_id: int,
+    reason: str,
+    at: datetime,
+    *,
+    argv: Argv | None = None,
+    health: HealthRecorder | None = None,
 ) -> Moved:
     """queued|running -> lost: the tickwork process that owned it is gone. Never retried (the
     job did not fail), but final: its dependents that run on failure are chained."""
     return _end(
-        session, run_id, "lose", RunStatus.LOST, reason, at, unstarted_took_none=False, argv=argv
+        session,
+        run_id,
+        "lose",
+        RunStatus.LOST,
+        reason,
+        at,
+        unstarted_took_none=False,
+        argv=argv,
+        health=health,
     )
 
 
@@ -294,9 +347,15 @@ class _Ended:
 
 
 def _followed(
-    session: Session, run_id: int, outcome: RunStatus, at: datetime, argv: Argv | None
+    session: Session,
+    run_id: int,
+    outcome: RunStatus,
+    at: datetime,
+    argv: Argv | None,
+    health: HealthRecorder | None = None,
 ) -> Moved:
-    """The end's follow-ups, written in its transaction, named in the Moved it returns."""
+    """The end's follow-ups, written in its transaction, named in the Moved it returns; the
+    health last, so it sees the retry the end queued (a retried failure is not final)."""
     ended = _ended(session, run_id)
     # Locked (PostgreSQL): a switch-off committing meanwhile either sees our retry and
     # cancels it, or we see it switched off and queue none.
@@ -308,6 +367,22 @@ def _followed(
     ).first()
     if schedule is None:
         return Moved(run_id, outcome, True)
+    moved = _follow_ups(session, ended, schedule, outcome, at, argv)
+    if health is None:
+        return moved
+    change = health.ended(session, schedule.id, run_id, outcome, at, current=schedule.health)
+    return replace(moved, health=(change,)) if change is not None else moved
+
+
+def _follow_ups(
+    session: Session,
+    ended: _Ended,
+    schedule: ScheduleRow,
+    outcome: RunStatus,
+    at: datetime,
+    argv: Argv | None,
+) -> Moved:
+    run_id = ended.id
     if outcome in RETRIED:
         retry_id = retry(session, ended, schedule, at)
         if retry_id is not None:
@@ -520,6 +595,7 @@ def _end(
     at: datetime,
     unstarted_took_none: bool,
     argv: Argv | None = None,
+    health: HealthRecorder | None = None,
 ) -> Moved:
     values: dict[str, Any] = {"error": error, "finished_at": at}
     if unstarted_took_none:
@@ -530,19 +606,25 @@ def _end(
     began = moved.started_at or moved.queued_at
     _took(session, run_id, round((at - began).total_seconds(), 3))
     _note_on_schedule(session, run_id, moved.schedule_id, began, to)
-    return _followed(session, run_id, to, at, argv)
+    return _followed(session, run_id, to, at, argv, health)
 
 
 def _move(
     session: Session, run_id: int, transition: str, to: RunStatus, **values: Any
-) -> Row[str, datetime | None, datetime] | None:
+) -> Row[str, datetime | None, datetime, str, datetime] | None:
     """The one conditional update: the run's row as it is now, or None when it was not in a
     status `transition` starts from. The id is the key, so at most one row moves."""
     return session.execute(
         update(RunRow)
         .where(RunRow.id == run_id, RunRow.status.in_([s.value for s in SOURCES[transition]]))
         .values(status=to.value, **values)
-        .returning(RunRow.schedule_id, RunRow.started_at, RunRow.queued_at)
+        .returning(
+            RunRow.schedule_id,
+            RunRow.started_at,
+            RunRow.queued_at,
+            RunRow.trigger,
+            RunRow.scheduled_for,
+        )
         .execution_options(synchronize_session=False)
     ).first()
 
@@ -595,11 +677,16 @@ def statuses(values: Sequence[RunStatus]) -> list[str]:
 
 
 def insert_many(
-    session: Session, news: Sequence[NewRun], priorities: dict[str, int] | None = None
+    session: Session,
+    news: Sequence[NewRun],
+    priorities: dict[str, int] | None = None,
+    *,
+    health: HealthRecorder | None = None,
 ) -> list[int | None]:
     """Write `news` in one statement and return each one's id, in order; None for a cron fire
     whose (schedule, instant) is claimed already (the unique key refused it, as in `insert`).
-    `priorities` gives each schedule's priority, kept on its runs for the queue's order.
+    `priorities` gives each schedule's priority, kept on its runs for the queue's order. A run
+    recorded failed (parameters the workflow refuses) is a final failure to `health`.
 
     ON CONFLICT DO NOTHING on the claim key (both SQLite and PostgreSQL know it, with the
     partial index's WHERE) instead of a savepoint per row: a burst of a thousand fires is one
@@ -640,6 +727,8 @@ def insert_many(
             ).scalar_one()
         if run_id is not None and new.status == RunStatus.FAILED:
             _note_on_schedule(session, run_id, new.schedule_id, new.queued_at, new.status)
+            if health is not None:
+                health.ended(session, new.schedule_id, run_id, new.status, new.queued_at)
         out.append(run_id)
     return out
 
@@ -711,13 +800,37 @@ class Start:
     log_path: str
 
 
-def start_many(session: Session, starts: Sequence[Start]) -> list[Moved]:
+def start_many(
+    session: Session, starts: Sequence[Start], *, health: HealthRecorder | None = None
+) -> list[Moved]:
     """queued -> running for each of `starts`, in one transaction: each still its own
     conditional update, so a run cancelled before its start was written is refused (the
-    caller stops its process)."""
-    return [
-        start(session, s.run_id, s.at, s.pid, s.pid_started_at, s.owner, s.log_path) for s in starts
+    caller stops its process). Then the health the starts change, for the batch at once."""
+    started = [_start(session, s) for s in starts]
+    moved = [
+        Moved(s.run_id, RunStatus.RUNNING, done is not None)
+        for s, done in zip(starts, started, strict=True)
     ]
+    if health is None:
+        return moved
+    changes = health.started(session, [s for s in started if s is not None])
+    return _with_health(moved, started, changes)
+
+
+def _with_health(
+    moved: list[Moved], started: list[Started | None], changes: list[HealthChange]
+) -> list[Moved]:
+    """Each change on the Moved of its run, else of the first start of its schedule."""
+    for change in changes:
+        runs = [
+            i
+            for i, s in enumerate(started)
+            if s is not None and s.schedule_id == change.schedule_id
+        ]
+        at = next((i for i in runs if moved[i].run_id == change.run_id), runs[0] if runs else None)
+        if at is not None:
+            moved[at] = replace(moved[at], health=(*moved[at].health, change))
+    return moved
 
 
 def adopt(session: Session, run_id: int, previous: str | None, owner: str) -> bool:

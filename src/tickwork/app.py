@@ -2,7 +2,9 @@
 
 Every request under /api/v1 passes the auth guard first: the operation's declared role (see
 `api.spec`) decides, and a route the spec does not describe needs admin. Only the login, the
-OpenAPI document and its docs page are open. Every response carries the security headers.
+OpenAPI document and its docs page are open there; outside it, the page and the probes
+(/healthz, /readyz: one word each, see `api.probes`). Every response carries the security
+headers.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import PathConverter
 
-from tickwork.api import audit, auth, events, meta, queue, runs, schedules
+from tickwork.api import audit, auth, events, meta, probes, queue, runs, schedules
 from tickwork.api.context import PREFIX, SPEC
 from tickwork.api.spec import error_response
 from tickwork.auth import guard, sessions
@@ -79,7 +81,8 @@ def create_app(runtime: Runtime) -> Flask:
     app.extensions["tickwork"] = runtime
     app.extensions[auth.THROTTLE] = LoginThrottle()
     sessions.configure(app, runtime.settings)
-    for blueprint in (schedules.bp, runs.bp, queue.bp, meta.bp, events.bp, auth.bp, audit.bp):
+    blueprints = (schedules.bp, runs.bp, queue.bp, meta.bp, events.bp, auth.bp, audit.bp, probes.bp)
+    for blueprint in blueprints:
         app.register_blueprint(blueprint)
     _register_guard(app, runtime)
     _register_errors(app)

@@ -49,6 +49,8 @@ RECENT_RUNS = 50
 COUNTED = ("running", "success", "failed", "timeout", "lost")
 # The health states a start can change: an on-time start answers missed and late.
 ANSWERED_BY_A_START = (Health.MISSED.value, Health.LATE.value)
+# Listed by value, not `!= 'ok'`: an IN reads ix_schedules_health, an inequality the table.
+NOT_OK = tuple(state.value for state in health.PRIORITY)
 CHUNK = 500  # ids (or instants) per query
 # Fires looked for per schedule and turn; more than this missed at once says no more.
 MISSED_LOOKBACK = 20
@@ -342,7 +344,7 @@ def _parts(ids: Sequence[str]) -> Iterator[Sequence[str]]:
 
 def unhealthy_ids(session: Session) -> list[str]:
     """Schedules not ok: re-evaluated each turn (a change or a switch-off may answer them)."""
-    return list(session.scalars(select(ScheduleRow.id).where(ScheduleRow.health != "ok")))
+    return list(session.scalars(select(ScheduleRow.id).where(ScheduleRow.health.in_(NOT_OK))))
 
 
 def long_running(session: Session, started_before: datetime) -> list[str]:
@@ -421,7 +423,7 @@ def unhealthy(session: Session, limit: int) -> list[Unhealthy]:
             ScheduleRow.health,
             ScheduleRow.health_reason,
             ScheduleRow.health_since,
-        ).where(ScheduleRow.health != "ok")
+        ).where(ScheduleRow.health.in_(NOT_OK))
     ).all()
     found = [
         Unhealthy(i, name, Health(state), reason, since) for i, name, state, reason, since in rows

@@ -81,4 +81,41 @@ describe('dashboard', { timeout: 90_000 }, () => {
     assert.ok(a.x + a.width <= PHONE.width && b.x + b.width <= PHONE.width)
     assert.deepEqual(page.errors, [])
   })
+
+  test('a failing schedule is listed first, with its reason', async () => {
+    for (const run of runs) await backend.api('POST', `/runs/${run.id}/cancel`).catch(() => null)
+    const { status, body: broken } = await backend.api('POST', '/schedules', {
+      name: 'Broken export',
+      workflow_type: 'failer',
+      cron_schedule: '0 3 * * *',
+    })
+    assert.equal(status, 201, JSON.stringify(broken))
+    let last
+    for (let i = 0; i < 2; i++) {
+      const { body: run } = await backend.api('POST', `/schedules/${broken.id}/run`)
+      last = await waitForStatus(run.id, 'failed')
+    }
+    const reason = `2 runs in a row failed; the last, run #${last.id}, failed`
+    const { body: one } = await backend.api('GET', `/schedules/${broken.id}`)
+    assert.deepEqual([one.health.state, one.health.reason], ['failing', reason])
+
+    const page = await openPage(browser, DESKTOP)
+    await page.goto(`${backend.url}/`)
+    const attention = page.locator('[data-test="unhealthy-schedules"]')
+    const first = attention.locator('[data-test="unhealthy-schedule"]').first()
+    await first.waitFor()
+    assert.equal(await attention.locator('[data-test="unhealthy-schedule"]').count(), 1)
+    assert.match(await first.textContent(), /Broken export/)
+    assert.match(await first.textContent(), /Failing/)
+    assert.equal(await first.locator('[data-test="health-reason"]').textContent(), reason)
+    // First on the page: above the scheduling widget and the run lists.
+    const [top, widget] = await Promise.all(
+      [attention, page.locator('[data-test="schedule-widget"]')].map((l) => l.boundingBox()),
+    )
+    assert.ok(top.y + top.height <= widget.y, 'the schedules needing attention come first')
+    const switches = page.locator('[data-test="quick-switches"] li')
+    assert.match(await switches.first().textContent(), /Broken export\s*⚠ Failing/)
+    await page.screenshot({ path: join(SHOTS_DIR, 'dashboard-attention.png') })
+    assert.deepEqual(page.errors, [])
+  })
 })

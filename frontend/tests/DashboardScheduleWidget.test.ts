@@ -87,4 +87,20 @@ describe('DashboardScheduleWidget', () => {
     expect(widget.get('[data-test="countdown"]').text()).toBe('in 59 min 56 s')
     expect(widget.findAll('[data-test="upcoming"] li')[0].text()).toContain('in 59 min 56 s')
   })
+
+  it('puts the unhealthy schedules first among the quick switches, saying what is wrong', () => {
+    const schedules = [
+      { id: 'a', name: 'Alpha', enabled: true, health: { state: 'ok', reason: null, since: null } },
+      { id: 'b', name: 'Beta', enabled: true, health: { state: 'failing', reason: '2 runs in a row failed', since: null } },
+      { id: 'c', name: 'Gamma', enabled: true, health: { state: 'ok', reason: null, since: null } },
+    ]
+    const widget = mountWidget({ schedules })
+
+    const items = widget.findAll('[data-test="quick-switches"] li')
+    expect(items.map((li) => li.findComponent(RouterLinkStub).text())).toEqual(['Beta', 'Alpha', 'Gamma'])
+    const flagged = items[0].get('[data-test="quick-health"]')
+    expect(flagged.text()).toContain('Failing')
+    expect(flagged.attributes('title')).toBe('2 runs in a row failed')
+    expect(items[1].find('[data-test="quick-health"]').exists()).toBe(false)
+  })
 })

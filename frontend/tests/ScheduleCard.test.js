@@ -195,4 +195,15 @@ describe('ScheduleCard', () => {
     const card = mountCard({ pending: 'clone' })
     expect(card.get('[data-test="clone"]').classes()).toContain('n-button--loading')
   })
+
+  it('shows its health in words with the reason when it is not ok, and nothing when it is', () => {
+    const health = { state: 'late', reason: 'run #12 started 95 s after its fire at 2026-11-26T09:00:00Z', since: '2026-11-26T09:01:35Z' }
+    const card = mountCard({ schedule: { ...schedule, health } })
+
+    expect(card.attributes('data-health')).toBe('late')
+    expect(card.get('[data-test="health"]').text()).toContain('Late')
+    expect(card.get('[data-test="health-reason"]').text()).toBe(health.reason)
+    const healthy = mountCard({ schedule: { ...schedule, health: { state: 'ok', reason: null, since: null } } })
+    expect(healthy.find('[data-test="health"]').exists()).toBe(false)
+  })
 })

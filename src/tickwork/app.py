@@ -2,7 +2,9 @@
 
 Every request under /api/v1 passes the auth guard first: the operation's declared role (see
 `api.spec`) decides, and a route the spec does not describe needs admin. Only the login, the
-OpenAPI document and its docs page are open. Every response carries the security headers.
+OpenAPI document and its docs page are open there; outside it, the page and the probes
+(/healthz, /readyz: one word each, see `api.probes`). Every response carries the security
+headers.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from tickwork.api import (
     events,
     meta,
     notifications,
+    probes,
     queue,
     runs,
     schedules,
@@ -89,7 +92,7 @@ def create_app(runtime: Runtime) -> Flask:
     app.extensions["tickwork"] = runtime
     app.extensions[auth.THROTTLE] = LoginThrottle()
     sessions.configure(app, runtime.settings)
-    blueprints = (schedules, runs, queue, meta, events, auth, audit, notifications, backups)
+    blueprints = (schedules, runs, queue, meta, events, auth, audit, notifications, backups, probes)
     for module in blueprints:
         app.register_blueprint(module.bp)
     _register_guard(app, runtime)

@@ -103,6 +103,19 @@ class Settings:
     notify_rate_window_seconds: float = 60.0
     # How long one send may take before it counts as failed.
     notify_timeout_seconds: float = 30.0
+    # Schedule health (tickwork/health.py, docs/configuration.md). Failing after this many
+    # final failures in a row: 2, so one flaky run does not page anybody, two in a row do.
+    health_failures: int = 2
+    # A cron run that starts more than this long after its instant is late.
+    health_late_seconds: int = 60
+    # A running run is stuck past this while its schedule has too few successful runs to say
+    # what its usual time is (with them: 3 x their p95, at least p95 + 10 min).
+    health_stuck_seconds: int = 3600
+    # A fire with no run is looked for only once it is this old: a fire being claimed, or
+    # an armed run starting, is not missed.
+    health_missed_grace_seconds: int = 120
+    # How often the scheduler looks for stuck runs and missed fires.
+    health_check_interval_seconds: float = 30.0
 
     @property
     def db_url(self) -> str:
@@ -224,6 +237,7 @@ def load_settings(
             f"{MAX_FIRE_LEAD_SECONDS} (a fire claimed a minute early would overlap the last)"
         )
     _check_notify(settings)
+    _check_health(settings)
     return settings
 
 
@@ -242,3 +256,18 @@ def _check_notify(settings: Settings) -> None:
     ):
         if not getattr(settings, name) > 0:
             raise ConfigError(f"setting {name}: must be more than 0")
+
+
+def _check_health(settings: Settings) -> None:
+    """Bounds of the health settings: a count of zero or a negative time would make every
+    schedule unhealthy at once, or none ever."""
+    bounds = {
+        "health_failures": (settings.health_failures, 1),
+        "health_late_seconds": (settings.health_late_seconds, 1),
+        "health_stuck_seconds": (settings.health_stuck_seconds, 1),
+        "health_missed_grace_seconds": (settings.health_missed_grace_seconds, 0),
+        "health_check_interval_seconds": (settings.health_check_interval_seconds, 1),
+    }
+    for name, (value, least) in bounds.items():
+        if value < least:
+            raise ConfigError(f"setting {name}: {value} is less than {least}")

@@ -1,5 +1,6 @@
 """The dashboard aggregate (GET /schedules/status): scheduler state, counts, the next fires
-over all schedules, running and queued runs, recent failures and counts.
+over all schedules, running and queued runs, recent failures and counts, and the schedules
+whose health is not ok (most urgent first: the page lists them before anything else).
 
 Apart from the schedule service because it reads everything and changes nothing. Each part
 is one indexed query or comes from the read cache, so its cost does not grow with the number
@@ -16,13 +17,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from tickwork import vitals
 from tickwork.clock import SYSTEM, Clock
 from tickwork.config import Settings
 from tickwork.readcache import ReadCache
 from tickwork.scheduler.engine import SchedulerEngine, paused_in
 from tickwork.scheduler.forecast import upcoming
 from tickwork.scheduler.state import pause_note_in
-from tickwork.schemas import NextRun, StatusResponse
+from tickwork.schemas import NextRun, StatusResponse, UnhealthySchedule
 from tickwork.service import run_response
 from tickwork.store import runs, schedules
 from tickwork.store.db import Store
@@ -32,6 +34,7 @@ from tickwork.store.tables import RunRow
 NEXT_RUNS = 10  # fires in the status's next_runs, over all schedules
 LISTED_RUNS = 50  # running and queued runs shown
 LISTED_FAILURES = 10
+LISTED_UNHEALTHY = 50  # schedules that are not ok, most urgent first
 RECENT = timedelta(hours=24)
 # The 24-hour counts are counted in full this often; in between, the few runs that ended
 # since and those that fell out of the window are added and taken away.
@@ -50,6 +53,7 @@ class _Read:
     failures: Sequence[RunRow]
     counts: dict[str, int]
     names: dict[str, tuple[str, str]]
+    unhealthy: list[UnhealthySchedule]
 
 
 @dataclass(frozen=True)
@@ -99,6 +103,7 @@ class Dashboard:
             queued_runs=[run_response(r, None, read.names) for r in read.queued],
             recent_failures=[run_response(r, None, read.names) for r in read.failures],
             recent_counts=read.counts,
+            unhealthy=read.unhealthy,
         )
 
     def _read(self, session: Session) -> _Read:
@@ -122,6 +127,7 @@ class Dashboard:
             names=runs.schedule_names(
                 session, [r.schedule_id for r in [*running, *queued, *failures]]
             ),
+            unhealthy=vitals.unhealthy(session, LISTED_UNHEALTHY),
         )
 
     def _recent_counts(self, session: Session, now: datetime) -> dict[str, int]:

@@ -29,6 +29,7 @@ from tickwork.executor.admission import Ticket
 from tickwork.executor.base import Executor
 from tickwork.store import lifecycle, runs
 from tickwork.store.db import Store, problem
+from tickwork.store.health import HealthRecorder
 from tickwork.store.lifecycle import NewRun, RunStatus
 from tickwork.store.tables import RunRow, ScheduleRow
 from tickwork.workflows import Registry
@@ -63,9 +64,12 @@ class Dispatcher:
         executor: Executor,
         bus: EventBus,
         clock: Clock = SYSTEM,
+        health: HealthRecorder | None = None,
     ) -> None:
         self.store = store
         self.clock = clock
+        # A fire recorded failed (parameters the workflow refuses) is a final failure.
+        self.health = health
         self.registry = registry
         self.executor = executor
         self.bus = bus
@@ -263,7 +267,7 @@ class Dispatcher:
 
     def _insert(self, session: Session, plans: list[_Plan]) -> list[Dispatched | None]:
         priorities = {p.schedule.id: p.schedule.priority for p in plans}
-        ids = lifecycle.insert_many(session, [p.new for p in plans], priorities)
+        ids = lifecycle.insert_many(session, [p.new for p in plans], priorities, health=self.health)
         out: list[Dispatched | None] = []
         for plan, run_id in zip(plans, ids, strict=True):
             plan.run_id = run_id

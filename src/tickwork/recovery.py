@@ -23,6 +23,7 @@ from tickwork.executor.identity import owner_alive, same_process
 from tickwork.executor.process import run_tag, terminate_group, terminate_tagged
 from tickwork.store import lifecycle
 from tickwork.store.db import Store
+from tickwork.store.health import HealthRecorder
 from tickwork.store.lifecycle import RunStatus
 from tickwork.store.runs import ACTIVE_STATUSES
 from tickwork.store.tables import RunRow
@@ -37,10 +38,15 @@ class RecoveryReport:
 
 
 def recover_lost_runs(
-    store: Store, me: str, grace: float, argv: lifecycle.Argv | None = None
+    store: Store,
+    me: str,
+    grace: float,
+    argv: lifecycle.Argv | None = None,
+    health: HealthRecorder | None = None,
 ) -> RecoveryReport:
     """End as `lost` the runs a dead tickwork left running (`argv` builds the commands of the
-    runs chained after a loss); their follow-ups stay queued for `adopt_queued`."""
+    runs chained after a loss; `health` counts a loss as a failure); their follow-ups stay
+    queued for `adopt_queued`."""
     report = RecoveryReport()
     with store.reading() as session:
         active = session.scalars(select(RunRow).where(RunRow.status.in_(ACTIVE_STATUSES))).all()
@@ -49,7 +55,7 @@ def recover_lost_runs(
             continue  # queued ones are adopted (adopt_queued)
         report.terminated += _end_processes(run, grace)
         reason = "tickwork stopped while it ran; its processes were terminated"
-        if _mark_lost(store, run.id, reason, argv):
+        if _mark_lost(store, run.id, reason, argv, health):
             report.lost.append(run.id)
     if report.lost:
         log.warning(
@@ -102,6 +108,13 @@ def _end_processes(run: RunRow, grace: float) -> list[int]:
     return ended
 
 
-def _mark_lost(store: Store, run_id: int, reason: str, argv: lifecycle.Argv | None) -> bool:
+def _mark_lost(
+    store: Store,
+    run_id: int,
+    reason: str,
+    argv: lifecycle.Argv | None,
+    health: HealthRecorder | None = None,
+) -> bool:
     with store.session() as session:
-        return lifecycle.lose(session, run_id, reason, datetime.now(UTC), argv=argv).done
+        at = datetime.now(UTC)
+        return lifecycle.lose(session, run_id, reason, at, argv=argv, health=health).done

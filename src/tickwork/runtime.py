@@ -18,14 +18,18 @@ from tickwork.events import EventBus
 from tickwork.executor.base import Executor
 from tickwork.executor.identity import instance_name
 from tickwork.executor.local import LocalExecutor
+from tickwork.health import HealthChange, HealthListener, Policy
+from tickwork.notify import health_events
 from tickwork.notify.channels import ChannelService
 from tickwork.notify.sender import Sender
 from tickwork.portable import Backup
 from tickwork.recovery import adopt_queued, recover_lost_runs
 from tickwork.scheduler import resume
 from tickwork.scheduler.engine import SchedulerEngine
+from tickwork.scheduler.health_check import HealthCheck
 from tickwork.service import ScheduleService
 from tickwork.store.db import Outage, Store, problem
+from tickwork.store.health import HealthRecorder
 from tickwork.store.pruning import prune_history, prune_outbox
 from tickwork.workflows import load_registry
 
@@ -56,10 +60,18 @@ class Runtime:
         self.store = Store(settings.db_url, settings.busy_timeout_seconds)
         self.bus = EventBus()
         self.instance = instance_name()
-        self.executor: Executor = LocalExecutor(
-            settings, self.store, self.registry, self.bus, self.instance, clock
+        # Called with the session of the transaction that writes each health transition, so
+        # what a listener writes (a notification's outbox row) commits with it.
+        self.health_listeners: list[HealthListener] = [health_events.announce]
+        self.health = HealthRecorder(
+            Policy.of(settings), self.health_listeners, publish=self._health_changed
         )
-        self.dispatcher = Dispatcher(self.store, self.registry, self.executor, self.bus, clock)
+        self.executor: Executor = LocalExecutor(
+            settings, self.store, self.registry, self.bus, self.instance, clock, health=self.health
+        )
+        self.dispatcher = Dispatcher(
+            self.store, self.registry, self.executor, self.bus, clock, health=self.health
+        )
         self.engine = SchedulerEngine(
             self.store, self.dispatcher, self.bus, clock, settings.fire_lead_seconds
         )
@@ -72,7 +84,11 @@ class Runtime:
         # Sends what the outbox holds: started with the scheduler, which makes the events.
         self.sender = Sender(settings, self.store, clock)
         self.channels = ChannelService(self.store, self.service, self.sender, clock)
+        self.health_check = HealthCheck(
+            self.store, self.health, clock, settings.health_check_interval_seconds
+        )
         self._started = False
+        self.hosts_scheduler = False  # whether start() started the scheduler here
         self._first_prune: threading.Thread | None = None
         self._prune_outage = Outage("pruning history")
         # Set at start when the store was empty but schedules.json was not (see Backup).
@@ -94,6 +110,7 @@ class Runtime:
                 self.instance,
                 self.settings.kill_grace_seconds,
                 argv=lambda s: self.registry.get(s.workflow_type).argv(s.parameters),
+                health=self.health,
             )
             self.executor.start()
             self.sender.start()
@@ -103,9 +120,25 @@ class Runtime:
             self.engine.every(
                 resume.INTERVAL_SECONDS, resume.Resumer(self.service).turn, "tickwork.resume"
             )
+            self.engine.every(
+                self.settings.health_check_interval_seconds,
+                self.health_check.turn,
+                "tickwork.health",
+            )
+            self.hosts_scheduler = True
             self._first_prune = threading.Thread(target=self.prune, name="tickwork-prune")
             self._first_prune.start()
         self._started = True
+
+    @property
+    def started(self) -> bool:
+        return self._started
+
+    def _health_changed(self, change: HealthChange) -> None:
+        """After the transition committed: the page re-reads the schedule."""
+        self.bus.publish(
+            "schedule", action="health", schedule_id=change.schedule_id, health=change.state.value
+        )
 
     def prune(self) -> None:
         """Prune the history; a store in trouble only delays it to the next turn (said once

@@ -35,6 +35,7 @@ RunStatus = Literal[
 RunTrigger = Literal["schedule", "manual", "retry", "chain", "catch_up"]
 ConcurrencyPolicy = Literal["forbid", "allow", "replace", "buffer_one", "buffer_all"]
 DependencyOn = Literal["success", "failure", "always"]
+HealthState = Literal["ok", "failing", "stuck", "missed", "late"]
 CatchUpPolicy = Literal["skip", "once"]
 # What a notification tells of (store/outbox.py EVENTS; docs/notifications.md).
 NotifyEvent = Literal[
@@ -349,6 +350,22 @@ class RunResponse(BaseModel):
     priority: int = 0
 
 
+class ScheduleHealth(BaseModel):
+    """How the schedule is doing (tickwork/health.py): the state, why, and since when."""
+
+    state: HealthState = "ok"
+    reason: str | None = None
+    since: UtcTime | None = None
+
+
+class UnhealthySchedule(BaseModel):
+    """A schedule whose health is not ok, named for people."""
+
+    id: str
+    name: str
+    health: ScheduleHealth
+
+
 class ScheduleResponse(BaseModel):
     id: str
     name: str
@@ -386,6 +403,7 @@ class ScheduleResponse(BaseModel):
     execution_history: list[RunResponse]
     # Things allowed but probably unintended: duplicate_name, self_overlap, slot_overload.
     warnings: list[ScheduleWarning] = Field(default_factory=list)
+    health: ScheduleHealth = Field(default_factory=ScheduleHealth)
 
 
 class Page(BaseModel):
@@ -565,6 +583,8 @@ class StatusResponse(BaseModel):
     queued_runs: list[RunResponse]
     recent_failures: list[RunResponse]
     recent_counts: dict[str, int]
+    # Schedules whose health is not ok, most urgent first (stuck, failing, missed, late).
+    unhealthy: list[UnhealthySchedule] = Field(default_factory=list)
 
 
 QueueWait = Literal["slots", "not_before", "overlap"]
@@ -707,16 +727,35 @@ class RestoreResponse(BaseModel):
     unchanged: int
 
 
+class DatabaseHealth(BaseModel):
+    reachable: bool
+    error: str | None = None
+
+
 class HealthResponse(BaseModel):
-    status: Literal["ok"]
-    store: str
+    """GET /health: how tickwork itself is doing, and which schedules are not ok.
+
+    `status` is about tickwork, not the jobs: `degraded` names its causes in `problems`
+    (a stale scheduler heartbeat, a lagging loop, a nearly full disk); unhealthy schedules are
+    listed, they do not degrade it. What the database holds is null while it cannot be read.
+    """
+
+    status: Literal["ok", "degraded", "unavailable"]
+    problems: list[str] = Field(default_factory=list)
+    heartbeat_age_seconds: float | None
+    loop_lag_seconds: float | None
+    database: DatabaseHealth
+    queue_depth: int | None
+    disk_free_bytes: int
+    disk_free_ratio: float
+    unhealthy: list[UnhealthySchedule]
     version: str
 
 
-class UnhealthyResponse(BaseModel):
-    status: Literal["unavailable"]
-    error: str
-    message: str
+class ProbeResponse(BaseModel):
+    """/healthz and /readyz: a word, nothing more (no versions, no paths)."""
+
+    status: Literal["ok", "unavailable"]
 
 
 class ErrorResponse(BaseModel):

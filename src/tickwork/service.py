@@ -36,6 +36,7 @@ from tickwork.schemas import (
     RunResponse,
     ScheduleCreateRequest,
     ScheduleFilterFields,
+    ScheduleHealth,
     ScheduleResponse,
     ScheduleUpdateRequest,
 )
@@ -562,6 +563,11 @@ class ScheduleService:
                 next_run=next_run(row, now, paused, self.cache.next_fires),
                 execution_history=[run_response(r, row) for r in history.get(row.id, [])],
                 warnings=warnings[row.id],
+                health=ScheduleHealth(
+                    state=row.health,  # type: ignore[arg-type]
+                    reason=row.health_reason,
+                    since=row.health_since,
+                ),
             )
             for row in rows
         ]

@@ -349,3 +349,28 @@ def test_switched_off_it_keeps_what_it_would_send(
         "error": "sending is switched off (setting notifications_enabled)",
     }
     assert webhook.received == []
+
+
+def test_a_stuck_run_tells_the_channels_that_hear_of_stuck(
+    client: FlaskClient,
+    runtime: Runtime,
+    clock: FakeClock,
+    webhook: WebhookReceiver,
+    make_channel: Callable,
+    make_schedule: Callable,
+) -> None:
+    channel = make_channel(webhook.url())
+    schedule = job(make_schedule, channel, ["stuck"], parameters={"sleep": 30})
+    response = client.post(f"{API}/schedules/{schedule['id']}/run")
+    assert response.status_code == 202, response.get_json()
+    run_id = response.get_json()["id"]
+    wait_for(lambda: client.get(f"{API}/runs/{run_id}").get_json()["status"] == "running")
+    assert runtime.health_check.check() == []  # just started: not stuck
+    clock.advance(seconds=runtime.settings.health_stuck_seconds + 60)
+    (change,) = runtime.health_check.check()
+    assert change.state == "stuck" and change.run_id == run_id
+    runtime.sender.drain()
+    (message,) = webhook.wait(1)
+    assert message["title"] == f"[tickwork] Nightly report: run #{run_id} is stuck"
+    assert change.reason is not None and change.reason in message["message"]
+    client.post(f"{API}/runs/{run_id}/cancel")

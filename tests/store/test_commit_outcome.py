@@ -143,19 +143,30 @@ def test_health_fails_while_postgresql_cannot_be_reached(
     tmp_path: Path, proxied_url: str, cutter: CommitCutter
 ) -> None:
     settings = Settings(
-        data_dir=tmp_path / "data", workflows=TEST_REGISTRY, database_url=proxied_url
+        data_dir=tmp_path / "data",
+        workflows=TEST_REGISTRY,
+        database_url=proxied_url,
+        api_token="tw-commit-outcome-token",
     )
     rt = Runtime(settings)
     rt.start(scheduler=False)
     try:
         client: FlaskClient = create_app(rt).test_client()
-        assert client.get("/api/v1/health").get_json()["store"] == "postgresql"
+        client.environ_base["HTTP_AUTHORIZATION"] = "Bearer tw-commit-outcome-token"
+        assert client.get("/api/v1/health").get_json()["database"] == {
+            "reachable": True,
+            "error": None,
+        }
+        assert client.get("/readyz").status_code == 200  # web only: no scheduler expected
         cutter.close()  # no new connections; the pooled ones are cut below
         rt.store.engine.dispose()
         response = client.get("/api/v1/health")
         assert response.status_code == 503
         body = response.get_json()
-        assert body["status"] == "unavailable" and "cannot be reached" in body["message"]
+        assert body["status"] == "unavailable" and body["database"]["reachable"] is False
+        assert "cannot be reached" in body["database"]["error"]
+        assert body["queue_depth"] is None and body["unhealthy"] == []
         assert response.headers["Retry-After"]
+        assert client.get("/readyz").status_code == 503
     finally:
         rt.stop()

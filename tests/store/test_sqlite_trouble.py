@@ -120,28 +120,36 @@ def test_the_poll_logs_one_line_per_outage(
 
 
 def test_a_deleted_database_file_refuses_writes_and_fails_readiness(tmp_path: Path) -> None:
-    rt, client = sqlite_app(tmp_path / "data")
+    token = f"t-{uuid.uuid4().hex}"
+    rt, client = sqlite_app(tmp_path / "data", api_token=token)
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"
     try:
-        assert client.get(f"{API}/health").get_json()["status"] == "ok"
+        assert client.get(f"{API}/health").get_json()["database"]["reachable"] is True
+        assert client.get("/readyz").status_code == 200
         assert client.post(f"{API}/schedules", json=schedule_body(name="kept")).status_code == 201
         (tmp_path / "data" / "tickwork.db").unlink()
         unavailable(client.post(f"{API}/schedules", json=schedule_body(name="lost")), "deleted")
         unavailable(client.get(f"{API}/schedules"), "deleted")
         health = client.get(f"{API}/health")
-        assert health.status_code == 503
-        assert health.get_json()["status"] == "unavailable"
-        assert "deleted" in health.get_json()["message"]
+        assert health.status_code == 503 and health.headers["Retry-After"]
+        body = health.get_json()
+        assert body["status"] == "unavailable" and body["database"]["reachable"] is False
+        assert "deleted" in body["database"]["error"]
+        ready = client.get("/readyz")
+        assert (ready.status_code, ready.get_json()) == (503, {"status": "unavailable"})
+        assert client.get("/healthz").status_code == 200  # alive, only not ready
     finally:
         rt.stop()
 
 
-def test_health_is_open_to_everyone(tmp_path: Path) -> None:
+def test_the_probes_are_open_to_everyone_and_the_detail_is_not(tmp_path: Path) -> None:
     rt, client = sqlite_app(tmp_path / "data", api_token=f"t-{uuid.uuid4().hex}")
     try:
         assert client.get(f"{API}/schedules").status_code == 401
-        response = client.get(f"{API}/health")
-        assert response.status_code == 200
-        assert response.get_json()["status"] == "ok"
+        assert client.get(f"{API}/health").status_code == 401
+        for probe in ("/healthz", "/readyz"):
+            response = client.get(probe)
+            assert (response.status_code, response.get_json()) == (200, {"status": "ok"})
     finally:
         rt.stop()
 
@@ -157,7 +165,7 @@ def test_a_real_server_whose_database_file_is_deleted_loses_no_acknowledged_writ
         status, body = server.request("POST", f"{API}/schedules", schedule_body(name="lost"))
         assert (status, body["error"]) == (503, "storage_unavailable"), body
         assert "deleted" in body["message"]
-        status, body = server.request("GET", f"{API}/health")
+        status, body = server.request("GET", "/readyz")
         assert (status, body["status"]) == (503, "unavailable")
     finally:
         server.stop()
@@ -165,7 +173,7 @@ def test_a_real_server_whose_database_file_is_deleted_loses_no_acknowledged_writ
     # nothing was answered 201 while the file was gone.
     server = Server(tmp_path / "data", TEST_REGISTRY).start()
     try:
-        assert server.get(f"{API}/health")["status"] == "ok"
+        assert server.get("/readyz")["status"] == "ok"
         status, made = server.request("POST", f"{API}/schedules", schedule_body(name="new"))
         assert status == 201
         names = [s["name"] for s in server.get(f"{API}/schedules")["items"]]

@@ -167,3 +167,19 @@ def test_a_fire_lead_outside_zero_to_thirty_seconds_is_refused(lead: str) -> Non
     with pytest.raises(ConfigError, match="fire_lead_seconds"):
         load_settings(environ={"TICKWORK_FIRE_LEAD_SECONDS": lead})
     assert load_settings(environ={"TICKWORK_FIRE_LEAD_SECONDS": "0"}).fire_lead_seconds == 0
+
+
+def test_the_health_settings_have_their_documented_defaults_and_bounds(tmp_path):
+    settings = load_settings(environ={})
+    assert (settings.health_failures, settings.health_late_seconds) == (2, 60)
+    assert (settings.health_stuck_seconds, settings.health_missed_grace_seconds) == (3600, 120)
+    assert settings.health_check_interval_seconds == 30.0
+    path = config(tmp_path, "health_failures = 3\nhealth_missed_grace_seconds = 0\n")
+    assert load_settings(config_file=path, environ={}).health_failures == 3
+    for name, value in (
+        ("FAILURES", "0"),
+        ("LATE_SECONDS", "0"),
+        ("CHECK_INTERVAL_SECONDS", "0.5"),
+    ):
+        with pytest.raises(ConfigError, match=f"health_{name.lower()}"):
+            load_settings(environ={f"TICKWORK_HEALTH_{name}": value})

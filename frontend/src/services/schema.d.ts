@@ -147,7 +147,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Readiness: 200 while the store answers, 503 (with the reason) while it does not */
+        /** How tickwork is doing: heartbeat, loop lag, database, queue, disk, unhealthy schedules; 503 while the database cannot be read */
         get: operations["health"];
         put?: never;
         post?: never;
@@ -876,6 +876,16 @@ export interface components {
             /** Warnings */
             warnings?: components["schemas"]["ScheduleWarning-Output"][];
         };
+        /** DatabaseHealth */
+        DatabaseHealth: {
+            /**
+             * Error
+             * @default null
+             */
+            error: string | null;
+            /** Reachable */
+            reachable: boolean;
+        };
         /**
          * Dependency
          * @description Run this schedule after the run of `schedule_id` ends in `on` (after its retries).
@@ -941,15 +951,67 @@ export interface components {
             /** Message */
             message: string;
         };
-        /** HealthResponse */
-        HealthResponse: {
+        /**
+         * HealthResponse
+         * @description GET /health: how tickwork itself is doing, and which schedules are not ok.
+         *
+         *     `status` is about tickwork, not the jobs: `degraded` names its causes in `problems`
+         *     (a stale scheduler heartbeat, a lagging loop, a nearly full disk); unhealthy schedules are
+         *     listed, they do not degrade it. What the database holds is null while it cannot be read.
+         */
+        "HealthResponse-Input": {
+            database: components["schemas"]["DatabaseHealth"];
+            /** Disk Free Bytes */
+            disk_free_bytes: number;
+            /** Disk Free Ratio */
+            disk_free_ratio: number;
+            /** Heartbeat Age Seconds */
+            heartbeat_age_seconds: number | null;
+            /** Loop Lag Seconds */
+            loop_lag_seconds: number | null;
+            /** Problems */
+            problems?: string[];
+            /** Queue Depth */
+            queue_depth: number | null;
             /**
              * Status
-             * @constant
+             * @enum {string}
              */
-            status: "ok";
-            /** Store */
-            store: string;
+            status: "ok" | "degraded" | "unavailable";
+            /** Unhealthy */
+            unhealthy: components["schemas"]["UnhealthySchedule-Input"][];
+            /** Version */
+            version: string;
+        };
+        /**
+         * HealthResponse
+         * @description GET /health: how tickwork itself is doing, and which schedules are not ok.
+         *
+         *     `status` is about tickwork, not the jobs: `degraded` names its causes in `problems`
+         *     (a stale scheduler heartbeat, a lagging loop, a nearly full disk); unhealthy schedules are
+         *     listed, they do not degrade it. What the database holds is null while it cannot be read.
+         */
+        "HealthResponse-Output": {
+            database: components["schemas"]["DatabaseHealth"];
+            /** Disk Free Bytes */
+            disk_free_bytes: number;
+            /** Disk Free Ratio */
+            disk_free_ratio: number;
+            /** Heartbeat Age Seconds */
+            heartbeat_age_seconds: number | null;
+            /** Loop Lag Seconds */
+            loop_lag_seconds: number | null;
+            /** Problems */
+            problems?: string[];
+            /** Queue Depth */
+            queue_depth: number | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "ok" | "degraded" | "unavailable";
+            /** Unhealthy */
+            unhealthy: components["schemas"]["UnhealthySchedule-Output"][];
             /** Version */
             version: string;
         };
@@ -1702,6 +1764,50 @@ export interface components {
              */
             workflow_type: string | null;
         };
+        /**
+         * ScheduleHealth
+         * @description How the schedule is doing (tickwork/health.py): the state, why, and since when.
+         */
+        "ScheduleHealth-Input": {
+            /**
+             * Reason
+             * @default null
+             */
+            reason: string | null;
+            /**
+             * Since
+             * @default null
+             */
+            since: string | null;
+            /**
+             * State
+             * @default ok
+             * @enum {string}
+             */
+            state: "ok" | "failing" | "stuck" | "missed" | "late";
+        };
+        /**
+         * ScheduleHealth
+         * @description How the schedule is doing (tickwork/health.py): the state, why, and since when.
+         */
+        "ScheduleHealth-Output": {
+            /**
+             * Reason
+             * @default null
+             */
+            reason: string | null;
+            /**
+             * Since
+             * @default null
+             */
+            since: string | null;
+            /**
+             * State
+             * @default ok
+             * @enum {string}
+             */
+            state: "ok" | "failing" | "stuck" | "missed" | "late";
+        };
         /** ScheduleListResponse */
         "ScheduleListResponse-Input": {
             /** Items */
@@ -1760,6 +1866,7 @@ export interface components {
              * @default null
              */
             group: string | null;
+            health?: components["schemas"]["ScheduleHealth-Input"];
             /** Id */
             id: string;
             /** Last Run */
@@ -1872,6 +1979,7 @@ export interface components {
              * @default null
              */
             group: string | null;
+            health?: components["schemas"]["ScheduleHealth-Output"];
             /** Id */
             id: string;
             /** Last Run */
@@ -2116,6 +2224,8 @@ export interface components {
             schedules_enabled: number;
             /** Schedules Total */
             schedules_total: number;
+            /** Unhealthy */
+            unhealthy?: components["schemas"]["UnhealthySchedule-Input"][];
         };
         /** StatusResponse */
         "StatusResponse-Output": {
@@ -2148,6 +2258,8 @@ export interface components {
             schedules_enabled: number;
             /** Schedules Total */
             schedules_total: number;
+            /** Unhealthy */
+            unhealthy?: components["schemas"]["UnhealthySchedule-Output"][];
         };
         /**
          * Subscription
@@ -2203,17 +2315,27 @@ export interface components {
              */
             until: string | null;
         };
-        /** UnhealthyResponse */
-        UnhealthyResponse: {
-            /** Error */
-            error: string;
-            /** Message */
-            message: string;
-            /**
-             * Status
-             * @constant
-             */
-            status: "unavailable";
+        /**
+         * UnhealthySchedule
+         * @description A schedule whose health is not ok, named for people.
+         */
+        "UnhealthySchedule-Input": {
+            health: components["schemas"]["ScheduleHealth-Input"];
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
+        };
+        /**
+         * UnhealthySchedule
+         * @description A schedule whose health is not ok, named for people.
+         */
+        "UnhealthySchedule-Output": {
+            health: components["schemas"]["ScheduleHealth-Output"];
+            /** Id */
+            id: string;
+            /** Name */
+            name: string;
         };
         /** UserCreateRequest */
         UserCreateRequest: {
@@ -2739,7 +2861,25 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HealthResponse"];
+                    "application/json": components["schemas"]["HealthResponse-Output"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
             /** @description Unavailable just now (no room, or the store is in trouble); try again later */
@@ -2748,7 +2888,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UnhealthyResponse"];
+                    "application/json": components["schemas"]["HealthResponse-Output"];
                 };
             };
         };

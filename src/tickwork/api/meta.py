@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from flask import Blueprint, Response, jsonify
 from sqlalchemy.orm import Session
 
-from tickwork import __version__, advice, cron
+from tickwork import advice, cron, vitals
 from tickwork.api.audit import note
 from tickwork.api.context import PREFIX, SPEC, runtime
 from tickwork.errors import FieldError, StorageUnavailable, ValidationFailed
@@ -21,7 +21,6 @@ from tickwork.schemas import (
     ScheduleWarning,
     StatusResponse,
     TemplateListResponse,
-    UnhealthyResponse,
     WorkflowListResponse,
     WorkflowResponse,
 )
@@ -37,23 +36,21 @@ DEFAULT_POLICY: str = _NEW["concurrency_policy"].default
     bp,
     "/health",
     "GET",
-    summary="Readiness: 200 while the store answers, 503 (with the reason) while it does not",
-    access="public",
-    responses={200: HealthResponse, 503: UnhealthyResponse},
+    summary="How tickwork is doing: heartbeat, loop lag, database, queue, disk, unhealthy "
+    "schedules; 503 while the database cannot be read",
+    responses={200: HealthResponse, 503: HealthResponse},
 )
 def health() -> HealthResponse | Response:
-    # Open to everyone (load balancers, probes): it tells whether the store works, nothing
-    # about what is in it.
-    store = runtime().store
-    try:
-        store.check()
-    except StorageUnavailable as exc:
-        body = UnhealthyResponse(status="unavailable", error=exc.code, message=exc.message)
-        response = jsonify(body.model_dump())
-        response.status_code = 503
-        response.headers["Retry-After"] = str(exc.retry_after)
-        return response
-    return HealthResponse(status="ok", store=store.engine.dialect.name, version=__version__)
+    # Behind the guard like the rest: it names schedules and what went wrong with them.
+    # Probes without credentials ask /healthz and /readyz (api/probes.py).
+    rt = runtime()
+    body = vitals.report(rt.settings, rt.store, rt.clock)
+    if body.status != "unavailable":
+        return body
+    response = jsonify(body.model_dump(mode="json"))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(StorageUnavailable.retry_after)
+    return response
 
 
 @SPEC.route(

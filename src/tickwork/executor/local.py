@@ -51,6 +51,7 @@ from tickwork.executor.process import (
 from tickwork.executor.supervisor import LaunchError, Supervisor
 from tickwork.store import lifecycle
 from tickwork.store.db import Outage, Store, problem
+from tickwork.store.health import HealthRecorder
 from tickwork.store.lifecycle import Moved, RunStatus
 from tickwork.store.tables import ScheduleRow
 from tickwork.workflows import Registry
@@ -229,8 +230,11 @@ class LocalExecutor:
         instance: str,
         clock: Clock = SYSTEM,
         launcher: Launcher | None = None,
+        health: HealthRecorder | None = None,
     ) -> None:
         self.instance = instance
+        # Re-evaluates a schedule's health in the transaction of its runs' starts and ends.
+        self.health = health
         self.settings = settings
         self.store = store
         self.registry = registry
@@ -528,7 +532,9 @@ class LocalExecutor:
         batch = [_with_process_start(item) for item in batch]
         try:
             moved = _persist(
-                lambda: self.store.transact(lambda session: _apply(session, batch, self._argv)),
+                lambda: self.store.transact(
+                    lambda session: _apply(session, batch, self._argv, self.health)
+                ),
                 _describe(batch),
                 lambda: self._closing,
             )
@@ -543,13 +549,17 @@ class LocalExecutor:
 
     def _write_alone(self, item: _Item) -> Moved | None:
         try:
-            return self.store.transact(lambda session: _apply(session, [item], self._argv))[0]
+            return self.store.transact(
+                lambda session: _apply(session, [item], self._argv, self.health)
+            )[0]
         except Exception:
             log.exception("run %s: its change could not be recorded", _run_id(item))
         if isinstance(item, _End | _Fail):
             try:
                 fail = _Fail(_run_id(item), INTERNAL_ERROR, self.clock.now())
-                return self.store.transact(lambda session: _apply(session, [fail], self._argv))[0]
+                return self.store.transact(
+                    lambda session: _apply(session, [fail], self._argv, self.health)
+                )[0]
             except Exception:
                 log.error("run %s: its end is not recorded; the next start ends it", _run_id(item))
         return None
@@ -609,14 +619,19 @@ class LocalExecutor:
         self.bus.publish("run", action=action, run_id=run_id)
 
 
-def _apply(session: Session, batch: list[_Item], argv: lifecycle.Argv) -> list[Moved | None]:
+def _apply(
+    session: Session,
+    batch: list[_Item],
+    argv: lifecycle.Argv,
+    health: HealthRecorder | None = None,
+) -> list[Moved | None]:
     """The batch's transitions in order; consecutive starts in one `start_many`. `argv` builds
-    the commands of runs an end chains after it."""
+    the commands of runs an end chains after it; `health` follows the schedules' health."""
     out: list[Moved | None] = []
     starts: list[lifecycle.Start] = []
 
     def flush_starts() -> None:
-        out.extend(lifecycle.start_many(session, starts))
+        out.extend(lifecycle.start_many(session, starts, health=health))
         starts.clear()
 
     for item in batch:
@@ -625,9 +640,13 @@ def _apply(session: Session, batch: list[_Item], argv: lifecycle.Argv) -> list[M
             continue
         flush_starts()
         if isinstance(item, _End):
-            out.append(lifecycle.finish(session, item.run_id, item.finish, argv=argv))
+            out.append(
+                lifecycle.finish(session, item.run_id, item.finish, argv=argv, health=health)
+            )
         elif isinstance(item, _Fail):
-            out.append(lifecycle.fail(session, item.run_id, item.error, item.at, argv=argv))
+            out.append(
+                lifecycle.fail(session, item.run_id, item.error, item.at, argv=argv, health=health)
+            )
         else:
             out.append(lifecycle.skip(session, item.run_id, item.reason, item.at))
     flush_starts()

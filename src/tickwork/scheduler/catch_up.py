@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from tickwork import cron
 from tickwork.clock import Clock
 from tickwork.dispatch import Dispatcher
+from tickwork.health import MISSED_PREFIX
 from tickwork.store import schedules
 from tickwork.store.db import Store
 from tickwork.store.tables import ScheduleRow
@@ -47,7 +48,8 @@ def catch_up(
             log.info("caught up %s (%s) for its fire at %s", row.name, row.id, latest)
             started.append(outcome.run_id)
             missed = missed[:-1]
-        reason = "missed: tickwork was not running when it was due"
+        # The prefix marks these for health: the fire has a row, but it did not run.
+        reason = f"{MISSED_PREFIX} tickwork was not running when it was due"
         if row.catch_up == "once":
             reason += f"; the catch-up run is for the fire at {_iso(latest)}"
         else:

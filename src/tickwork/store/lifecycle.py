@@ -27,9 +27,14 @@ Follow-ups are written in the transaction of the end that causes them (`finish`,
     success | failed | timeout (no retry) | lost ──> a `chain` run of each matching dependent
     failed | timeout (no retry), pause_on_failure ──> the schedule switches itself off
     success | failed | timeout (no retry) | lost ──> notifications of its channels (outbox)
+    any end (given a HealthRecorder)             ──> the schedule's health, re-evaluated
 
 and a start's `started` notifications are written with the start (`store.outbox` says who
 hears of what; nothing is read or written while no channel exists).
+
+A start given a HealthRecorder re-evaluates the health of a schedule whose cron run starts
+late, or that is missed or late (an on-time start answers those). Health transitions ride on
+the Moved they came with (`health`); the recorder tells the page itself after COMMIT.
 
 A failure that is retried is not final: it chains nothing, and the last attempt's outcome
 chains once. Cancelled and skipped runs have no follow-ups (a cancel ends the attempts).
@@ -45,7 +50,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -55,7 +60,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from tickwork.errors import ValidationFailed
+from tickwork.health import HealthChange
 from tickwork.store import outbox
+from tickwork.store.health import HealthRecorder, Started
 from tickwork.store.tables import (
     CLAIMED_TRIGGERS,
     DependencyRow,
@@ -66,8 +73,9 @@ from tickwork.store.tables import (
 )
 
 log = logging.getLogger(__name__)
-# A run's row as a transition moved it: schedule_id, started_at, queued_at, attempt, trigger.
-_Row = Row[str, datetime | None, datetime, int, str]
+# A run's row as a transition moved it: schedule_id, started_at, queued_at, attempt, trigger,
+# scheduled_for.
+_Row = Row[str, datetime | None, datetime, int, str, datetime]
 # A chained run's command, from the workflow registry (which the store does not know).
 Argv = Callable[[ScheduleRow], list[str]]
 
@@ -139,6 +147,8 @@ class Moved:
     # Schedules this transition switched off (pause_on_failure): the caller publishes a
     # schedule event for each once the transaction committed.
     switched_off: tuple[str, ...] = ()
+    # Health transitions it caused (given a HealthRecorder).
+    health: tuple[HealthChange, ...] = ()
 
     def __bool__(self) -> bool:
         return self.done
@@ -213,16 +223,17 @@ def start(
     pid_started_at: float | None,
     owner: str,
     log_path: str,
+    *,
+    health: HealthRecorder | None = None,
 ) -> Moved:
     """queued -> running: its process is up as `pid`. Refused once the run was cancelled,
     skipped or lost while it waited, so nothing is recorded as running that should not run."""
-    moved, row = _start(session, Start(run_id, at, pid, pid_started_at, owner, log_path))
-    if row is not None:
-        _announce_starts(session, [(run_id, row, at)])
-    return moved
+    return start_many(
+        session, [Start(run_id, at, pid, pid_started_at, owner, log_path)], health=health
+    )[0]
 
 
-def _start(session: Session, s: Start) -> tuple[Moved, _Row | None]:
+def _start(session: Session, s: Start) -> _Row | None:
     moved = _move(
         session,
         s.run_id,
@@ -234,9 +245,10 @@ def _start(session: Session, s: Start) -> tuple[Moved, _Row | None]:
         owner=s.owner,
         log_path=s.log_path,
     )
-    if moved is not None:
-        _note_on_schedule(session, s.run_id, moved.schedule_id, s.at, RunStatus.RUNNING)
-    return Moved(s.run_id, RunStatus.RUNNING, moved is not None), moved
+    if moved is None:
+        return None
+    _note_on_schedule(session, s.run_id, moved.schedule_id, s.at, RunStatus.RUNNING)
+    return moved
 
 
 def _announce_starts(session: Session, started: Sequence[tuple[int, _Row, datetime]]) -> None:
@@ -280,7 +292,14 @@ class Finish:
     peak_memory_bytes: int | None = None
 
 
-def finish(session: Session, run_id: int, end: Finish, *, argv: Argv | None = None) -> Moved:
+def finish(
+    session: Session,
+    run_id: int,
+    end: Finish,
+    *,
+    argv: Argv | None = None,
+    health: HealthRecorder | None = None,
+) -> Moved:
     """queued|running -> the process's outcome, with what it printed and used, and its
     follow-ups (see the module's docstring); `argv` builds chained runs' commands."""
     if end.outcome not in OUTCOMES:
@@ -312,27 +331,55 @@ def finish(session: Session, run_id: int, end: Finish, *, argv: Argv | None = No
         "error": _text(end.error) if end.error else end.error,
         "output_tail": _text(end.output_tail),
     }
-    return _followed(session, run_id, end.outcome, end.finished_at, argv, facts)
+    return _followed(session, run_id, end.outcome, end.finished_at, argv, facts, health)
 
 
 def fail(
-    session: Session, run_id: int, error: str, at: datetime, *, argv: Argv | None = None
+    session: Session,
+    run_id: int,
+    error: str,
+    at: datetime,
+    *,
+    argv: Argv | None = None,
+    health: HealthRecorder | None = None,
 ) -> Moved:
     """queued|running -> failed with `error`: the executor could not start or follow it. A run
     that never started took no time (its start is `at`). Retried and chained like a failed
     process."""
     return _end(
-        session, run_id, "fail", RunStatus.FAILED, error, at, unstarted_took_none=True, argv=argv
+        session,
+        run_id,
+        "fail",
+        RunStatus.FAILED,
+        error,
+        at,
+        unstarted_took_none=True,
+        argv=argv,
+        health=health,
     )
 
 
 def lose(
-    session: Session, run_id: int, reason: str, at: datetime, *, argv: Argv | None = None
+    session: Session,
+    run_id: int,
+    reason: str,
+    at: datetime,
+    *,
+    argv: Argv | None = None,
+    health: HealthRecorder | None = None,
 ) -> Moved:
     """queued|running -> lost: the tickwork process that owned it is gone. Never retried (the
     job did not fail), but final: its dependents that run on failure are chained."""
     return _end(
-        session, run_id, "lose", RunStatus.LOST, reason, at, unstarted_took_none=False, argv=argv
+        session,
+        run_id,
+        "lose",
+        RunStatus.LOST,
+        reason,
+        at,
+        unstarted_took_none=False,
+        argv=argv,
+        health=health,
     )
 
 
@@ -359,8 +406,10 @@ def _followed(
     at: datetime,
     argv: Argv | None,
     facts: dict[str, Any],
+    health: HealthRecorder | None = None,
 ) -> Moved:
-    """The end's follow-ups, written in its transaction, named in the Moved it returns.
+    """The end's follow-ups, written in its transaction, named in the Moved it returns; the
+    health last, so it sees the retry the end queued (a retried failure is not final).
     `facts` are what the end's notifications tell (outcome, duration, the end of the log)."""
     ended = _ended(session, run_id)
     # Locked (PostgreSQL): a switch-off committing meanwhile either sees our retry and
@@ -373,6 +422,23 @@ def _followed(
     ).first()
     if schedule is None:
         return Moved(run_id, outcome, True)
+    moved = _follow_ups(session, ended, schedule, outcome, at, argv, facts)
+    if health is None:
+        return moved
+    change = health.ended(session, schedule.id, run_id, outcome, at, current=schedule.health)
+    return replace(moved, health=(change,)) if change is not None else moved
+
+
+def _follow_ups(
+    session: Session,
+    ended: _Ended,
+    schedule: ScheduleRow,
+    outcome: RunStatus,
+    at: datetime,
+    argv: Argv | None,
+    facts: dict[str, Any],
+) -> Moved:
+    run_id = ended.id
     if outcome in RETRIED:
         retry_id = retry(session, ended, schedule, at)
         if retry_id is not None:
@@ -656,6 +722,7 @@ def _end(
     at: datetime,
     unstarted_took_none: bool,
     argv: Argv | None = None,
+    health: HealthRecorder | None = None,
 ) -> Moved:
     values: dict[str, Any] = {"error": error, "finished_at": at}
     if unstarted_took_none:
@@ -668,7 +735,7 @@ def _end(
     _took(session, run_id, took)
     _note_on_schedule(session, run_id, moved.schedule_id, began, to)
     facts = {"status": to.value, "duration_seconds": max(took, 0.0), "error": error}
-    return _followed(session, run_id, to, at, argv, facts)
+    return _followed(session, run_id, to, at, argv, facts, health)
 
 
 def _move(
@@ -686,6 +753,7 @@ def _move(
             RunRow.queued_at,
             RunRow.attempt,
             RunRow.trigger,
+            RunRow.scheduled_for,
         )
         .execution_options(synchronize_session=False)
     ).first()
@@ -739,11 +807,16 @@ def statuses(values: Sequence[RunStatus]) -> list[str]:
 
 
 def insert_many(
-    session: Session, news: Sequence[NewRun], priorities: dict[str, int] | None = None
+    session: Session,
+    news: Sequence[NewRun],
+    priorities: dict[str, int] | None = None,
+    *,
+    health: HealthRecorder | None = None,
 ) -> list[int | None]:
     """Write `news` in one statement and return each one's id, in order; None for a cron fire
     whose (schedule, instant) is claimed already (the unique key refused it, as in `insert`).
-    `priorities` gives each schedule's priority, kept on its runs for the queue's order.
+    `priorities` gives each schedule's priority, kept on its runs for the queue's order. A run
+    recorded failed (parameters the workflow refuses) is a final failure to `health`.
 
     ON CONFLICT DO NOTHING on the claim key (both SQLite and PostgreSQL know it, with the
     partial index's WHERE) instead of a savepoint per row: a burst of a thousand fires is one
@@ -784,6 +857,8 @@ def insert_many(
             ).scalar_one()
         if run_id is not None and new.status == RunStatus.FAILED:
             _note_on_schedule(session, run_id, new.schedule_id, new.queued_at, new.status)
+            if health is not None:
+                health.ended(session, new.schedule_id, run_id, new.status, new.queued_at)
         out.append(run_id)
     return out
 
@@ -855,19 +930,45 @@ class Start:
     log_path: str
 
 
-def start_many(session: Session, starts: Sequence[Start]) -> list[Moved]:
+def start_many(
+    session: Session, starts: Sequence[Start], *, health: HealthRecorder | None = None
+) -> list[Moved]:
     """queued -> running for each of `starts`, in one transaction: each still its own
     conditional update, so a run cancelled before its start was written is refused (the
-    caller stops its process)."""
-    out: list[Moved] = []
-    started: list[tuple[int, _Row, datetime]] = []
-    for s in starts:
-        moved, row = _start(session, s)
-        out.append(moved)
-        if row is not None:
-            started.append((s.run_id, row, s.at))
-    _announce_starts(session, started)
-    return out
+    caller stops its process). Then the starts' notifications, and the health the starts
+    change, for the batch at once."""
+    rows = [_start(session, s) for s in starts]
+    moved = [
+        Moved(s.run_id, RunStatus.RUNNING, row is not None)
+        for s, row in zip(starts, rows, strict=True)
+    ]
+    _announce_starts(
+        session, [(s.run_id, row, s.at) for s, row in zip(starts, rows, strict=True) if row]
+    )
+    if health is None:
+        return moved
+    started = [
+        Started(row.schedule_id, s.run_id, row.trigger, row.scheduled_for, s.at) if row else None
+        for s, row in zip(starts, rows, strict=True)
+    ]
+    changes = health.started(session, [s for s in started if s is not None])
+    return _with_health(moved, started, changes)
+
+
+def _with_health(
+    moved: list[Moved], started: list[Started | None], changes: list[HealthChange]
+) -> list[Moved]:
+    """Each change on the Moved of its run, else of the first start of its schedule."""
+    for change in changes:
+        runs = [
+            i
+            for i, s in enumerate(started)
+            if s is not None and s.schedule_id == change.schedule_id
+        ]
+        at = next((i for i in runs if moved[i].run_id == change.run_id), runs[0] if runs else None)
+        if at is not None:
+            moved[at] = replace(moved[at], health=(*moved[at].health, change))
+    return moved
 
 
 def adopt(session: Session, run_id: int, previous: str | None, owner: str) -> bool:

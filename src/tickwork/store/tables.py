@@ -95,6 +95,14 @@ class ScheduleRow(Base):
     notify: Mapped[list[dict[str, Any]]] = mapped_column(
         JSON, default=list, server_default=text("'[]'")
     )
+    # Health (tickwork/health.py): the state, why, since when; written only when it changes.
+    # Indexed: the dashboard lists the schedules that are not ok without reading the others.
+    health: Mapped[str] = mapped_column(String(16), default="ok", server_default="ok", index=True)
+    health_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    health_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The newest fire found without a run, until an on-time run (or a change) answers it: kept
+    # apart from the state, so a missed fire under a stuck run is still known when that ends.
+    health_missed_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class RunRow(Base):

@@ -103,10 +103,13 @@ describe('groups, tags, table and bulk actions', { timeout: 180_000 }, () => {
     await page.locator('[data-test="bulk-value"]').fill('etl:v2')
     await page.locator('[data-test="bulk-confirm"]').click()
     await page.locator('.n-message', { hasText: '3 schedules tagged “etl:v2”' }).waitFor()
-    for (const name of ['Extract', 'Transform', 'Load']) {
-      assert.ok((await scheduleByName(name)).tags.includes('etl:v2'), name)
-      await row(name).locator('[data-test="schedule-tag"]', { hasText: 'etl:v2' }).waitFor()
-    }
+    for (const name of ['Extract', 'Transform', 'Load']) assert.ok((await scheduleByName(name)).tags.includes('etl:v2'), name)
+    await row('Load').locator('[data-test="schedule-tag"]', { hasText: 'etl:v2' }).waitFor()
+    // A row shows two tags; the rest are counted, and named in the count's title.
+    const more = row('Extract').locator('[data-test="schedule-tags-more"]')
+    await more.waitFor()
+    assert.equal(await more.textContent(), '+1')
+    assert.equal(await more.getAttribute('title'), 'etl:v2')
     assert.deepEqual((await scheduleByName('Monthly report')).tags, ['monthly'])
 
     // More than a page: the rest are reached by the filter, with no id list.
@@ -145,6 +148,21 @@ describe('groups, tags, table and bulk actions', { timeout: 180_000 }, () => {
       // By group (ETL, then Reports), the one without a group last; ties by name.
       return JSON.stringify(names) === JSON.stringify(['Extract', 'Load', 'Transform', 'Monthly report', 'Weekly report'])
     }, 'rows in group order')
+
+    // One menu serves every row, opened under the row's "More".
+    const more = row('Load').locator('[data-test="row-menu"]')
+    await more.click()
+    const option = page.locator('.n-dropdown-option', { hasText: 'History' })
+    await option.waitFor()
+    // Under the button; flipped to end at it near the window's right edge.
+    const [button, menu] = [await more.boundingBox(), await page.locator('.n-dropdown-menu').boundingBox()]
+    const near = (a, b) => Math.abs(a - b) < 20
+    const at = `${JSON.stringify(button)} ${JSON.stringify(menu)}`
+    assert.ok(near(menu.y, button.y + button.height), `the menu opens under its row's button: ${at}`)
+    assert.ok(near(menu.x, button.x) || near(menu.x + menu.width, button.x), `and beside it: ${at}`)
+    await option.click()
+    await page.locator('[data-test="history-modal"]', { hasText: 'Runs of “Load”' }).waitFor()
+    await page.keyboard.press('Escape')
   })
 
   test('clones from a card and shows the copy, switched off', async () => {

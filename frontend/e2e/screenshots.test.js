@@ -134,6 +134,7 @@ describe('screenshots', { timeout: 180_000 }, () => {
     await page.locator('[data-test="bulk-bar"]').waitFor()
     await page.mouse.move(0, 0)
     await page.evaluate(() => window.scrollTo(0, 0))
+    await page.waitForTimeout(400) // the last checkbox's tick is drawn in a short transition
     await page.screenshot({ path: join(SHOTS_DIR, 'schedules-table.png') })
     assert.deepEqual(page.errors, [])
   })

@@ -334,13 +334,35 @@ describe('ScheduleManager clone', () => {
     expect(document.querySelector('[data-test="schedule-editor"]')?.textContent).toContain('Edit “Extract (copy)”')
   })
 
-  it('clones from a table row menu too', async () => {
+  it('clones from a table row menu too, the menu offering what the role may do', async () => {
     const copy = schedule('s9', 'Load (copy)', { enabled: false })
     const api = stubApi({ 'POST /schedules/s2/clone': () => jsonResponse(201, copy) })
     const { wrapper } = await mountAt('/schedules?view=table')
-    wrapper.findComponent(ScheduleManagerTable).vm.$emit('clone', PAGE[1])
+    const menu = wrapper.get('[data-schedule-id="s2"] [data-test="row-menu"]')
+    expect(menu.attributes('aria-label')).toBe('More actions for “Load”')
+    await menu.trigger('click')
+    await settle()
+    const options = () => [...document.querySelectorAll('.n-dropdown-option')].map((o) => o.textContent?.trim())
+    expect(options()).toEqual(['Run with parameters…', 'Edit', 'Clone', 'History', 'Delete…'])
+    ;[...document.querySelectorAll<HTMLElement>('.n-dropdown-option-body')].find((o) => o.textContent?.trim() === 'Clone')!.click()
     await settle()
     expect(api.posts('/schedules/s2/clone')).toHaveLength(1)
     expect(document.querySelector('[data-test="schedule-editor"]')?.textContent).toContain('Edit “Load (copy)”')
+  })
+
+  it('offers an operator only running and the history in the row menu, and runs a row now', async () => {
+    logIn('operator')
+    const api = stubApi({ 'POST /schedules/s1/run': () => jsonResponse(202, { id: 41, status: 'queued' }) })
+    const { wrapper } = await mountAt('/schedules?view=table')
+    await wrapper.get('[data-schedule-id="s1"] [data-test="run-now"]').trigger('click')
+    await settle()
+    expect(api.posts('/schedules/s1/run')).toHaveLength(1)
+    expect(body()).toContain('Run #41 of “Extract” queued')
+    await wrapper.get('[data-schedule-id="s1"] [data-test="row-menu"]').trigger('click')
+    await settle()
+    expect([...document.querySelectorAll('.n-dropdown-option')].map((o) => o.textContent?.trim())).toEqual([
+      'Run with parameters…',
+      'History',
+    ])
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { formatBytes, formatDateTime, formatDuration, formatRelative, shellQuote } from '@/utils/format'
+import { formatBytes, formatDateTime, formatDuration, formatRelative, shellQuote, zoneAbbreviation } from '@/utils/format'
 
 describe('formatDateTime', () => {
   it('shows the instant in the given zone with the zone named', () => {
@@ -15,6 +15,15 @@ describe('formatDateTime', () => {
 
   it('shows a dash for nothing', () => {
     expect(formatDateTime(null, 'UTC')).toBe('—')
+  })
+})
+
+describe('zoneAbbreviation', () => {
+  it('names the zone as it is at that instant, summer or winter', () => {
+    expect(zoneAbbreviation('2026-01-15T12:00:00Z', 'Europe/Berlin')).toBe('CET')
+    expect(zoneAbbreviation('2026-07-15T12:00:00Z', 'Europe/Berlin')).toBe('CEST')
+    expect(zoneAbbreviation('2026-01-15T12:00:00Z', 'America/New_York')).toBe('GMT-5')
+    expect(zoneAbbreviation(null, 'Europe/Berlin')).toBe('')
   })
 })
 

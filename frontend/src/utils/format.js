@@ -43,6 +43,15 @@ export function formatDateTime(value, timeZone = DEFAULT_TIMEZONE, { seconds = f
 }
 
 /** "14:00:05" in the given zone, for compact lists. */
+/** "CET", "GMT-5": the zone's short name at that instant ('' for no instant). */
+export function zoneAbbreviation(value, timeZone = DEFAULT_TIMEZONE) {
+  const date = toDate(value)
+  if (!date) return ''
+  // Cached like every formatter here: a page of 100 rows would otherwise build 100 of them.
+  const parts = formatter(timeZone, { timeZoneName: 'short' }).formatToParts(date)
+  return parts.find((p) => p.type === 'timeZoneName')?.value || ''
+}
+
 export function formatTime(value, timeZone = DEFAULT_TIMEZONE) {
   const date = toDate(value)
   if (!date) return '—'

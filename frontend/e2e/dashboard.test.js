@@ -53,7 +53,9 @@ describe('dashboard', { timeout: 90_000 }, () => {
     await page.goto(`${backend.url}/`)
     const running = page.locator('[data-test="running-runs"] li')
     const waiting = page.locator('[data-test="queued-runs"] [data-test="queued-run"]')
+    // The two lists render from the same answer, but not in the same tick: wait for both.
     await waiting.first().waitFor()
+    await running.first().waitFor()
     assert.equal(await running.count(), 1)
     assert.match(await running.first().textContent(), new RegExp(`Nightly sleeper #${runs[0].id}`))
     assert.equal(await waiting.count(), 1)

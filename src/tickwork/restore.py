@@ -78,12 +78,7 @@ def backups(data_dir: Path) -> list[BackupFile]:
     for pattern in PATTERNS:
         paths += folder.glob(pattern) if folder.is_dir() else []
     found = [
-        BackupFile(
-            path.name if path.parent == data_dir else f"backups/{path.name}",
-            path,
-            datetime.fromtimestamp(path.stat().st_mtime, UTC),
-            portable.schedules_in(path),
-        )
+        _copy(path.name if path.parent == data_dir else f"backups/{path.name}", path)
         for path in paths
     ]
     return sorted(found, key=lambda b: (b.taken_at, b.name == CURRENT), reverse=True)
@@ -103,12 +98,7 @@ def find(data_dir: Path, which: str, paths: bool = True) -> BackupFile:
             return backup
     path = Path(which)
     if paths and path.is_file():
-        return BackupFile(
-            str(path),
-            path,
-            datetime.fromtimestamp(path.stat().st_mtime, UTC),
-            portable.schedules_in(path),
-        )
+        return _copy(str(path), path)
     names = ", ".join(b.name for b in known) or "none"
     raise NotFound(f"no backup {which!r}; there are: {names}")
 
@@ -127,7 +117,7 @@ def plan(service: ScheduleService, backup: BackupFile) -> RestorePlan:
     by_name = {row.name: row.id for row in rows.values()}
     kept: set[str] = set()
     for schedule_id, req in items:
-        schedule_id = schedule_id if schedule_id in rows else schedule_id or by_name.get(req.name)
+        schedule_id = schedule_id or by_name.get(req.name)
         result.items.append((schedule_id, req))
         row = rows.get(schedule_id) if schedule_id else None
         if row is None:
@@ -149,6 +139,13 @@ def apply(service: ScheduleService, restore: RestorePlan, audit: Note | None = N
     """Write `restore` in one transaction with its audit entry: all of it or nothing."""
     detail = {"backup": restore.backup.name, "removed": len(restore.removed)}
     service.apply_import(restore.items, audit, remove=restore.remove_ids, detail=detail)
+
+
+def _copy(name: str, path: Path) -> BackupFile:
+    """The copy at `path`, as `name`: its time is the file's, its count read from it."""
+    return BackupFile(
+        name, path, datetime.fromtimestamp(path.stat().st_mtime, UTC), portable.schedules_in(path)
+    )
 
 
 def _differs(

@@ -66,14 +66,17 @@ class SchedulerEngine:
         self.stored.seen_paused = paused = self.paused
         last_alive = self.stored.last_alive()
         self.stored.beat()
+        # The missed fires are claimed before any job can fire. APScheduler wakes on the wall
+        # clock and a job notes the instant on our clock: where the two differ (a fake clock) a
+        # job could note a missed instant as its own on-time fire, and catch-up find it taken.
+        if last_alive and not paused:
+            self.catch_up(last_alive, catch_up_window)
         self.mirror.start()
         log.info(
             "scheduler started with %d enabled schedule(s)%s",
             count,
             " (paused)" if paused else "",
         )
-        if last_alive and not paused:
-            self.catch_up(last_alive, catch_up_window)
 
     def every(self, seconds: float, func: Callable[[], None], name: str) -> None:
         """Housekeeping on an interval, beside the schedules' jobs (see JobMirror.every)."""

@@ -30,6 +30,7 @@ from tickwork.api import (
     queue,
     runs,
     schedules,
+    stats,
 )
 from tickwork.api.context import PREFIX, SPEC
 from tickwork.api.spec import error_response
@@ -92,7 +93,19 @@ def create_app(runtime: Runtime) -> Flask:
     app.extensions["tickwork"] = runtime
     app.extensions[auth.THROTTLE] = LoginThrottle()
     sessions.configure(app, runtime.settings)
-    blueprints = (schedules, runs, queue, meta, events, auth, audit, notifications, backups, probes)
+    blueprints = (
+        schedules,
+        runs,
+        queue,
+        meta,
+        events,
+        auth,
+        audit,
+        notifications,
+        backups,
+        probes,
+        stats,
+    )
     for module in blueprints:
         app.register_blueprint(module.bp)
     _register_guard(app, runtime)

@@ -30,7 +30,7 @@ from tickwork.scheduler.health_check import HealthCheck
 from tickwork.service import ScheduleService
 from tickwork.store.db import Outage, Store, problem
 from tickwork.store.health import HealthRecorder
-from tickwork.store.pruning import prune_history, prune_outbox
+from tickwork.store.pruning import prune_history, prune_outbox, prune_rollups
 from tickwork.workflows import load_registry
 
 log = logging.getLogger(__name__)
@@ -146,6 +146,7 @@ class Runtime:
         try:
             prune_history(self.store, self.settings, self.clock.now())
             prune_outbox(self.store, self.settings, self.clock.now())
+            prune_rollups(self.store, self.clock.now())
         except Exception as exc:
             if problem(exc) is None:
                 raise

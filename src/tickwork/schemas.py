@@ -404,6 +404,72 @@ class ScheduleResponse(BaseModel):
     # Things allowed but probably unintended: duplicate_name, self_overlap, slot_overload.
     warnings: list[ScheduleWarning] = Field(default_factory=list)
     health: ScheduleHealth = Field(default_factory=ScheduleHealth)
+    # Over the last 7 days (GET /schedules/{id}/stats has more): successes out of the runs
+    # with a verdict, and the 95th percentile of how long its runs took, in seconds.
+    success_rate_7d: float | None = None
+    duration_p95: float | None = None
+
+
+class StatsQuery(Strict):
+    # 24h comes by hour; 7d, 30d and 90d by day (UTC), ending with the hour or day of now.
+    window: Literal["24h", "7d", "30d", "90d"] = "7d"
+
+
+class StatusCounts(BaseModel):
+    """Runs ended with each status."""
+
+    success: int = 0
+    failed: int = 0
+    timeout: int = 0
+    cancelled: int = 0
+    lost: int = 0
+    skipped: int = 0
+
+
+class StatsPoint(BaseModel):
+    """One hour or day of a series: the runs that ended in it."""
+
+    start: UtcTime
+    runs: int
+    counts: StatusCounts
+    duration_p95: float | None
+
+
+class RunStats(BaseModel):
+    """What runs came to over a window. Durations are in seconds, percentiles within 4.4 %
+    (tickwork/statistics.py); success_rate is successes out of success, failed, timeout and
+    lost, None before any such run."""
+
+    runs: int
+    counts: StatusCounts
+    success_rate: float | None
+    duration_p50: float | None
+    duration_p95: float | None
+    duration_max: float | None
+    duration_total: float
+    cpu_seconds_mean: float | None
+    peak_memory_max: int | None
+    series: list[StatsPoint]
+
+
+class StatsWindowFields(BaseModel):
+    window: str
+    bucket: Literal["hour", "day"]
+    since: UtcTime
+    until: UtcTime
+
+
+class ScheduleStatsResponse(RunStats, StatsWindowFields):
+    schedule_id: str
+
+
+class GroupStats(RunStats):
+    group: str | None  # None: the schedules in no group
+
+
+class StatsResponse(StatsWindowFields):
+    all: RunStats
+    groups: list[GroupStats]
 
 
 class Page(BaseModel):

@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from tickwork import advice, cron, dependencies
+from tickwork import advice, cron, dependencies, insight
 from tickwork.auth.audit import Note
 from tickwork.clock import SYSTEM, Clock
 from tickwork.config import Settings
@@ -546,6 +546,7 @@ class ScheduleService:
         graph = _Links(schedules.links(session, [r.id for r in rows]))
         now = self.clock.now()
         warnings = advice.for_rows(session, self.cache, rows, now)
+        figures = insight.summaries(session, [r.id for r in rows], now)
         return [
             ScheduleResponse(
                 **{name: getattr(row, name) for name in EDITABLE},
@@ -568,6 +569,8 @@ class ScheduleService:
                     reason=row.health_reason,
                     since=row.health_since,
                 ),
+                success_rate_7d=figures.get(row.id, (None, None))[0],
+                duration_p95=figures.get(row.id, (None, None))[1],
             )
             for row in rows
         ]

@@ -73,6 +73,8 @@ NEEDS = {
     ("POST", "/schedules/<schedule_id>/toggle"): "operator",
     ("POST", "/schedules/<schedule_id>/run"): "operator",
     ("GET", "/schedules/<schedule_id>/runs"): "viewer",
+    ("GET", "/schedules/<schedule_id>/stats"): "viewer",
+    ("GET", "/stats"): "viewer",
     ("GET", "/runs"): "viewer",
     ("GET", "/queue"): "viewer",
     ("GET", "/runs/<int:run_id>"): "viewer",

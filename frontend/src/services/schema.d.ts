@@ -520,6 +520,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/schedules/{schedule_id}/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A schedule's run statistics over a window, with a series by hour or day */
+        get: operations["schedule_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/schedules/{schedule_id}/toggle": {
         parameters: {
             query?: never;
@@ -531,6 +548,23 @@ export interface paths {
         put?: never;
         /** Flip enabled, or set it with {"enabled": bool}; switching off may carry a note and an until time */
         post: operations["toggle_schedule"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Run statistics over a window, per group and for everything */
+        get: operations["all_stats"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -950,6 +984,54 @@ export interface components {
             field: string;
             /** Message */
             message: string;
+        };
+        /** GroupStats */
+        "GroupStats-Input": {
+            counts: components["schemas"]["StatusCounts"];
+            /** Cpu Seconds Mean */
+            cpu_seconds_mean: number | null;
+            /** Duration Max */
+            duration_max: number | null;
+            /** Duration P50 */
+            duration_p50: number | null;
+            /** Duration P95 */
+            duration_p95: number | null;
+            /** Duration Total */
+            duration_total: number;
+            /** Group */
+            group: string | null;
+            /** Peak Memory Max */
+            peak_memory_max: number | null;
+            /** Runs */
+            runs: number;
+            /** Series */
+            series: components["schemas"]["StatsPoint-Input"][];
+            /** Success Rate */
+            success_rate: number | null;
+        };
+        /** GroupStats */
+        "GroupStats-Output": {
+            counts: components["schemas"]["StatusCounts"];
+            /** Cpu Seconds Mean */
+            cpu_seconds_mean: number | null;
+            /** Duration Max */
+            duration_max: number | null;
+            /** Duration P50 */
+            duration_p50: number | null;
+            /** Duration P95 */
+            duration_p95: number | null;
+            /** Duration Total */
+            duration_total: number;
+            /** Group */
+            group: string | null;
+            /** Peak Memory Max */
+            peak_memory_max: number | null;
+            /** Runs */
+            runs: number;
+            /** Series */
+            series: components["schemas"]["StatsPoint-Output"][];
+            /** Success Rate */
+            success_rate: number | null;
         };
         /**
          * HealthResponse
@@ -1636,6 +1718,60 @@ export interface components {
              */
             trigger: "schedule" | "manual" | "retry" | "chain" | "catch_up";
         };
+        /**
+         * RunStats
+         * @description What runs came to over a window. Durations are in seconds, percentiles within 4.4 %
+         *     (tickwork/statistics.py); success_rate is successes out of success, failed, timeout and
+         *     lost, None before any such run.
+         */
+        "RunStats-Input": {
+            counts: components["schemas"]["StatusCounts"];
+            /** Cpu Seconds Mean */
+            cpu_seconds_mean: number | null;
+            /** Duration Max */
+            duration_max: number | null;
+            /** Duration P50 */
+            duration_p50: number | null;
+            /** Duration P95 */
+            duration_p95: number | null;
+            /** Duration Total */
+            duration_total: number;
+            /** Peak Memory Max */
+            peak_memory_max: number | null;
+            /** Runs */
+            runs: number;
+            /** Series */
+            series: components["schemas"]["StatsPoint-Input"][];
+            /** Success Rate */
+            success_rate: number | null;
+        };
+        /**
+         * RunStats
+         * @description What runs came to over a window. Durations are in seconds, percentiles within 4.4 %
+         *     (tickwork/statistics.py); success_rate is successes out of success, failed, timeout and
+         *     lost, None before any such run.
+         */
+        "RunStats-Output": {
+            counts: components["schemas"]["StatusCounts"];
+            /** Cpu Seconds Mean */
+            cpu_seconds_mean: number | null;
+            /** Duration Max */
+            duration_max: number | null;
+            /** Duration P50 */
+            duration_p50: number | null;
+            /** Duration P95 */
+            duration_p95: number | null;
+            /** Duration Total */
+            duration_total: number;
+            /** Peak Memory Max */
+            peak_memory_max: number | null;
+            /** Runs */
+            runs: number;
+            /** Series */
+            series: components["schemas"]["StatsPoint-Output"][];
+            /** Success Rate */
+            success_rate: number | null;
+        };
         /** ScheduleCreateRequest */
         ScheduleCreateRequest: {
             /**
@@ -1857,6 +1993,11 @@ export interface components {
             description: string;
             /** Downstream */
             downstream?: components["schemas"]["DependencyLink"][];
+            /**
+             * Duration P95
+             * @default null
+             */
+            duration_p95: number | null;
             /** Enabled */
             enabled: boolean;
             /** Execution History */
@@ -1928,6 +2069,11 @@ export interface components {
              * @default null
              */
             starting_deadline_seconds: number | null;
+            /**
+             * Success Rate 7D
+             * @default null
+             */
+            success_rate_7d: number | null;
             /** Tags */
             tags?: string[];
             /** Timeout Seconds */
@@ -1970,6 +2116,11 @@ export interface components {
             description: string;
             /** Downstream */
             downstream?: components["schemas"]["DependencyLink"][];
+            /**
+             * Duration P95
+             * @default null
+             */
+            duration_p95: number | null;
             /** Enabled */
             enabled: boolean;
             /** Execution History */
@@ -2041,6 +2192,11 @@ export interface components {
              * @default null
              */
             starting_deadline_seconds: number | null;
+            /**
+             * Success Rate 7D
+             * @default null
+             */
+            success_rate_7d: number | null;
             /** Tags */
             tags?: string[];
             /** Timeout Seconds */
@@ -2055,6 +2211,82 @@ export interface components {
             warnings?: components["schemas"]["ScheduleWarning-Output"][];
             /** Workflow Type */
             workflow_type: string;
+        };
+        /** ScheduleStatsResponse */
+        "ScheduleStatsResponse-Input": {
+            /**
+             * Bucket
+             * @enum {string}
+             */
+            bucket: "hour" | "day";
+            counts: components["schemas"]["StatusCounts"];
+            /** Cpu Seconds Mean */
+            cpu_seconds_mean: number | null;
+            /** Duration Max */
+            duration_max: number | null;
+            /** Duration P50 */
+            duration_p50: number | null;
+            /** Duration P95 */
+            duration_p95: number | null;
+            /** Duration Total */
+            duration_total: number;
+            /** Peak Memory Max */
+            peak_memory_max: number | null;
+            /** Runs */
+            runs: number;
+            /** Schedule Id */
+            schedule_id: string;
+            /** Series */
+            series: components["schemas"]["StatsPoint-Input"][];
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /** Success Rate */
+            success_rate: number | null;
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
+            /** Window */
+            window: string;
+        };
+        /** ScheduleStatsResponse */
+        "ScheduleStatsResponse-Output": {
+            /**
+             * Bucket
+             * @enum {string}
+             */
+            bucket: "hour" | "day";
+            counts: components["schemas"]["StatusCounts"];
+            /** Cpu Seconds Mean */
+            cpu_seconds_mean: number | null;
+            /** Duration Max */
+            duration_max: number | null;
+            /** Duration P50 */
+            duration_p50: number | null;
+            /** Duration P95 */
+            duration_p95: number | null;
+            /** Duration Total */
+            duration_total: number;
+            /** Peak Memory Max */
+            peak_memory_max: number | null;
+            /** Runs */
+            runs: number;
+            /** Schedule Id */
+            schedule_id: string;
+            /** Series */
+            series: components["schemas"]["StatsPoint-Output"][];
+            /** Since */
+            since: string;
+            /** Success Rate */
+            success_rate: number | null;
+            /** Until */
+            until: string;
+            /** Window */
+            window: string;
         };
         /**
          * ScheduleUpdateRequest
@@ -2192,6 +2424,111 @@ export interface components {
             instants?: string[];
             /** Message */
             message: string;
+        };
+        /**
+         * StatsPoint
+         * @description One hour or day of a series: the runs that ended in it.
+         */
+        "StatsPoint-Input": {
+            counts: components["schemas"]["StatusCounts"];
+            /** Duration P95 */
+            duration_p95: number | null;
+            /** Runs */
+            runs: number;
+            /**
+             * Start
+             * Format: date-time
+             */
+            start: string;
+        };
+        /**
+         * StatsPoint
+         * @description One hour or day of a series: the runs that ended in it.
+         */
+        "StatsPoint-Output": {
+            counts: components["schemas"]["StatusCounts"];
+            /** Duration P95 */
+            duration_p95: number | null;
+            /** Runs */
+            runs: number;
+            /** Start */
+            start: string;
+        };
+        /** StatsResponse */
+        "StatsResponse-Input": {
+            all: components["schemas"]["RunStats-Input"];
+            /**
+             * Bucket
+             * @enum {string}
+             */
+            bucket: "hour" | "day";
+            /** Groups */
+            groups: components["schemas"]["GroupStats-Input"][];
+            /**
+             * Since
+             * Format: date-time
+             */
+            since: string;
+            /**
+             * Until
+             * Format: date-time
+             */
+            until: string;
+            /** Window */
+            window: string;
+        };
+        /** StatsResponse */
+        "StatsResponse-Output": {
+            all: components["schemas"]["RunStats-Output"];
+            /**
+             * Bucket
+             * @enum {string}
+             */
+            bucket: "hour" | "day";
+            /** Groups */
+            groups: components["schemas"]["GroupStats-Output"][];
+            /** Since */
+            since: string;
+            /** Until */
+            until: string;
+            /** Window */
+            window: string;
+        };
+        /**
+         * StatusCounts
+         * @description Runs ended with each status.
+         */
+        StatusCounts: {
+            /**
+             * Cancelled
+             * @default 0
+             */
+            cancelled: number;
+            /**
+             * Failed
+             * @default 0
+             */
+            failed: number;
+            /**
+             * Lost
+             * @default 0
+             */
+            lost: number;
+            /**
+             * Skipped
+             * @default 0
+             */
+            skipped: number;
+            /**
+             * Success
+             * @default 0
+             */
+            success: number;
+            /**
+             * Timeout
+             * @default 0
+             */
+            timeout: number;
         };
         /** StatusResponse */
         "StatusResponse-Input": {
@@ -4505,6 +4842,66 @@ export interface operations {
             };
         };
     };
+    schedule_stats: {
+        parameters: {
+            query?: {
+                window?: "24h" | "7d" | "30d" | "90d";
+            };
+            header?: never;
+            path: {
+                schedule_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScheduleStatsResponse-Output"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorResponse"];
+                };
+            };
+        };
+    };
     toggle_schedule: {
         parameters: {
             query?: never;
@@ -4561,6 +4958,55 @@ export interface operations {
             };
             /** @description Unknown id */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorResponse"];
+                };
+            };
+        };
+    };
+    all_stats: {
+        parameters: {
+            query?: {
+                window?: "24h" | "7d" | "30d" | "90d";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["StatsResponse-Output"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -28,6 +28,7 @@ Follow-ups are written in the transaction of the end that causes them (`finish`,
     failed | timeout (no retry), pause_on_failure ──> the schedule switches itself off
     success | failed | timeout (no retry) | lost ──> notifications of its channels (outbox)
     any end (given a HealthRecorder)             ──> the schedule's health, re-evaluated
+    any end, of every status                     ──> its hour's and day's rollups (statistics)
 
 and a start's `started` notifications are written with the start (`store.outbox` says who
 hears of what; nothing is read or written while no channel exists).
@@ -61,7 +62,7 @@ from sqlalchemy.orm import Session, aliased
 
 from tickwork.errors import ValidationFailed
 from tickwork.health import HealthChange
-from tickwork.store import outbox
+from tickwork.store import outbox, rollups
 from tickwork.store.health import HealthRecorder, Started
 from tickwork.store.tables import (
     CLAIMED_TRIGGERS,
@@ -212,6 +213,8 @@ def insert(session: Session, new: NewRun) -> int | None:
         session.flush()
     if new.status == RunStatus.FAILED:
         _note_on_schedule(session, row.id, row.schedule_id, row.queued_at, new.status)
+    if ended:
+        rollups.record(session, rollups.Ended(new.schedule_id, new.status.value, new.queued_at))
     return row.id
 
 
@@ -324,6 +327,17 @@ def finish(
     took = round((end.finished_at - started).total_seconds(), 3)
     _took(session, run_id, took)
     _note_on_schedule(session, run_id, moved.schedule_id, started, end.outcome)
+    rollups.record(
+        session,
+        rollups.Ended(
+            moved.schedule_id,
+            end.outcome.value,
+            end.finished_at,
+            max(took, 0.0),
+            end.cpu_seconds,
+            end.peak_memory_bytes,
+        ),
+    )
     facts = {
         "status": end.outcome.value,
         "exit_code": end.exit_code,
@@ -656,9 +670,12 @@ def cancel_retries(session: Session, schedule_id: str, error: str, at: datetime)
             RunRow.status == RunStatus.QUEUED.value,
         )
         .values(status=RunStatus.CANCELLED.value, error=error, finished_at=at)
-        .returning(RunRow.id)
+        .returning(RunRow.id, RunRow.schedule_id)
         .execution_options(synchronize_session=False)
     ).all()
+    rollups.add_many(
+        session, (rollups.Ended(row.schedule_id, RunStatus.CANCELLED.value, at) for row in rows)
+    )
     return sorted(row.id for row in rows)
 
 
@@ -690,6 +707,8 @@ def cancel_queued(session: Session, run_id: int, error: str, at: datetime) -> Mo
     moved = _move(
         session, run_id, "cancel_queued", RunStatus.CANCELLED, error=error, finished_at=at
     )
+    if moved is not None:
+        rollups.record(session, rollups.Ended(moved.schedule_id, RunStatus.CANCELLED.value, at))
     return Moved(run_id, RunStatus.CANCELLED, moved is not None)
 
 
@@ -697,6 +716,8 @@ def skip(session: Session, run_id: int, reason: str, at: datetime) -> Moved:
     """queued -> skipped with `reason`: it may no longer start (its starting deadline passed,
     or a buffer policy let a newer run take its place)."""
     moved = _move(session, run_id, "skip", RunStatus.SKIPPED, error=reason, finished_at=at)
+    if moved is not None:
+        rollups.record(session, rollups.Ended(moved.schedule_id, RunStatus.SKIPPED.value, at))
     return Moved(run_id, RunStatus.SKIPPED, moved is not None)
 
 
@@ -707,9 +728,12 @@ def cancel_unstarted(session: Session, owner: str, error: str, at: datetime) -> 
         update(RunRow)
         .where(RunRow.owner == owner, RunRow.status == RunStatus.QUEUED.value)
         .values(status=RunStatus.CANCELLED.value, error=error, finished_at=at)
-        .returning(RunRow.id)
+        .returning(RunRow.id, RunRow.schedule_id)
         .execution_options(synchronize_session=False)
     ).all()
+    rollups.add_many(
+        session, (rollups.Ended(row.schedule_id, RunStatus.CANCELLED.value, at) for row in rows)
+    )
     return sorted(row.id for row in rows)
 
 
@@ -734,6 +758,9 @@ def _end(
     took = round((at - began).total_seconds(), 3)
     _took(session, run_id, took)
     _note_on_schedule(session, run_id, moved.schedule_id, began, to)
+    # A run lost before it started did not run: it has no duration to count.
+    ran = max(took, 0.0) if moved.started_at is not None else None
+    rollups.record(session, rollups.Ended(moved.schedule_id, to.value, at, ran))
     facts = {"status": to.value, "duration_seconds": max(took, 0.0), "error": error}
     return _followed(session, run_id, to, at, argv, facts, health)
 
@@ -855,6 +882,8 @@ def insert_many(
             run_id = session.execute(
                 _dialect_insert(session)(RunRow).values(values).returning(RunRow.id)
             ).scalar_one()
+        if run_id is not None and new.status != RunStatus.QUEUED:
+            rollups.record(session, rollups.Ended(new.schedule_id, new.status.value, new.queued_at))
         if run_id is not None and new.status == RunStatus.FAILED:
             _note_on_schedule(session, run_id, new.schedule_id, new.queued_at, new.status)
             if health is not None:

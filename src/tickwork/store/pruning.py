@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 
 from tickwork.config import Settings
 from tickwork.logfiles import run_log_files
-from tickwork.store import outbox
+from tickwork.store import outbox, rollups
 from tickwork.store.db import Store
 from tickwork.store.runs import ACTIVE_STATUSES
 from tickwork.store.tables import RunRow, ScheduleRow
@@ -58,6 +58,13 @@ def prune_outbox(store: Store, settings: Settings, now: datetime) -> int:
     if removed:
         log.info("pruned %d notification(s) from the outbox", removed)
     return removed
+
+
+def prune_rollups(store: Store, now: datetime) -> int:
+    """Delete the statistics' hours and days that no window reads any more. The rollups
+    outlive the runs they counted (pruning the history keeps the statistics), so they have
+    limits of their own (tickwork/statistics.py KEPT)."""
+    return store.transact(lambda session: rollups.prune(session, now))
 
 
 def _prune_where(store: Store, condition: object) -> int:

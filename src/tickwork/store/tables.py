@@ -163,6 +163,55 @@ class RunRow(Base):
     )
 
 
+class RollupRow(Base):
+    """What a schedule's runs came to in one hour or one day (UTC), kept up to date as each
+    run ends (store/rollups.py), so statistics over a million runs read a few hundred rows.
+    Outlives the runs it counts: pruning history keeps the statistics."""
+
+    __tablename__ = "run_rollups"
+
+    schedule_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("schedules.id", ondelete="CASCADE"), primary_key=True
+    )
+    grain: Mapped[str] = mapped_column(String(4), primary_key=True)  # "hour" | "day"
+    start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    # Runs ended with each status (ROLLUP_STATUSES), one column each: an end adds 1 to one.
+    success: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    timeout: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cancelled: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    lost: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    skipped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Of the runs that ran: how long (the histogram is in run_rollup_durations), CPU, memory.
+    timed_runs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    duration_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    duration_max: Mapped[float | None] = mapped_column(Float, nullable=True)
+    cpu_runs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    cpu_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    peak_memory_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+    __table_args__ = (Index("ix_run_rollups_grain_start", "grain", "start"),)
+
+
+ROLLUP_STATUSES = ("success", "failed", "timeout", "cancelled", "lost", "skipped")
+
+
+class RollupDurationRow(Base):
+    """How many of a rollup's runs took a duration in each bucket (tickwork/statistics.py)."""
+
+    __tablename__ = "run_rollup_durations"
+
+    schedule_id: Mapped[str] = mapped_column(
+        String(36), ForeignKey("schedules.id", ondelete="CASCADE"), primary_key=True
+    )
+    grain: Mapped[str] = mapped_column(String(4), primary_key=True)
+    start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    runs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+    __table_args__ = (Index("ix_run_rollup_durations_grain_start", "grain", "start"),)
+
+
 class DependencyRow(Base):
     """Schedule `schedule_id` runs after `upstream_id`'s run reaches an outcome in `on`
     (success, failure or always). A table rather than a JSON list on the schedule, so the

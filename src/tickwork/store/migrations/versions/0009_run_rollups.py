@@ -1,0 +1,79 @@
+"""run rollups: what each schedule's runs came to per hour and per day, for statistics
+
+Counted as runs end (store/rollups.py); the upgrade counts the history already stored, so
+statistics start out complete rather than from the day of the upgrade.
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-04
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.orm import Session
+
+revision = "0009"
+down_revision = "0008"
+branch_labels = None
+depends_on = None
+
+STATUSES = ("success", "failed", "timeout", "cancelled", "lost", "skipped")
+
+
+def _key_columns() -> list[sa.Column[object]]:
+    return [
+        sa.Column(
+            "schedule_id",
+            sa.String(length=36),
+            sa.ForeignKey("schedules.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
+        sa.Column("grain", sa.String(length=4), nullable=False),
+        sa.Column("start", sa.DateTime(), nullable=False),
+    ]
+
+
+def upgrade() -> None:
+    counters = [
+        sa.Column(name, sa.Integer(), nullable=False, server_default="0")
+        for name in (*STATUSES, "timed_runs")
+    ]
+    op.create_table(
+        "run_rollups",
+        *_key_columns(),
+        *counters,
+        sa.Column("duration_seconds", sa.Float(), nullable=False, server_default="0"),
+        sa.Column("duration_max", sa.Float(), nullable=True),
+        sa.Column("cpu_runs", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("cpu_seconds", sa.Float(), nullable=False, server_default="0"),
+        sa.Column("peak_memory_bytes", sa.BigInteger(), nullable=True),
+        sa.PrimaryKeyConstraint("schedule_id", "grain", "start"),
+    )
+    op.create_index("ix_run_rollups_grain_start", "run_rollups", ["grain", "start"])
+    op.create_table(
+        "run_rollup_durations",
+        *_key_columns(),
+        sa.Column("bucket", sa.Integer(), nullable=False),
+        sa.Column("runs", sa.Integer(), nullable=False, server_default="0"),
+        sa.PrimaryKeyConstraint("schedule_id", "grain", "start", "bucket"),
+    )
+    op.create_index(
+        "ix_run_rollup_durations_grain_start", "run_rollup_durations", ["grain", "start"]
+    )
+    # Imported here: only the data step needs the code that counts.
+    from tickwork.store import rollups
+
+    session = Session(bind=op.get_bind())
+    rollups.rebuild(session, datetime.now(UTC))
+    session.flush()
+
+
+def downgrade() -> None:
+    op.drop_index("ix_run_rollup_durations_grain_start", table_name="run_rollup_durations")
+    op.drop_table("run_rollup_durations")
+    op.drop_index("ix_run_rollups_grain_start", table_name="run_rollups")
+    op.drop_table("run_rollups")

@@ -1,0 +1,208 @@
+"""The rollups on both stores: every way a run ends is counted once, in its hour and its day;
+a rebuild from the history gives what the ends added up to; pruning drops what no window
+reads."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.conftest import TEST_REGISTRY
+from tickwork.config import Settings
+from tickwork.statistics import Tally
+from tickwork.store import lifecycle, rollups
+from tickwork.store.db import Store
+from tickwork.store.lifecycle import Finish, NewRun, RunStatus
+from tickwork.store.tables import RollupDurationRow, RollupRow, ScheduleRow
+
+T0 = datetime(2026, 11, 30, 9, 15, tzinfo=UTC)
+DAY = datetime(2026, 11, 30, tzinfo=UTC)
+HOUR = datetime(2026, 11, 30, 9, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(tmp_path: Path, database_url: str | None) -> Iterator[Store]:
+    settings = Settings(data_dir=tmp_path, workflows=TEST_REGISTRY, database_url=database_url)
+    store = Store(settings.db_url)
+    store.migrate()
+    with store.session() as session:
+        for sid in ("s1", "s2"):
+            session.add(
+                ScheduleRow(
+                    id=sid,
+                    name=sid,
+                    workflow_type="job",
+                    parameters={},
+                    cron_schedule="0 * * * *",
+                    timezone="UTC",
+                    created_at=T0,
+                    updated_at=T0,
+                    group="etl" if sid == "s1" else None,
+                )
+            )
+    yield store
+    store.dispose()
+
+
+def queued(store: Store, schedule_id: str = "s1", **fields: object) -> int:
+    values: dict[str, object] = {
+        "schedule_id": schedule_id,
+        "trigger": "manual",
+        "scheduled_for": T0,
+        "queued_at": T0,
+        "command": ["true"],
+        "owner": "host:1:1.00",
+        **fields,
+    }
+    with store.session() as session:
+        run_id = lifecycle.insert(session, NewRun(**values))  # type: ignore[arg-type]
+    assert run_id is not None
+    return run_id
+
+
+def ran(
+    store: Store,
+    seconds: float,
+    outcome: RunStatus = RunStatus.SUCCESS,
+    schedule_id: str = "s1",
+    start: datetime = T0,
+    cpu: float | None = None,
+    memory: int | None = None,
+) -> int:
+    run_id = queued(store, schedule_id)
+    with store.session() as session:
+        lifecycle.start(session, run_id, start, 4242, 1.0, "host:1:1.00", "/tmp/log")
+        end = Finish(
+            outcome=outcome,
+            started_at=start,
+            finished_at=start + timedelta(seconds=seconds),
+            exit_code=0,
+            output_tail="",
+            error=None,
+            cpu_seconds=cpu,
+            peak_memory_bytes=memory,
+        )
+        assert lifecycle.finish(session, run_id, end)
+    return run_id
+
+
+def tally(store: Store, grain: str = "day", by: str = "schedule") -> dict[object, Tally]:
+    with store.reading() as session:
+        found = rollups.tallies(
+            session,
+            grain,  # type: ignore[arg-type]
+            DAY - timedelta(days=1),
+            by=by,
+            per_start=False,
+        )
+    return {key: value for (key, _), value in found.items()}
+
+
+def test_a_finished_run_counts_in_its_hour_and_its_day(store: Store) -> None:
+    ran(store, 12.0, cpu=1.5, memory=50_000_000)
+    ran(store, 30.0, RunStatus.FAILED, cpu=0.5, memory=80_000_000)
+    with store.reading() as session:
+        rows = session.scalars(select(RollupRow).order_by(RollupRow.grain)).all()
+        assert [(r.grain, r.start) for r in rows] == [("day", DAY), ("hour", HOUR)]
+        for row in rows:
+            assert (row.success, row.failed, row.timed_runs) == (1, 1, 2)
+            assert row.duration_seconds == pytest.approx(42.0)
+            assert row.duration_max == pytest.approx(30.0)
+            assert (row.cpu_runs, row.cpu_seconds) == (2, pytest.approx(2.0))
+            assert row.peak_memory_bytes == 80_000_000
+        buckets = session.scalars(select(RollupDurationRow.runs)).all()
+        assert sum(buckets) == 4  # two runs, each in its hour's and its day's histogram
+    figures = tally(store)["s1"]
+    assert figures.runs == 2 and figures.success_rate == 0.5
+    assert figures.cpu_seconds_mean == pytest.approx(1.0)
+
+
+def test_every_other_end_is_counted_by_its_status(store: Store) -> None:
+    cancel, skip, lose, fail = (queued(store) for _ in range(4))
+    with store.session() as session:
+        lifecycle.cancel_queued(session, cancel, "cancelled by alice", T0)
+        lifecycle.skip(session, skip, "deadline passed", T0)
+        lifecycle.lose(session, lose, "owner gone", T0)  # never started
+        lifecycle.fail(session, fail, "could not spawn", T0)
+    queued(store, status=RunStatus.SKIPPED, error="overlap")  # recorded ended
+    queued(store)  # cancelled below: its owner shuts down before it starts
+    with store.session() as session:
+        lifecycle.cancel_unstarted(session, "host:1:1.00", "shutting down", T0)
+    queued(store)  # still queued: not an end, not counted
+    figures = tally(store)["s1"]
+    assert figures.counts == {
+        "success": 0,
+        "failed": 1,
+        "timeout": 0,
+        "cancelled": 1 + 1,
+        "lost": 1,
+        "skipped": 2,
+    }
+    # Only the failure that "ran" (for no time) has a duration: lost before its start has none.
+    assert figures.timed_runs == 1 and figures.duration_max == 0.0
+
+
+def test_a_second_end_of_the_same_run_counts_nothing(store: Store) -> None:
+    run_id = ran(store, 5.0)
+    with store.session() as session:
+        end = Finish(RunStatus.FAILED, T0, T0 + timedelta(seconds=9), 1, "", None)
+        assert not lifecycle.finish(session, run_id, end)
+        assert not lifecycle.lose(session, run_id, "late news", T0)
+    assert tally(store)["s1"].counts["success"] == 1
+    assert tally(store)["s1"].runs == 1
+
+
+def test_groups_and_everything_add_up(store: Store) -> None:
+    ran(store, 1.0, schedule_id="s1")
+    ran(store, 2.0, RunStatus.TIMEOUT, schedule_id="s2")
+    ran(store, 3.0, schedule_id="s2")
+    by_group = tally(store, by="group")
+    assert by_group["etl"].runs == 1 and by_group[None].runs == 2
+    assert by_group[None].counts["timeout"] == 1
+    (everything,) = tally(store, by="all").values()
+    assert everything.runs == 3 and everything.duration_max == pytest.approx(3.0)
+
+
+def test_a_rebuild_counts_what_the_ends_added_up_to(store: Store) -> None:
+    for seconds, outcome in ((4.0, RunStatus.SUCCESS), (40.0, RunStatus.FAILED)):
+        ran(store, seconds, outcome, cpu=1.0, memory=10)
+    skipped = queued(store, "s2")
+    with store.session() as session:
+        lifecycle.skip(session, skipped, "deadline passed", T0)
+    before = {grain: tally(store, grain) for grain in ("hour", "day")}
+    with store.session() as session:
+        assert rollups.rebuild(session, T0 + timedelta(hours=1)) == 3
+    after = {grain: tally(store, grain) for grain in ("hour", "day")}
+    assert after == before
+
+
+def test_pruning_drops_hours_after_a_day_and_days_after_91(store: Store) -> None:
+    ran(store, 1.0, start=T0 - timedelta(days=2))
+    ran(store, 1.0, start=T0 - timedelta(days=95))
+    ran(store, 1.0)
+    with store.session() as session:
+        rollups.prune(session, T0)
+    with store.reading() as session:
+        kept = session.execute(select(RollupRow.grain, RollupRow.start)).all()
+        kept_buckets = session.execute(
+            select(RollupDurationRow.grain, RollupDurationRow.start)
+        ).all()
+    assert sorted(kept) == [
+        ("day", DAY - timedelta(days=2)),
+        ("day", DAY),
+        ("hour", HOUR),
+    ]
+    assert sorted(kept_buckets) == sorted(kept)
+
+
+def test_deleting_a_schedule_deletes_its_rollups(store: Store) -> None:
+    ran(store, 1.0, schedule_id="s2")
+    with store.session() as session:
+        session.delete(session.get(ScheduleRow, "s2"))
+    with store.reading() as session:
+        assert session.scalars(select(RollupRow)).all() == []
+        assert session.scalars(select(RollupDurationRow)).all() == []

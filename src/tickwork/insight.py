@@ -32,34 +32,32 @@ def for_schedule(
     session: Session, schedule_id: str, window_name: str, now: datetime
 ) -> ScheduleStatsResponse:
     window = WINDOWS[window_name]
-    found = rollups.tallies(
-        session, window.grain, window.start(now), by="schedule", schedule_ids=[schedule_id]
-    )
-    by_start = {start: tally for (_, start), tally in found.items() if start is not None}
+    scope = rollups.schedule_scope(schedule_id)
+    found = rollups.tallies(session, window.grain, window.start(now), [scope])
     return ScheduleStatsResponse(
         schedule_id=schedule_id,
         **_window_fields(window, now),
-        **_stats(window, now, by_start).model_dump(),
+        **_stats(window, now, _by_start(found)).model_dump(),
     )
 
 
 def overall(session: Session, window_name: str, now: datetime) -> StatsResponse:
-    """Per group (by the group each schedule is in now) and for everything."""
+    """For everything and per group (the runs each group's schedules ended while in it)."""
     window = WINDOWS[window_name]
-    found = rollups.tallies(session, window.grain, window.start(now), by="group")
-    groups: dict[str | None, dict[datetime, Tally]] = {}
-    everything: dict[datetime, Tally] = {}
-    for (group, start), tally in found.items():
-        if start is None:
-            continue
-        groups.setdefault(group, {})[start] = tally
-        everything.setdefault(start, Tally()).add(tally)
-    ordered = sorted(groups, key=lambda g: (g is None, g or ""))  # no group last
+    since = window.start(now)
+    everything = rollups.tallies(session, window.grain, since, [rollups.ALL])
+    per_group: dict[str | None, dict[datetime, Tally]] = {}
+    found = rollups.tallies(session, window.grain, since, prefix=rollups.GROUP_PREFIX)
+    for (scope, start), tally in found.items():
+        group = scope.removeprefix(rollups.GROUP_PREFIX) or None
+        if start is not None:
+            per_group.setdefault(group, {})[start] = tally
+    ordered = sorted(per_group, key=lambda g: (g is None, g or ""))  # no group last
     return StatsResponse(
         **_window_fields(window, now),
-        all=_stats(window, now, everything),
+        all=_stats(window, now, _by_start(everything)),
         groups=[
-            GroupStats(group=group, **_stats(window, now, groups[group]).model_dump())
+            GroupStats(group=group, **_stats(window, now, per_group[group]).model_dump())
             for group in ordered
         ],
     )
@@ -71,19 +69,22 @@ def summaries(
     """Each schedule's success rate and p95 duration over SUMMARY_WINDOW, for the list."""
     if not schedule_ids:
         return {}
+    scopes = {rollups.schedule_scope(i): i for i in schedule_ids}
     found = rollups.tallies(
         session,
         SUMMARY_WINDOW.grain,
         SUMMARY_WINDOW.start(now),
-        by="schedule",
-        schedule_ids=schedule_ids,
+        list(scopes),
         per_start=False,
     )
     return {
-        str(key): (tally.success_rate, tally.duration(0.95))
-        for (key, _), tally in found.items()
-        if key is not None
+        scopes[scope]: (tally.success_rate, tally.duration(0.95))
+        for (scope, _), tally in found.items()
     }
+
+
+def _by_start(found: dict[tuple[str, datetime | None], Tally]) -> dict[datetime, Tally]:
+    return {start: tally for (_, start), tally in found.items() if start is not None}
 
 
 def _window_fields(window: Window, now: datetime) -> dict[str, Any]:

@@ -90,24 +90,34 @@ def ran(
     return run_id
 
 
-def tally(store: Store, grain: str = "day", by: str = "schedule") -> dict[object, Tally]:
+def tally(store: Store, grain: str = "day", scopes: list[str] | None = None) -> dict[str, Tally]:
+    """Per scope: each schedule's, group's and everything's, over the day before T0 on."""
     with store.reading() as session:
         found = rollups.tallies(
             session,
             grain,  # type: ignore[arg-type]
             DAY - timedelta(days=1),
-            by=by,
+            scopes,
+            prefix=None if scopes else "",
             per_start=False,
         )
-    return {key: value for (key, _), value in found.items()}
+    return {scope: value for (scope, _), value in found.items()}
+
+
+S1 = rollups.schedule_scope("s1")
 
 
 def test_a_finished_run_counts_in_its_hour_and_its_day(store: Store) -> None:
     ran(store, 12.0, cpu=1.5, memory=50_000_000)
     ran(store, 30.0, RunStatus.FAILED, cpu=0.5, memory=80_000_000)
     with store.reading() as session:
-        rows = session.scalars(select(RollupRow).order_by(RollupRow.grain)).all()
-        assert [(r.grain, r.start) for r in rows] == [("day", DAY), ("hour", HOUR)]
+        rows = session.scalars(select(RollupRow).order_by(RollupRow.scope, RollupRow.grain)).all()
+        assert [(r.scope, r.grain, r.start) for r in rows] == [
+            (scope, grain, start)
+            for scope in ("all", "group:etl", S1)
+            for grain, start in (("day", DAY), ("hour", HOUR))
+        ]
+        assert [r.schedule_id for r in rows] == [None] * 4 + ["s1"] * 2
         for row in rows:
             assert (row.success, row.failed, row.timed_runs) == (1, 1, 2)
             assert row.duration_seconds == pytest.approx(42.0)
@@ -115,8 +125,9 @@ def test_a_finished_run_counts_in_its_hour_and_its_day(store: Store) -> None:
             assert (row.cpu_runs, row.cpu_seconds) == (2, pytest.approx(2.0))
             assert row.peak_memory_bytes == 80_000_000
         buckets = session.scalars(select(RollupDurationRow.runs)).all()
-        assert sum(buckets) == 4  # two runs, each in its hour's and its day's histogram
-    figures = tally(store)["s1"]
+        # two runs, each in its hour's and its day's histogram, of three scopes
+        assert sum(buckets) == 12
+    figures = tally(store)[S1]
     assert figures.runs == 2 and figures.success_rate == 0.5
     assert figures.cpu_seconds_mean == pytest.approx(1.0)
 
@@ -133,7 +144,7 @@ def test_every_other_end_is_counted_by_its_status(store: Store) -> None:
     with store.session() as session:
         lifecycle.cancel_unstarted(session, "host:1:1.00", "shutting down", T0)
     queued(store)  # still queued: not an end, not counted
-    figures = tally(store)["s1"]
+    figures = tally(store)[S1]
     assert figures.counts == {
         "success": 0,
         "failed": 1,
@@ -152,19 +163,30 @@ def test_a_second_end_of_the_same_run_counts_nothing(store: Store) -> None:
         end = Finish(RunStatus.FAILED, T0, T0 + timedelta(seconds=9), 1, "", None)
         assert not lifecycle.finish(session, run_id, end)
         assert not lifecycle.lose(session, run_id, "late news", T0)
-    assert tally(store)["s1"].counts["success"] == 1
-    assert tally(store)["s1"].runs == 1
+    assert tally(store)[S1].counts["success"] == 1
+    assert tally(store)[S1].runs == 1
 
 
 def test_groups_and_everything_add_up(store: Store) -> None:
     ran(store, 1.0, schedule_id="s1")
     ran(store, 2.0, RunStatus.TIMEOUT, schedule_id="s2")
     ran(store, 3.0, schedule_id="s2")
-    by_group = tally(store, by="group")
-    assert by_group["etl"].runs == 1 and by_group[None].runs == 2
-    assert by_group[None].counts["timeout"] == 1
-    (everything,) = tally(store, by="all").values()
-    assert everything.runs == 3 and everything.duration_max == pytest.approx(3.0)
+    scopes = tally(store)
+    assert scopes["group:etl"].runs == 1 and scopes["group:"].runs == 2
+    assert scopes["group:"].counts["timeout"] == 1
+    assert scopes["all"].runs == 3 and scopes["all"].duration_max == pytest.approx(3.0)
+    assert scopes["all"].duration(0.5) == pytest.approx(2.0, rel=0.045)
+
+
+def test_a_group_keeps_the_runs_its_schedules_ended_in_it(store: Store) -> None:
+    ran(store, 1.0, schedule_id="s1")
+    with store.session() as session:
+        schedule = session.get(ScheduleRow, "s1")
+        assert schedule is not None
+        schedule.group = "reports"
+    ran(store, 1.0, schedule_id="s1")
+    scopes = tally(store)
+    assert (scopes["group:etl"].runs, scopes["group:reports"].runs, scopes[S1].runs) == (1, 1, 2)
 
 
 def test_a_rebuild_counts_what_the_ends_added_up_to(store: Store) -> None:
@@ -187,9 +209,13 @@ def test_pruning_drops_hours_after_a_day_and_days_after_91(store: Store) -> None
     with store.session() as session:
         rollups.prune(session, T0)
     with store.reading() as session:
-        kept = session.execute(select(RollupRow.grain, RollupRow.start)).all()
+        kept = session.execute(
+            select(RollupRow.grain, RollupRow.start).where(RollupRow.scope == S1)
+        ).all()
         kept_buckets = session.execute(
-            select(RollupDurationRow.grain, RollupDurationRow.start)
+            select(RollupDurationRow.grain, RollupDurationRow.start).where(
+                RollupDurationRow.scope == S1
+            )
         ).all()
     assert sorted(kept) == [
         ("day", DAY - timedelta(days=2)),
@@ -199,10 +225,11 @@ def test_pruning_drops_hours_after_a_day_and_days_after_91(store: Store) -> None
     assert sorted(kept_buckets) == sorted(kept)
 
 
-def test_deleting_a_schedule_deletes_its_rollups(store: Store) -> None:
+def test_deleting_a_schedule_deletes_its_own_rollups_not_its_groups(store: Store) -> None:
     ran(store, 1.0, schedule_id="s2")
     with store.session() as session:
         session.delete(session.get(ScheduleRow, "s2"))
     with store.reading() as session:
-        assert session.scalars(select(RollupRow)).all() == []
-        assert session.scalars(select(RollupDurationRow)).all() == []
+        for table in (RollupRow, RollupDurationRow):
+            scopes = session.scalars(select(table.scope).distinct()).all()
+            assert sorted(scopes) == ["all", "group:"]  # the history of the whole happened

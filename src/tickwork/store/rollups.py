@@ -1,11 +1,17 @@
-"""The rollups: each run's end added to its schedule's hour and day (tables RollupRow and
-RollupDurationRow), and the sums read back for statistics and reports.
+"""The rollups: each run's end added to the hour and the day (UTC) of its schedule, of its
+schedule's group and of everything (tables RollupRow and RollupDurationRow), and the sums
+read back for statistics and reports.
+
+Each scope is summed as runs end rather than at reading time: ten thousand schedules that
+run hourly make 240,000 schedule-hours a day, and a whole-store chart of the last day must
+not add those up on every request. A group's figures are the runs its schedules ended while
+in it.
 
 An end is an upsert that adds to counters (`SET failed = failed + 1`), never a read and a
-write: two runs of one schedule ending together in two transactions both count, on
-PostgreSQL as on SQLite. The lifecycle calls `record` in the transaction of each end, so a
-run is counted once, when it ends, or not at all. `rebuild` counts the stored history again
-(the migration that brought rollups in, and the benchmark, start from runs without them).
+write: two runs ending together in two transactions both count, on PostgreSQL as on SQLite.
+The lifecycle calls `record` in the transaction of each end, so a run is counted once, when
+it ends, or not at all. `rebuild` counts the stored history again (the migration that brought
+rollups in, and the benchmark, start from runs without them).
 """
 
 from __future__ import annotations
@@ -29,12 +35,23 @@ from tickwork.store.tables import (
 )
 
 GRAINS: tuple[Grain, ...] = ("hour", "day")
+ALL = "all"
+GROUP_PREFIX = "group:"
+
+
+def schedule_scope(schedule_id: str) -> str:
+    return f"schedule:{schedule_id}"
+
+
+def group_scope(group: str | None) -> str:
+    """A group's scope; "group:" is the schedules in no group."""
+    return GROUP_PREFIX + (group or "")
 
 
 @dataclass(frozen=True)
 class Ended:
     """One run's end as the rollups count it. `duration` is None for a run that never ran
-    (skipped, cancelled while queued, failed before it could start)."""
+    (skipped, cancelled while queued, lost before it started)."""
 
     schedule_id: str
     status: str
@@ -45,43 +62,108 @@ class Ended:
 
 
 def record(session: Session, ended: Ended) -> None:
-    """Add `ended` to its schedule's hour and day, in the caller's transaction."""
-    if ended.status not in ROLLUP_STATUSES:
-        raise ValueError(f"{ended.status} is not an end")
-    for grain in GRAINS:
-        start = statistics.truncate(ended.at, grain)
-        session.execute(_ROLLUP_UPSERT[_dialect(session)], _rollup_values(ended, grain, start))
-        if ended.duration is not None:
-            session.execute(
-                _DURATION_UPSERT[_dialect(session)],
-                {
-                    "schedule_id": ended.schedule_id,
-                    "grain": grain,
-                    "start": start,
-                    "bucket": statistics.bucket(ended.duration),
-                    "runs": 1,
-                },
+    """Add `ended` to its hours and days, in the caller's transaction."""
+    add_many(session, [ended])
+
+
+def add_many(session: Session, ends: Iterable[Ended], now: datetime | None = None) -> int:
+    """Add ends: summed here first, then one upsert per scope, hour or day, and bucket, so
+    counting a million runs writes each rollup row once. Rows go in key order, so that two
+    transactions adding to the same rows take their locks in the same order. Given `now`,
+    the hours and days pruning would drop at once are not written. Returns how many ends."""
+    rows: dict[tuple[str, Grain, datetime], dict[str, Any]] = {}
+    buckets: dict[tuple[str, Grain, datetime, int], int] = {}
+    owners: dict[str, str | None] = {}
+    oldest = {grain: now - statistics.KEPT[grain] for grain in GRAINS} if now else None
+    groups = _Groups(session)
+    counted = 0
+    for ended in ends:
+        if ended.status not in ROLLUP_STATUSES:
+            raise ValueError(f"{ended.status} is not an end")
+        counted += 1
+        scopes = (
+            schedule_scope(ended.schedule_id),
+            group_scope(groups.of(ended.schedule_id)),
+            ALL,
+        )
+        owners[scopes[0]] = ended.schedule_id
+        for grain in GRAINS:
+            start = statistics.truncate(ended.at, grain)
+            if oldest is not None and start < oldest[grain]:
+                continue
+            values = _values(ended)
+            for scope in scopes:
+                key = (scope, grain, start)
+                seen = rows.get(key)
+                rows[key] = values if seen is None else _summed(seen, values)
+                if ended.duration is not None:
+                    slot = (scope, grain, start, statistics.bucket(ended.duration))
+                    buckets[slot] = buckets.get(slot, 0) + 1
+    dialect = _dialect(session)
+    keyed = [
+        {"scope": scope, "grain": grain, "start": start, "schedule_id": owners.get(scope)} | values
+        for (scope, grain, start), values in sorted(rows.items(), key=lambda item: item[0])
+    ]
+    for chunk in _chunks(keyed, 2000):
+        session.execute(_ROLLUP_UPSERT[dialect], chunk)
+    counts = [
+        {
+            "scope": scope,
+            "grain": grain,
+            "start": start,
+            "bucket": bucket,
+            "schedule_id": owners.get(scope),
+            "runs": runs,
+        }
+        for (scope, grain, start, bucket), runs in sorted(buckets.items())
+    ]
+    for chunk in _chunks(counts, 2000):
+        session.execute(_DURATION_UPSERT[dialect], chunk)
+    return counted
+
+
+class _Groups:
+    """Each schedule's group, read once per schedule per call."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.known: dict[str, str | None] = {}
+
+    def of(self, schedule_id: str) -> str | None:
+        if schedule_id not in self.known:
+            self.known[schedule_id] = self.session.scalar(
+                select(ScheduleRow.group).where(ScheduleRow.id == schedule_id)
             )
+        return self.known[schedule_id]
 
 
-def _rollup_values(ended: Ended, grain: Grain, start: datetime) -> dict[str, Any]:
+_ADDED = ROLLUP_STATUSES + ("timed_runs", "duration_seconds", "cpu_runs", "cpu_seconds")
+
+
+def _values(ended: Ended) -> dict[str, Any]:
     # Every column given on every end: one statement shape, compiled once and cached.
     values: dict[str, Any] = {name: 0 for name in ROLLUP_STATUSES}
     values[ended.status] = 1
     timed = ended.duration is not None
-    has_cpu = ended.cpu_seconds is not None
     values.update(
-        schedule_id=ended.schedule_id,
-        grain=grain,
-        start=start,
         timed_runs=1 if timed else 0,
         duration_seconds=max(ended.duration or 0.0, 0.0),
         duration_max=max(ended.duration, 0.0) if ended.duration is not None else None,
-        cpu_runs=1 if has_cpu else 0,
+        cpu_runs=1 if ended.cpu_seconds is not None else 0,
         cpu_seconds=ended.cpu_seconds or 0.0,
         peak_memory_bytes=ended.peak_memory_bytes,
     )
     return values
+
+
+def _summed(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
+    out = dict(a)
+    for name in _ADDED:
+        out[name] = a[name] + b[name]
+    for name in ("duration_max", "peak_memory_bytes"):
+        values = [v for v in (a[name], b[name]) if v is not None]
+        out[name] = max(values) if values else None
+    return out
 
 
 def _greater(current: Any, new: Any) -> Any:
@@ -101,22 +183,16 @@ def _upserts() -> tuple[dict[str, Any], dict[str, Any]]:
         table: Any = RollupRow.__table__
         statement = insert(table)
         new = statement.excluded
-        adds = ROLLUP_STATUSES + ("timed_runs", "duration_seconds", "cpu_runs", "cpu_seconds")
-        sets: dict[str, Any] = {column: table.c[column] + new[column] for column in adds}
+        sets: dict[str, Any] = {column: table.c[column] + new[column] for column in _ADDED}
         sets["duration_max"] = _greater(table.c.duration_max, new.duration_max)
         sets["peak_memory_bytes"] = _greater(table.c.peak_memory_bytes, new.peak_memory_bytes)
         rollups[name] = statement.on_conflict_do_update(
-            index_elements=[table.c.schedule_id, table.c.grain, table.c.start], set_=sets
+            index_elements=[table.c.scope, table.c.grain, table.c.start], set_=sets
         )
         buckets: Any = RollupDurationRow.__table__
         statement = insert(buckets)
         durations[name] = statement.on_conflict_do_update(
-            index_elements=[
-                buckets.c.schedule_id,
-                buckets.c.grain,
-                buckets.c.start,
-                buckets.c.bucket,
-            ],
+            index_elements=[buckets.c.scope, buckets.c.grain, buckets.c.start, buckets.c.bucket],
             set_={"runs": buckets.c.runs + statement.excluded.runs},
         )
     return rollups, durations
@@ -129,104 +205,62 @@ def _dialect(session: Session) -> str:
     return session.get_bind().dialect.name
 
 
-# -- reading -----------------------------------------------------------------------------
+def _chunks(items: list[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]
 
-Key = str | None  # a schedule id, a group name, or None (no group / everything)
+
+# -- reading -----------------------------------------------------------------------------
 
 
 def tallies(
     session: Session,
     grain: Grain,
     since: datetime,
+    scopes: Sequence[str] | None = None,
     *,
-    by: str,
-    schedule_ids: Sequence[str] | None = None,
+    prefix: str | None = None,
     per_start: bool = True,
-) -> dict[tuple[Key, datetime | None], Tally]:
-    """The sums of `grain` rollups from `since` on, keyed by (schedule id or group, start):
-    `by` is "schedule", "group" or "all"; `schedule_ids` narrows to those schedules;
-    `per_start=False` adds the starts together (key start None)."""
-    out: dict[tuple[Key, datetime | None], Tally] = {}
-    columns = _columns(by, RollupRow, per_start)
-    sums = [func.sum(getattr(RollupRow, name)).label(name) for name in _SUMMED]
-    query = select(*columns, *sums, *_MAXIMA).where(
-        RollupRow.grain == grain, RollupRow.start >= since
-    )
-    query = _narrowed(query, by, RollupRow, schedule_ids)
-    if columns:
-        query = query.group_by(*columns)
-    for row in session.execute(query):
-        if not row.cpu_runs and not any(getattr(row, name) for name in ROLLUP_STATUSES):
-            continue  # "all" over nothing: one row of NULL sums
-        tally = out.setdefault(_slot(row, by, per_start), Tally())
-        tally.counts.update({name: int(getattr(row, name) or 0) for name in ROLLUP_STATUSES})
-        tally.timed_runs = int(row.timed_runs or 0)
-        tally.duration_seconds = float(row.duration_seconds or 0.0)
-        tally.cpu_runs = int(row.cpu_runs or 0)
-        tally.cpu_seconds = float(row.cpu_seconds or 0.0)
-        tally.duration_max = row.duration_max
-        tally.peak_memory_bytes = row.peak_memory_bytes
-    _add_durations(session, out, grain, since, by, schedule_ids, per_start)
+) -> dict[tuple[str, datetime | None], Tally]:
+    """The sums of `grain` rollups from `since` on, keyed by (scope, start): of `scopes`, or
+    of every scope that starts with `prefix`; `per_start=False` adds each scope's starts
+    together (key start None)."""
+    out: dict[tuple[str, datetime | None], Tally] = {}
+    for table in (RollupRow, RollupDurationRow):
+        columns = [table.scope, *([table.start] if per_start else [])]
+        measures: list[Any]
+        if table is RollupRow:
+            measures = [func.sum(getattr(table, name)).label(name) for name in _ADDED]
+            measures += [
+                func.max(RollupRow.duration_max).label("duration_max"),
+                func.max(RollupRow.peak_memory_bytes).label("peak_memory_bytes"),
+            ]
+            grouping = columns
+        else:
+            measures = [RollupDurationRow.bucket, func.sum(RollupDurationRow.runs).label("runs")]
+            grouping = [*columns, RollupDurationRow.bucket]
+        query = select(*columns, *measures).where(table.grain == grain, table.start >= since)
+        if scopes is not None:
+            query = query.where(table.scope.in_(list(scopes)))
+        if prefix is not None:
+            query = query.where(table.scope.startswith(prefix, autoescape=True))
+        for row in session.execute(query.group_by(*grouping)):
+            tally = out.setdefault((row.scope, row.start if per_start else None), Tally())
+            if table is RollupRow:
+                _fill(tally, row)
+            else:
+                tally.durations[int(row.bucket)] = int(row.runs)
     return out
 
 
-_SUMMED = ROLLUP_STATUSES + ("timed_runs", "duration_seconds", "cpu_runs", "cpu_seconds")
-_MAXIMA = (
-    func.max(RollupRow.duration_max).label("duration_max"),
-    func.max(RollupRow.peak_memory_bytes).label("peak_memory_bytes"),
-)
-
-
-def _add_durations(
-    session: Session,
-    out: dict[tuple[Key, datetime | None], Tally],
-    grain: Grain,
-    since: datetime,
-    by: str,
-    schedule_ids: Sequence[str] | None,
-    per_start: bool,
-) -> None:
-    table = RollupDurationRow
-    columns = _columns(by, table, per_start)
-    query = select(*columns, table.bucket, func.sum(table.runs).label("runs")).where(
-        table.grain == grain, table.start >= since
-    )
-    query = _narrowed(query, by, table, schedule_ids).group_by(*columns, table.bucket)
-    for row in session.execute(query):
-        tally = out.setdefault(_slot(row, by, per_start), Tally())
-        tally.durations[int(row.bucket)] = int(row.runs)
-
-
-def _columns(
-    by: str, table: type[RollupRow] | type[RollupDurationRow], per_start: bool
-) -> list[Any]:
-    """What the sums are grouped by: the key (none for "all") and the start."""
-    keys: dict[str, list[Any]] = {
-        "schedule": [table.schedule_id],
-        "group": [ScheduleRow.group],
-        "all": [],
-    }
-    if by not in keys:
-        raise ValueError(f"no rollup key {by}")
-    columns = [column.label("key") for column in keys[by]]
-    return columns + ([table.start.label("start")] if per_start else [])
-
-
-def _slot(row: Any, by: str, per_start: bool) -> tuple[Key, datetime | None]:
-    return (row.key if by != "all" else None, row.start if per_start else None)
-
-
-def _narrowed(
-    query: Any,
-    by: str,
-    table: type[RollupRow] | type[RollupDurationRow],
-    schedule_ids: Sequence[str] | None,
-) -> Any:
-    if by == "group":
-        query = query.join(ScheduleRow, ScheduleRow.id == table.schedule_id)
-    if schedule_ids is not None:
-        query = query.where(table.schedule_id.in_(list(schedule_ids)))
-    return query
+def _fill(tally: Tally, row: Any) -> None:
+    tally.counts.update({name: int(getattr(row, name) or 0) for name in ROLLUP_STATUSES})
+    tally.timed_runs = int(row.timed_runs or 0)
+    tally.duration_seconds = float(row.duration_seconds or 0.0)
+    tally.cpu_runs = int(row.cpu_runs or 0)
+    tally.cpu_seconds = float(row.cpu_seconds or 0.0)
+    tally.duration_max = row.duration_max
+    tally.peak_memory_bytes = row.peak_memory_bytes
 
 
 # -- keeping -----------------------------------------------------------------------------
@@ -249,7 +283,8 @@ def prune(session: Session, now: datetime) -> int:
 
 def rebuild(session: Session, now: datetime) -> int:
     """Count the stored history again, from the runs the windows still read: the rollups are
-    cleared and every ended run in them added. Returns how many runs were counted."""
+    cleared and every ended run in them added, to the group its schedule is in now. Returns
+    how many runs were counted."""
     session.execute(delete(RollupDurationRow))
     session.execute(delete(RollupRow))
     since = now - statistics.KEPT["day"]
@@ -266,7 +301,7 @@ def rebuild(session: Session, now: datetime) -> int:
         .where(RunRow.finished_at >= since, RunRow.status.in_(ROLLUP_STATUSES))
         .execution_options(yield_per=5000)
     )
-    return add_many(session, (_ended(row) for row in session.execute(query)))
+    return add_many(session, (_ended(row) for row in session.execute(query)), now=now)
 
 
 def _ended(row: Any) -> Ended:
@@ -279,47 +314,3 @@ def _ended(row: Any) -> Ended:
         cpu_seconds=row.cpu_seconds,
         peak_memory_bytes=row.peak_memory_bytes,
     )
-
-
-def add_many(session: Session, ends: Iterable[Ended]) -> int:
-    """Add many ends at once: summed here first, then one upsert per hour, day and bucket,
-    so counting a million runs writes each rollup row once."""
-    rollups: dict[tuple[str, Grain, datetime], dict[str, Any]] = {}
-    buckets: dict[tuple[str, Grain, datetime, int], int] = {}
-    counted = 0
-    for ended in ends:
-        counted += 1
-        for grain in GRAINS:
-            start = statistics.truncate(ended.at, grain)
-            values = _rollup_values(ended, grain, start)
-            key = (ended.schedule_id, grain, start)
-            seen = rollups.get(key)
-            rollups[key] = values if seen is None else _summed(seen, values)
-            if ended.duration is not None:
-                slot = (ended.schedule_id, grain, start, statistics.bucket(ended.duration))
-                buckets[slot] = buckets.get(slot, 0) + 1
-    dialect = _dialect(session)
-    for chunk in _chunks(list(rollups.values()), 2000):
-        session.execute(_ROLLUP_UPSERT[dialect], chunk)
-    rows = [
-        {"schedule_id": s, "grain": g, "start": t, "bucket": b, "runs": n}
-        for (s, g, t, b), n in buckets.items()
-    ]
-    for chunk in _chunks(rows, 2000):
-        session.execute(_DURATION_UPSERT[dialect], chunk)
-    return counted
-
-
-def _summed(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
-    out = dict(a)
-    for name in _SUMMED:
-        out[name] = a[name] + b[name]
-    for name in ("duration_max", "peak_memory_bytes"):
-        values = [v for v in (a[name], b[name]) if v is not None]
-        out[name] = max(values) if values else None
-    return out
-
-
-def _chunks(items: list[dict[str, Any]], size: int) -> Iterable[list[dict[str, Any]]]:
-    for i in range(0, len(items), size):
-        yield items[i : i + size]

@@ -164,17 +164,21 @@ class RunRow(Base):
 
 
 class RollupRow(Base):
-    """What a schedule's runs came to in one hour or one day (UTC), kept up to date as each
-    run ends (store/rollups.py), so statistics over a million runs read a few hundred rows.
-    Outlives the runs it counts: pruning history keeps the statistics."""
+    """What some runs came to in one hour or one day (UTC), kept up to date as each run ends
+    (store/rollups.py), so statistics over a million runs read a few hundred rows. A row sums
+    a `scope`: one schedule ("schedule:<id>"), a group ("group:<name>", "group:" for the
+    schedules in none, as they were when the run ended) or everything ("all"). Outlives the
+    runs it counts: pruning history keeps the statistics."""
 
     __tablename__ = "run_rollups"
 
-    schedule_id: Mapped[str] = mapped_column(
-        String(36), ForeignKey("schedules.id", ondelete="CASCADE"), primary_key=True
-    )
+    scope: Mapped[str] = mapped_column(String(120), primary_key=True)
     grain: Mapped[str] = mapped_column(String(4), primary_key=True)  # "hour" | "day"
     start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    # Set for a schedule's own rows, which go when it goes; None for groups and everything.
+    schedule_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("schedules.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     # Runs ended with each status (ROLLUP_STATUSES), one column each: an end adds 1 to one.
     success: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     failed: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
@@ -201,12 +205,13 @@ class RollupDurationRow(Base):
 
     __tablename__ = "run_rollup_durations"
 
-    schedule_id: Mapped[str] = mapped_column(
-        String(36), ForeignKey("schedules.id", ondelete="CASCADE"), primary_key=True
-    )
+    scope: Mapped[str] = mapped_column(String(120), primary_key=True)
     grain: Mapped[str] = mapped_column(String(4), primary_key=True)
     start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    schedule_id: Mapped[str | None] = mapped_column(
+        String(36), ForeignKey("schedules.id", ondelete="CASCADE"), nullable=True, index=True
+    )
     runs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (Index("ix_run_rollup_durations_grain_start", "grain", "start"),)

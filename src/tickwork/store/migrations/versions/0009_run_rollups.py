@@ -26,15 +26,19 @@ STATUSES = ("success", "failed", "timeout", "cancelled", "lost", "skipped")
 
 def _key_columns() -> list[sa.Column[object]]:
     return [
-        sa.Column(
-            "schedule_id",
-            sa.String(length=36),
-            sa.ForeignKey("schedules.id", ondelete="CASCADE"),
-            nullable=False,
-        ),
+        sa.Column("scope", sa.String(length=120), nullable=False),
         sa.Column("grain", sa.String(length=4), nullable=False),
         sa.Column("start", sa.DateTime(), nullable=False),
     ]
+
+
+def _owner() -> sa.Column[object]:
+    return sa.Column(
+        "schedule_id",
+        sa.String(length=36),
+        sa.ForeignKey("schedules.id", ondelete="CASCADE"),
+        nullable=True,
+    )
 
 
 def upgrade() -> None:
@@ -45,24 +49,30 @@ def upgrade() -> None:
     op.create_table(
         "run_rollups",
         *_key_columns(),
+        _owner(),
         *counters,
         sa.Column("duration_seconds", sa.Float(), nullable=False, server_default="0"),
         sa.Column("duration_max", sa.Float(), nullable=True),
         sa.Column("cpu_runs", sa.Integer(), nullable=False, server_default="0"),
         sa.Column("cpu_seconds", sa.Float(), nullable=False, server_default="0"),
         sa.Column("peak_memory_bytes", sa.BigInteger(), nullable=True),
-        sa.PrimaryKeyConstraint("schedule_id", "grain", "start"),
+        sa.PrimaryKeyConstraint("scope", "grain", "start"),
     )
     op.create_index("ix_run_rollups_grain_start", "run_rollups", ["grain", "start"])
+    op.create_index("ix_run_rollups_schedule_id", "run_rollups", ["schedule_id"])
     op.create_table(
         "run_rollup_durations",
         *_key_columns(),
         sa.Column("bucket", sa.Integer(), nullable=False),
+        _owner(),
         sa.Column("runs", sa.Integer(), nullable=False, server_default="0"),
-        sa.PrimaryKeyConstraint("schedule_id", "grain", "start", "bucket"),
+        sa.PrimaryKeyConstraint("scope", "grain", "start", "bucket"),
     )
     op.create_index(
         "ix_run_rollup_durations_grain_start", "run_rollup_durations", ["grain", "start"]
+    )
+    op.create_index(
+        "ix_run_rollup_durations_schedule_id", "run_rollup_durations", ["schedule_id"]
     )
     # Imported here: only the data step needs the code that counts.
     from tickwork.store import rollups
@@ -73,7 +83,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_run_rollup_durations_grain_start", table_name="run_rollup_durations")
-    op.drop_table("run_rollup_durations")
-    op.drop_index("ix_run_rollups_grain_start", table_name="run_rollups")
-    op.drop_table("run_rollups")
+    for table in ("run_rollup_durations", "run_rollups"):
+        op.drop_index(f"ix_{table}_schedule_id", table_name=table)
+        op.drop_index(f"ix_{table}_grain_start", table_name=table)
+        op.drop_table(table)

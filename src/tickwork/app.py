@@ -28,6 +28,7 @@ from tickwork.api import (
     notifications,
     probes,
     queue,
+    reports,
     runs,
     schedules,
     stats,
@@ -105,6 +106,7 @@ def create_app(runtime: Runtime) -> Flask:
         backups,
         probes,
         stats,
+        reports,
     )
     for module in blueprints:
         app.register_blueprint(module.bp)

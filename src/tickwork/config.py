@@ -116,6 +116,11 @@ class Settings:
     health_missed_grace_seconds: int = 120
     # How often the scheduler looks for stuck runs and missed fires.
     health_check_interval_seconds: float = 30.0
+    # The weekly report (notify/weekly_report.py): the channel (id or name) that gets it,
+    # and when, in UTC: report_weekday 0 is Monday. No channel: no report is sent.
+    report_channel: str | None = None
+    report_weekday: int = 0
+    report_hour: int = 8
 
     @property
     def db_url(self) -> str:
@@ -238,6 +243,11 @@ def load_settings(
         )
     _check_notify(settings)
     _check_health(settings)
+    if not 0 <= settings.report_weekday <= 6 or not 0 <= settings.report_hour <= 23:
+        raise ConfigError(
+            "setting report_weekday must be 0 (Monday) to 6 and report_hour 0 to 23, "
+            f"not {settings.report_weekday} and {settings.report_hour}"
+        )
     return settings
 
 

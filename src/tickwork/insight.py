@@ -47,7 +47,7 @@ def overall(session: Session, window_name: str, now: datetime) -> StatsResponse:
     since = window.start(now)
     everything = rollups.tallies(session, window.grain, since, [rollups.ALL])
     per_group: dict[str | None, dict[datetime, Tally]] = {}
-    found = rollups.tallies(session, window.grain, since, prefix=rollups.GROUP_PREFIX)
+    found = rollups.tallies(session, window.grain, since, kind="group")
     for (scope, start), tally in found.items():
         group = scope.removeprefix(rollups.GROUP_PREFIX) or None
         if start is not None:

@@ -19,7 +19,7 @@ from tickwork.executor.base import Executor
 from tickwork.executor.identity import instance_name
 from tickwork.executor.local import LocalExecutor
 from tickwork.health import HealthChange, HealthListener, Policy
-from tickwork.notify import health_events
+from tickwork.notify import health_events, weekly_report
 from tickwork.notify.channels import ChannelService
 from tickwork.notify.sender import Sender
 from tickwork.portable import Backup
@@ -87,6 +87,7 @@ class Runtime:
         self.health_check = HealthCheck(
             self.store, self.health, clock, settings.health_check_interval_seconds
         )
+        self.weekly_report = weekly_report.WeeklyReport(self.store, settings, clock)
         self._started = False
         self.hosts_scheduler = False  # whether start() started the scheduler here
         self._first_prune: threading.Thread | None = None
@@ -124,6 +125,9 @@ class Runtime:
                 self.settings.health_check_interval_seconds,
                 self.health_check.turn,
                 "tickwork.health",
+            )
+            self.engine.every(
+                weekly_report.INTERVAL_SECONDS, self.weekly_report.turn, "tickwork.report"
             )
             self.hosts_scheduler = True
             self._first_prune = threading.Thread(target=self.prune, name="tickwork-prune")

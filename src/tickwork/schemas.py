@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any, Literal, Self, get_args
 
 from pydantic import (
@@ -470,6 +470,72 @@ class GroupStats(RunStats):
 class StatsResponse(StatsWindowFields):
     all: RunStats
     groups: list[GroupStats]
+
+
+class ReportQuery(Strict):
+    """Whole UTC days: `from` to `to`, both included (default: the 7 days ending today), or
+    a `period` ending today. `format=csv` answers text/csv instead of JSON."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+    from_: date | None = Field(default=None, alias="from")
+    to: date | None = None
+    period: Literal["day", "week", "month"] | None = None
+    format: Literal["json", "csv"] = "json"
+
+
+class ReportChange(BaseModel):
+    """This period less the one before (success_rate in parts of 1, p95 in seconds)."""
+
+    runs: int
+    failures: int
+    success_rate: float | None
+    duration_p95: float | None
+
+
+class ReportFigures(BaseModel):
+    runs: int
+    failures: int
+    success_rate: float | None
+    duration_total: float
+    duration_p95: float | None
+    cpu_seconds_total: float
+    peak_memory_max: int | None
+    # The period of the same length just before, and what changed since.
+    previous: ReportFigures | None = None
+    change: ReportChange | None = None
+
+
+class ReportGroupLine(ReportFigures):
+    group: str | None  # None: the schedules in no group
+
+
+class ReportScheduleLine(ReportFigures):
+    schedule_id: str
+    schedule: str
+    group: str | None
+
+
+class ReportRun(BaseModel):
+    run_id: int
+    schedule_id: str
+    schedule: str
+    status: RunStatus
+    started_at: UtcTime | None
+    duration_seconds: float | None
+
+
+class ReportResponse(BaseModel):
+    model_config = ConfigDict(populate_by_name=True, serialize_by_alias=True)
+
+    from_: date = Field(alias="from")
+    to: date
+    previous_from: date
+    previous_to: date
+    all: ReportFigures
+    groups: list[ReportGroupLine]
+    schedules: list[ReportScheduleLine]
+    slowest_runs: list[ReportRun]
 
 
 class Page(BaseModel):

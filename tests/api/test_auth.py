@@ -75,6 +75,7 @@ NEEDS = {
     ("GET", "/schedules/<schedule_id>/runs"): "viewer",
     ("GET", "/schedules/<schedule_id>/stats"): "viewer",
     ("GET", "/stats"): "viewer",
+    ("GET", "/reports"): "viewer",
     ("GET", "/runs"): "viewer",
     ("GET", "/queue"): "viewer",
     ("GET", "/runs/<int:run_id>"): "viewer",

@@ -92,15 +92,17 @@ def ran(
 
 def tally(store: Store, grain: str = "day", scopes: list[str] | None = None) -> dict[str, Tally]:
     """Per scope: each schedule's, group's and everything's, over the day before T0 on."""
+    found = {}
     with store.reading() as session:
-        found = rollups.tallies(
-            session,
-            grain,  # type: ignore[arg-type]
-            DAY - timedelta(days=1),
-            scopes,
-            prefix=None if scopes else "",
-            per_start=False,
-        )
+        for kind in rollups.KINDS:
+            found |= rollups.tallies(
+                session,
+                grain,  # type: ignore[arg-type]
+                DAY - timedelta(days=1),
+                scopes,
+                kind=kind,
+                per_start=False,
+            )
     return {scope: value for (scope, _), value in found.items()}
 
 

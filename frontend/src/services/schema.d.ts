@@ -244,6 +244,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/reports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Runs, failures, durations and resources per group and schedule over whole days, against the period before; format=csv for a spreadsheet */
+        get: operations["get_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/runs": {
         parameters: {
             query?: never;
@@ -1499,6 +1516,258 @@ export interface components {
             slots_busy: number;
             /** Slots Total */
             slots_total: number;
+        };
+        /**
+         * ReportChange
+         * @description This period less the one before (success_rate in parts of 1, p95 in seconds).
+         */
+        ReportChange: {
+            /** Duration P95 */
+            duration_p95: number | null;
+            /** Failures */
+            failures: number;
+            /** Runs */
+            runs: number;
+            /** Success Rate */
+            success_rate: number | null;
+        };
+        /** ReportFigures */
+        "ReportFigures-Input": {
+            /** @default null */
+            change: components["schemas"]["ReportChange"] | null;
+            /** Cpu Seconds Total */
+            cpu_seconds_total: number;
+            /** Duration P95 */
+            duration_p95: number | null;
+            /** Duration Total */
+            duration_total: number;
+            /** Failures */
+            failures: number;
+            /** Peak Memory Max */
+            peak_memory_max: number | null;
+            /** @default null */
+            previous: components["schemas"]["ReportFigures-Input"] | null;
+            /** Runs */
+            runs: number;
+            /** Success Rate */
+            success_rate: number | null;
+        };
+        /** ReportFigures */
+        "ReportFigures-Output": {
+            /** @default null */
+            change: components["schemas"]["ReportChange"] | null;
+            /** Cpu Seconds Total */
+            cpu_seconds_total: number;
+            /** Duration P95 */
+            duration_p95: number | null;
+            /** Duration Total */
+            duration_total: number;
+            /** Failures */
+            failures: number;
+            /** Peak Memory Max */
+            peak_memory_max: number | null;
+            /** @default null */
+            previous: components["schemas"]["ReportFigures-Output"] | null;
+            /** Runs */
+            runs: number;
+            /** Success Rate */
+            success_rate: number | null;
+        };
+        /** ReportGroupLine */
+        "ReportGroupLine-Input": {
+            /** @default null */
+            change: components["schemas"]["ReportChange"] | null;
+            /** Cpu Seconds Total */
+            cpu_seconds_total: number;
+            /** Duration P95 */
+            duration_p95: number | null;
+            /** Duration Total */
+            duration_total: number;
+            /** Failures */
+            failures: number;
+            /** Group */
+            group: string | null;
+            /** Peak Memory Max */
+            peak_memory_max: number | null;
+            /** @default null */
+            previous: components["schemas"]["ReportFigures-Input"] | null;
+            /** Runs */
+            runs: number;
+            /** Success Rate */
+            success_rate: number | null;
+        };
+        /** ReportGroupLine */
+        "ReportGroupLine-Output": {
+            /** @default null */
+            change: components["schemas"]["ReportChange"] | null;
+            /** Cpu Seconds Total */
+            cpu_seconds_total: number;
+            /** Duration P95 */
+            duration_p95: number | null;
+            /** Duration Total */
+            duration_total: number;
+            /** Failures */
+            failures: number;
+            /** Group */
+            group: string | null;
+            /** Peak Memory Max */
+            peak_memory_max: number | null;
+            /** @default null */
+            previous: components["schemas"]["ReportFigures-Output"] | null;
+            /** Runs */
+            runs: number;
+            /** Success Rate */
+            success_rate: number | null;
+        };
+        /** ReportResponse */
+        "ReportResponse-Input": {
+            all: components["schemas"]["ReportFigures-Input"];
+            /**
+             * From
+             * Format: date
+             */
+            from: string;
+            /** Groups */
+            groups: components["schemas"]["ReportGroupLine-Input"][];
+            /**
+             * Previous From
+             * Format: date
+             */
+            previous_from: string;
+            /**
+             * Previous To
+             * Format: date
+             */
+            previous_to: string;
+            /** Schedules */
+            schedules: components["schemas"]["ReportScheduleLine-Input"][];
+            /** Slowest Runs */
+            slowest_runs: components["schemas"]["ReportRun-Input"][];
+            /**
+             * To
+             * Format: date
+             */
+            to: string;
+        };
+        /** ReportResponse */
+        "ReportResponse-Output": {
+            all: components["schemas"]["ReportFigures-Output"];
+            /**
+             * From
+             * Format: date
+             */
+            from: string;
+            /** Groups */
+            groups: components["schemas"]["ReportGroupLine-Output"][];
+            /**
+             * Previous From
+             * Format: date
+             */
+            previous_from: string;
+            /**
+             * Previous To
+             * Format: date
+             */
+            previous_to: string;
+            /** Schedules */
+            schedules: components["schemas"]["ReportScheduleLine-Output"][];
+            /** Slowest Runs */
+            slowest_runs: components["schemas"]["ReportRun-Output"][];
+            /**
+             * To
+             * Format: date
+             */
+            to: string;
+        };
+        /** ReportRun */
+        "ReportRun-Input": {
+            /** Duration Seconds */
+            duration_seconds: number | null;
+            /** Run Id */
+            run_id: number;
+            /** Schedule */
+            schedule: string;
+            /** Schedule Id */
+            schedule_id: string;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "success" | "failed" | "timeout" | "cancelled" | "lost" | "skipped";
+        };
+        /** ReportRun */
+        "ReportRun-Output": {
+            /** Duration Seconds */
+            duration_seconds: number | null;
+            /** Run Id */
+            run_id: number;
+            /** Schedule */
+            schedule: string;
+            /** Schedule Id */
+            schedule_id: string;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "success" | "failed" | "timeout" | "cancelled" | "lost" | "skipped";
+        };
+        /** ReportScheduleLine */
+        "ReportScheduleLine-Input": {
+            /** @default null */
+            change: components["schemas"]["ReportChange"] | null;
+            /** Cpu Seconds Total */
+            cpu_seconds_total: number;
+            /** Duration P95 */
+            duration_p95: number | null;
+            /** Duration Total */
+            duration_total: number;
+            /** Failures */
+            failures: number;
+            /** Group */
+            group: string | null;
+            /** Peak Memory Max */
+            peak_memory_max: number | null;
+            /** @default null */
+            previous: components["schemas"]["ReportFigures-Input"] | null;
+            /** Runs */
+            runs: number;
+            /** Schedule */
+            schedule: string;
+            /** Schedule Id */
+            schedule_id: string;
+            /** Success Rate */
+            success_rate: number | null;
+        };
+        /** ReportScheduleLine */
+        "ReportScheduleLine-Output": {
+            /** @default null */
+            change: components["schemas"]["ReportChange"] | null;
+            /** Cpu Seconds Total */
+            cpu_seconds_total: number;
+            /** Duration P95 */
+            duration_p95: number | null;
+            /** Duration Total */
+            duration_total: number;
+            /** Failures */
+            failures: number;
+            /** Group */
+            group: string | null;
+            /** Peak Memory Max */
+            peak_memory_max: number | null;
+            /** @default null */
+            previous: components["schemas"]["ReportFigures-Output"] | null;
+            /** Runs */
+            runs: number;
+            /** Schedule */
+            schedule: string;
+            /** Schedule Id */
+            schedule_id: string;
+            /** Success Rate */
+            success_rate: number | null;
         };
         /** RestoreRequest */
         RestoreRequest: {
@@ -3639,6 +3908,58 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    get_report: {
+        parameters: {
+            query?: {
+                from?: string | null;
+                to?: string | null;
+                period?: ("day" | "week" | "month") | null;
+                format?: "json" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportResponse-Output"];
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorResponse"];
                 };
             };
         };

@@ -246,12 +246,14 @@ def _refuse_nul(value: Any) -> None:
 def _query_args(model: type[BaseModel]) -> dict[str, Any]:
     """The query's parameters for `model`: a list field takes every value its name was given
     (`?tag=a&tag=b`), any other field the first."""
-    unknown = set(request.args) - set(model.model_fields)
+    # A field's parameter is its alias where it has one (`from`, which Python keeps).
+    names = {field.alias or name: field for name, field in model.model_fields.items()}
+    unknown = set(request.args) - set(names)
     if unknown and model.model_config.get("extra") == "forbid":
         raise ValidationFailed.one(sorted(unknown)[0], "unknown query parameter")
     return {
         name: request.args.getlist(name) if _is_list(field.annotation) else request.args[name]
-        for name, field in model.model_fields.items()
+        for name, field in names.items()
         if name in request.args
     }
 

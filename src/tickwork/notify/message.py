@@ -32,6 +32,7 @@ SAID = {
     "stuck": "is stuck",
 }
 DIGEST_LINES = 50
+REPORT = "report"  # a message about no run: its row holds the title and text to send
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,8 @@ class Note:
 def render(note: Note, page_url: str) -> tuple[str, str]:
     """The (title, body) of one notification."""
     facts = note.body
+    if note.event == REPORT:  # written whole by its maker (notify/weekly_report.py)
+        return str(facts.get("title", "")), str(facts.get("text", ""))
     name = str(facts.get("schedule_name") or "a schedule")
     return f"{PREFIX} {headline(note, name)}", "\n".join(_lines(note, name, page_url))
 

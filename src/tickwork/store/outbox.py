@@ -201,6 +201,28 @@ def _write(
     return [row.id for row in rows]
 
 
+def enqueue_message(
+    session: Session, channel_id: str, event_name: str, at: datetime, title: str, text: str
+) -> int:
+    """One pending row for `channel_id` that is about no schedule or run (the weekly
+    report): its title and text are sent as they are. The id written."""
+    row = OutboxRow(
+        channel_id=channel_id,
+        schedule_id=None,
+        run_id=None,
+        event=event_name,
+        created_at=at,
+        due_at=at,
+        attempts=0,
+        status=OutboxStatus.PENDING.value,
+        body={"title": title, "text": text},
+    )
+    session.add(row)
+    session.flush()
+    _wake_after_commit(session)
+    return row.id
+
+
 def _kept(detail: dict[str, Any]) -> dict[str, Any]:
     """`detail` with the output cut to its last lines: a message is no place for a log."""
     tail = detail.get("output_tail")

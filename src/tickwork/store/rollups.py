@@ -25,7 +25,7 @@ from sqlalchemy import case, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from tickwork import statistics
-from tickwork.statistics import Grain, Tally
+from tickwork.statistics import KEPT, Grain, Tally
 from tickwork.store.tables import (
     ROLLUP_STATUSES,
     RollupDurationRow,
@@ -35,6 +35,7 @@ from tickwork.store.tables import (
 )
 
 GRAINS: tuple[Grain, ...] = ("hour", "day")
+KINDS = ("schedule", "group", "all")
 ALL = "all"
 GROUP_PREFIX = "group:"
 
@@ -46,6 +47,11 @@ def schedule_scope(schedule_id: str) -> str:
 def group_scope(group: str | None) -> str:
     """A group's scope; "group:" is the schedules in no group."""
     return GROUP_PREFIX + (group or "")
+
+
+def kind_of(scope: str) -> str:
+    """ "schedule", "group" or "all"."""
+    return scope.split(":", 1)[0]
 
 
 @dataclass(frozen=True)
@@ -101,7 +107,14 @@ def add_many(session: Session, ends: Iterable[Ended], now: datetime | None = Non
                     buckets[slot] = buckets.get(slot, 0) + 1
     dialect = _dialect(session)
     keyed = [
-        {"scope": scope, "grain": grain, "start": start, "schedule_id": owners.get(scope)} | values
+        {
+            "scope": scope,
+            "grain": grain,
+            "start": start,
+            "kind": kind_of(scope),
+            "schedule_id": owners.get(scope),
+        }
+        | values
         for (scope, grain, start), values in sorted(rows.items(), key=lambda item: item[0])
     ]
     for chunk in _chunks(keyed, 2000):
@@ -112,6 +125,7 @@ def add_many(session: Session, ends: Iterable[Ended], now: datetime | None = Non
             "grain": grain,
             "start": start,
             "bucket": bucket,
+            "kind": kind_of(scope),
             "schedule_id": owners.get(scope),
             "runs": runs,
         }
@@ -219,12 +233,13 @@ def tallies(
     since: datetime,
     scopes: Sequence[str] | None = None,
     *,
-    prefix: str | None = None,
+    kind: str | None = None,
+    until: datetime | None = None,
     per_start: bool = True,
 ) -> dict[tuple[str, datetime | None], Tally]:
-    """The sums of `grain` rollups from `since` on, keyed by (scope, start): of `scopes`, or
-    of every scope that starts with `prefix`; `per_start=False` adds each scope's starts
-    together (key start None)."""
+    """The sums of `grain` rollups from `since` on (to before `until`), keyed by (scope,
+    start): of `scopes`, or of every scope of a `kind` ("schedule", "group", "all");
+    `per_start=False` adds each scope's starts together (key start None)."""
     out: dict[tuple[str, datetime | None], Tally] = {}
     for table in (RollupRow, RollupDurationRow):
         columns = [table.scope, *([table.start] if per_start else [])]
@@ -242,8 +257,10 @@ def tallies(
         query = select(*columns, *measures).where(table.grain == grain, table.start >= since)
         if scopes is not None:
             query = query.where(table.scope.in_(list(scopes)))
-        if prefix is not None:
-            query = query.where(table.scope.startswith(prefix, autoescape=True))
+        if kind is not None:
+            query = query.where(table.kind == kind)
+        if until is not None:
+            query = query.where(table.start < until)
         for row in session.execute(query.group_by(*grouping)):
             tally = out.setdefault((row.scope, row.start if per_start else None), Tally())
             if table is RollupRow:
@@ -270,8 +287,10 @@ def prune(session: Session, now: datetime) -> int:
     """Delete the rollups no window reads any more; how many rows went."""
     gone = 0
     for table in (RollupRow, RollupDurationRow):
+        # By kind too: each condition is one range of the (kind, grain, start) index.
         conditions = [
-            (table.grain == grain) & (table.start < now - statistics.KEPT[grain])
+            (table.kind == kind) & (table.grain == grain) & (table.start < now - KEPT[grain])
+            for kind in KINDS
             for grain in GRAINS
         ]
         result = session.execute(

@@ -175,6 +175,8 @@ class RollupRow(Base):
     scope: Mapped[str] = mapped_column(String(120), primary_key=True)
     grain: Mapped[str] = mapped_column(String(4), primary_key=True)  # "hour" | "day"
     start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    # "schedule", "group" or "all": what the scope is, so that all groups are one index range.
+    kind: Mapped[str] = mapped_column(String(8))
     # Set for a schedule's own rows, which go when it goes; None for groups and everything.
     schedule_id: Mapped[str | None] = mapped_column(
         String(36), ForeignKey("schedules.id", ondelete="CASCADE"), nullable=True, index=True
@@ -194,7 +196,7 @@ class RollupRow(Base):
     cpu_seconds: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
     peak_memory_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
-    __table_args__ = (Index("ix_run_rollups_grain_start", "grain", "start"),)
+    __table_args__ = (Index("ix_run_rollups_kind_grain_start", "kind", "grain", "start"),)
 
 
 ROLLUP_STATUSES = ("success", "failed", "timeout", "cancelled", "lost", "skipped")
@@ -209,12 +211,13 @@ class RollupDurationRow(Base):
     grain: Mapped[str] = mapped_column(String(4), primary_key=True)
     start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     bucket: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(8))
     schedule_id: Mapped[str | None] = mapped_column(
         String(36), ForeignKey("schedules.id", ondelete="CASCADE"), nullable=True, index=True
     )
     runs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
-    __table_args__ = (Index("ix_run_rollup_durations_grain_start", "grain", "start"),)
+    __table_args__ = (Index("ix_run_rollup_durations_kind_grain_start", "kind", "grain", "start"),)
 
 
 class DependencyRow(Base):

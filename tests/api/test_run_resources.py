@@ -141,3 +141,26 @@ def test_a_viewer_may_read_them_and_an_outsider_may_not(
     )
     assert viewer.get(f"/api/v1/runs/{run['id']}/resources").status_code == 200
     assert outsider.get(f"/api/v1/runs/{run['id']}/resources").status_code == 401
+
+
+def test_a_run_whose_schedule_is_deleted_while_sampled_ends_without_a_failed_write(
+    client: FlaskClient,
+    make_schedule: Callable,
+    runtime: Runtime,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    schedule = make_schedule(workflow_type="job", parameters={"sleep": 60})
+    run_id = client.post(f"/api/v1/schedules/{schedule['id']}/run").get_json()["id"]
+    wait_for(lambda: samples_stored(runtime, run_id) > 0)
+    assert client.delete(f"/api/v1/schedules/{schedule['id']}").status_code == 204
+    queue = runtime.executor.queue
+
+    def idle() -> bool:
+        view = queue()
+        return view is not None and view.slots_busy == 0
+
+    wait_for(idle)
+    runtime.executor.shutdown(1.0)  # its writer has written (or refused) all it was given
+    assert samples_stored(runtime, run_id) == 0
+    failed = [r for r in caplog.records if r.levelname in ("ERROR", "CRITICAL")]
+    assert failed == [], [r.getMessage() for r in failed]

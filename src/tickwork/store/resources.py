@@ -15,11 +15,15 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.orm import Session
 
 from tickwork.resources import Sample, Taken
-from tickwork.store.tables import RunResourceSampleRow
+from tickwork.store.tables import RunResourceSampleRow, RunRow
 
 
 def save(session: Session, run_id: int, taken: Taken) -> None:
-    """Store what a series took: appended, or in place of what was stored."""
+    """Store what a series took: appended, or in place of what was stored. Nothing for a run
+    that is gone (its schedule was deleted while it ran): the foreign key would refuse the
+    rows, and with them the rest of the writer's batch."""
+    if session.scalar(select(RunRow.id).where(RunRow.id == run_id)) is None:
+        return
     if taken.replace:
         session.execute(delete(RunResourceSampleRow).where(RunResourceSampleRow.run_id == run_id))
     if taken.samples:

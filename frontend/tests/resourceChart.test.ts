@@ -71,7 +71,7 @@ describe('resourceChartOption', () => {
   })
 })
 
-describe('axis helpers', () => {
+describe('the axes', () => {
   it('says elapsed times shortly', () => {
     expect([5, 90, 120, 3600, 5400].map(formatElapsed)).toEqual(['5 s', '1:30', '2 min', '1 h', '1 h 30 min'])
   })

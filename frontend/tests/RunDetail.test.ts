@@ -32,14 +32,27 @@ function runWith(overrides: Record<string, unknown> | null) {
   }
 }
 
+const RESOURCES = {
+  run_id: 5,
+  status: 'success',
+  interval_seconds: 2,
+  samples: [],
+  cpu_percent_mean: 10,
+  cpu_percent_peak: null,
+  memory_mean_bytes: null,
+  peak_memory_bytes: 1000,
+}
+
 async function mountRun(overrides: Record<string, unknown> | null) {
   vi.stubGlobal(
     'fetch',
-    vi.fn(async (url: string) =>
-      url.startsWith('/api/v1/runs/5/log')
-        ? jsonResponse(200, { run_id: 5, offset: 0, next_offset: 0, content: '', complete: true })
-        : jsonResponse(200, runWith(overrides)),
-    ),
+    vi.fn(async (url: string) => {
+      if (url.startsWith('/api/v1/runs/5/log')) {
+        return jsonResponse(200, { run_id: 5, offset: 0, next_offset: 0, content: '', complete: true })
+      }
+      if (url.startsWith('/api/v1/runs/5/resources')) return jsonResponse(200, RESOURCES)
+      return jsonResponse(200, runWith(overrides))
+    }),
   )
   const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:p(.*)', component: { template: '<div />' } }] })
   const Host = defineComponent({ setup: () => () => h(NMessageProvider, null, () => h(RunDetail, { id: '5' })) })
@@ -55,6 +68,12 @@ describe('RunDetail', () => {
     expect(box.text()).toContain('Parameters changed for this run')
     expect(box.text()).toContain('number = 50')
     expect(box.text()).toContain('regions = ["spain"]')
+  })
+
+  it('has the run\'s resource card, which says why a run of a second has no samples', async () => {
+    const view = await mountRun(null)
+    expect(view.get('[data-test="resources-cpu-mean"]').text()).toContain('10.0 %')
+    expect(view.get('[data-test="resources-empty"]').text()).toContain('ended before the first one')
   })
 
   it('says nothing of overrides when the run had none', async () => {

@@ -62,6 +62,10 @@ class Settings:
     log_max_bytes: int = 5 * 1024 * 1024
     output_tail_bytes: int = 4096
     kill_grace_seconds: float = 5.0
+    # A running run's process tree is measured this often (CPU, memory, processes) for its
+    # resource chart; a long run's points are merged so it keeps at most 300 (the interval
+    # doubles each time). 0 switches the sampling off.
+    resource_sample_seconds: float = 2.0
     history_size: int = 5
     backup_count: int = 10
     # Missed fires older than this are not caught up after downtime (systemd's Persistent=).
@@ -248,6 +252,8 @@ def load_settings(
             "setting report_weekday must be 0 (Monday) to 6 and report_hour 0 to 23, "
             f"not {settings.report_weekday} and {settings.report_hour}"
         )
+    if settings.resource_sample_seconds < 0:
+        raise ConfigError("setting resource_sample_seconds: must be 0 (off) or more")
     return settings
 
 

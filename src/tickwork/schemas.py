@@ -343,6 +343,11 @@ class RunResponse(BaseModel):
     error: str | None
     cpu_seconds: float | None
     peak_memory_bytes: int | None
+    # Over its resource samples, recorded at its end (null before, or without samples; a run
+    # shorter than one sample has its CPU time over its duration as the mean).
+    cpu_percent_mean: float | None = None
+    cpu_percent_peak: float | None = None
+    memory_mean_bytes: int | None = None
     parameter_overrides: dict[str, Any] | None = None
     # The run this one follows: the attempt it retries, or the upstream run that chained it.
     parent_run_id: int | None = None
@@ -690,6 +695,32 @@ class LogResponse(BaseModel):
     # `content` cut where the stream changes: their texts joined are `content` exactly, none
     # is empty. A log written before streams were told apart is all stdout.
     segments: list[LogSegment]
+
+
+class ResourceSample(BaseModel):
+    """What the run's process tree used over the interval ending at `at`: CPU percent (100 is
+    one core) as the mean over it, resident memory and live processes as the most seen."""
+
+    at: UtcTime
+    cpu_percent: float
+    rss_bytes: int
+    processes: int
+
+
+class RunResourcesResponse(BaseModel):
+    """A run's resource use over time, oldest first: at most a few hundred samples, a long
+    run's merged so that the interval doubled. The figures are the run's own once it ended,
+    and taken over the samples so far while it runs; null without samples."""
+
+    run_id: int
+    status: RunStatus
+    # Between samples now: the setting, doubled for each merge; null with sampling off.
+    interval_seconds: float | None
+    samples: list[ResourceSample]
+    cpu_percent_mean: float | None
+    cpu_percent_peak: float | None
+    memory_mean_bytes: int | None
+    peak_memory_bytes: int | None
 
 
 class NextRun(BaseModel):

@@ -81,6 +81,7 @@ NEEDS = {
     ("GET", "/runs/<int:run_id>"): "viewer",
     ("GET", "/runs/<int:run_id>/log"): "viewer",
     ("GET", "/runs/<int:run_id>/log/download"): "viewer",
+    ("GET", "/runs/<int:run_id>/resources"): "viewer",
     ("POST", "/runs/<int:run_id>/cancel"): "operator",
     ("GET", "/workflows"): "viewer",
     ("GET", "/templates"): "viewer",

@@ -183,3 +183,11 @@ def test_the_health_settings_have_their_documented_defaults_and_bounds(tmp_path)
     ):
         with pytest.raises(ConfigError, match=f"health_{name.lower()}"):
             load_settings(environ={f"TICKWORK_HEALTH_{name}": value})
+
+
+def test_resource_sampling_is_every_two_seconds_unless_set_and_never_negative():
+    assert load_settings(environ={}).resource_sample_seconds == 2.0
+    off = load_settings(environ={"TICKWORK_RESOURCE_SAMPLE_SECONDS": "0"})
+    assert off.resource_sample_seconds == 0.0
+    with pytest.raises(ConfigError, match="resource_sample_seconds"):
+        load_settings(environ={"TICKWORK_RESOURCE_SAMPLE_SECONDS": "-1"})

@@ -19,6 +19,7 @@ from tests.unit.test_process import gone, log_says, wait_for
 from tickwork.executor import supervisor as supervising
 from tickwork.executor.process import Control, ProcessResult, ProcessSpec
 from tickwork.executor.supervisor import INTERNAL_ERROR, LaunchError, Supervisor
+from tickwork.resources import Sample, Series
 
 MiB = 1024 * 1024
 
@@ -298,6 +299,38 @@ def test_memory_is_sampled_over_the_tree(tmp_path, supervisor, ends):
     (result,) = ends.wait("a")
     assert result.outcome == "success"
     assert result.peak_memory_bytes is not None and result.peak_memory_bytes >= 50 * MiB
+
+
+def test_a_tree_that_allocates_and_burns_cpu_is_sampled_as_it_goes(tmp_path, supervisor, ends):
+    stop = tmp_path / "stop"
+    code = f"""
+    import os, subprocess, sys
+    hog = (
+        "import os; block = b'x' * (100 * 1024 * 1024)\\n"
+        "while not os.path.exists({str(stop)!r}): pass"
+    )
+    subprocess.run([sys.executable, "-c", hog])
+    """
+    seen = threading.Event()
+    series = Series(0.1)
+    points: list[Sample] = []
+
+    def on_new() -> None:  # called in the loop's thread, at most once per take
+        points.extend(series.take().samples)
+        big = [p for p in points if p.rss_bytes >= 100 * MiB and p.processes >= 2]
+        if len(big) >= 3 and any(p.cpu_percent > 10 for p in big):  # a tenth of a core at least
+            seen.set()
+
+    series.on_new = on_new
+    control = Control(resources=series)
+    supervisor.launch(make_spec(tmp_path, python(tmp_path, code)), control, ends.callback("a"))
+    assert seen.wait(60), points
+    stop.touch()
+    (result,) = ends.wait("a")
+    assert result.outcome == "success"
+    summary = series.summary()
+    assert summary.memory_mean_bytes is not None and summary.memory_mean_bytes > 50 * MiB
+    assert summary.cpu_percent_peak == max(p.cpu_percent for p in series.points())
 
 
 @pytest.mark.parametrize("slice_size", [1, supervising.SCAN_PER_TURN])

@@ -323,3 +323,9 @@ export const backupApi = {
 }
 
 export const EVENTS_URL = `${API_BASE}/events`
+
+/** A run's resource use over time (`RunResources` in services/types.ts). */
+export const resourceApi = {
+  /** `{run_id, status, interval_seconds, samples: [{at, cpu_percent, rss_bytes, processes}], cpu_percent_mean, cpu_percent_peak, memory_mean_bytes, peak_memory_bytes}`, oldest sample first. */
+  getRunResources: (runId) => request('GET', `/runs/${id(runId)}/resources`),
+}

@@ -346,6 +346,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/runs/{run_id}/resources": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The run's CPU, memory and process count over time */
+        get: operations["run_resources"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/scheduler/pause": {
         parameters: {
             query?: never;
@@ -1769,6 +1786,39 @@ export interface components {
             /** Success Rate */
             success_rate: number | null;
         };
+        /**
+         * ResourceSample
+         * @description What the run's process tree used over the interval ending at `at`: CPU percent (100 is
+         *     one core) as the mean over it, resident memory and live processes as the most seen.
+         */
+        "ResourceSample-Input": {
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Cpu Percent */
+            cpu_percent: number;
+            /** Processes */
+            processes: number;
+            /** Rss Bytes */
+            rss_bytes: number;
+        };
+        /**
+         * ResourceSample
+         * @description What the run's process tree used over the interval ending at `at`: CPU percent (100 is
+         *     one core) as the mean over it, resident memory and live processes as the most seen.
+         */
+        "ResourceSample-Output": {
+            /** At */
+            at: string;
+            /** Cpu Percent */
+            cpu_percent: number;
+            /** Processes */
+            processes: number;
+            /** Rss Bytes */
+            rss_bytes: number;
+        };
         /** RestoreRequest */
         RestoreRequest: {
             /**
@@ -1835,12 +1885,76 @@ export interface components {
                 [key: string]: unknown;
             } | null;
         };
+        /**
+         * RunResourcesResponse
+         * @description A run's resource use over time, oldest first: at most a few hundred samples, a long
+         *     run's merged so that the interval doubled. The figures are the run's own once it ended,
+         *     and taken over the samples so far while it runs; null without samples.
+         */
+        "RunResourcesResponse-Input": {
+            /** Cpu Percent Mean */
+            cpu_percent_mean: number | null;
+            /** Cpu Percent Peak */
+            cpu_percent_peak: number | null;
+            /** Interval Seconds */
+            interval_seconds: number | null;
+            /** Memory Mean Bytes */
+            memory_mean_bytes: number | null;
+            /** Peak Memory Bytes */
+            peak_memory_bytes: number | null;
+            /** Run Id */
+            run_id: number;
+            /** Samples */
+            samples: components["schemas"]["ResourceSample-Input"][];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "success" | "failed" | "timeout" | "cancelled" | "lost" | "skipped";
+        };
+        /**
+         * RunResourcesResponse
+         * @description A run's resource use over time, oldest first: at most a few hundred samples, a long
+         *     run's merged so that the interval doubled. The figures are the run's own once it ended,
+         *     and taken over the samples so far while it runs; null without samples.
+         */
+        "RunResourcesResponse-Output": {
+            /** Cpu Percent Mean */
+            cpu_percent_mean: number | null;
+            /** Cpu Percent Peak */
+            cpu_percent_peak: number | null;
+            /** Interval Seconds */
+            interval_seconds: number | null;
+            /** Memory Mean Bytes */
+            memory_mean_bytes: number | null;
+            /** Peak Memory Bytes */
+            peak_memory_bytes: number | null;
+            /** Run Id */
+            run_id: number;
+            /** Samples */
+            samples: components["schemas"]["ResourceSample-Output"][];
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "queued" | "running" | "success" | "failed" | "timeout" | "cancelled" | "lost" | "skipped";
+        };
         /** RunResponse */
         "RunResponse-Input": {
             /** Attempt */
             attempt: number;
             /** Command */
             command: string[] | null;
+            /**
+             * Cpu Percent Mean
+             * @default null
+             */
+            cpu_percent_mean: number | null;
+            /**
+             * Cpu Percent Peak
+             * @default null
+             */
+            cpu_percent_peak: number | null;
             /** Cpu Seconds */
             cpu_seconds: number | null;
             /** Duration Seconds */
@@ -1853,6 +1967,11 @@ export interface components {
             finished_at: string | null;
             /** Id */
             id: number;
+            /**
+             * Memory Mean Bytes
+             * @default null
+             */
+            memory_mean_bytes: number | null;
             /**
              * Not Before
              * @default null
@@ -1920,6 +2039,16 @@ export interface components {
             attempt: number;
             /** Command */
             command: string[] | null;
+            /**
+             * Cpu Percent Mean
+             * @default null
+             */
+            cpu_percent_mean: number | null;
+            /**
+             * Cpu Percent Peak
+             * @default null
+             */
+            cpu_percent_peak: number | null;
             /** Cpu Seconds */
             cpu_seconds: number | null;
             /** Duration Seconds */
@@ -1932,6 +2061,11 @@ export interface components {
             finished_at: string | null;
             /** Id */
             id: number;
+            /**
+             * Memory Mean Bytes
+             * @default null
+             */
+            memory_mean_bytes: number | null;
             /**
              * Not Before
              * @default null
@@ -4224,6 +4358,64 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+            /** @description Authentication required */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not allowed for this role */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Unknown id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Validation failed */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ValidationErrorResponse"];
+                };
+            };
+        };
+    };
+    run_resources: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                run_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunResourcesResponse-Output"];
                 };
             };
             /** @description Authentication required */

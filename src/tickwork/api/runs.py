@@ -1,10 +1,11 @@
-"""/runs: one run, its log (readable while it grows, or as a file) and cancel; the runs of all
-schedules."""
+"""/runs: one run, its log (readable while it grows, or as a file), its resource use over time
+and cancel; the runs of all schedules."""
 
 from __future__ import annotations
 
 import codecs
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO, Literal
 
@@ -14,17 +15,20 @@ from tickwork.api.audit import record
 from tickwork.api.context import PREFIX, SPEC, runtime
 from tickwork.errors import NotFound
 from tickwork.executor.process import stderr_ranges
+from tickwork.resources import Sample
 from tickwork.schemas import (
     AllRunsQuery,
     ErrorResponse,
     LogQuery,
     LogResponse,
     LogSegment,
+    ResourceSample,
     RunIdPath,
     RunListResponse,
+    RunResourcesResponse,
     RunResponse,
 )
-from tickwork.store import runs
+from tickwork.store import resources, runs
 from tickwork.store.runs import ACTIVE_STATUSES
 
 bp = Blueprint("runs", __name__, url_prefix=PREFIX)
@@ -144,6 +148,65 @@ def _chunks(handle: BinaryIO) -> Iterator[bytes]:
     with handle:
         while chunk := handle.read(64 * 1024):
             yield chunk
+
+
+@SPEC.route(
+    bp,
+    "/runs/<int:run_id>/resources",
+    "GET",
+    summary="The run's CPU, memory and process count over time",
+    path=RunIdPath,
+    responses={200: RunResourcesResponse, 404: ErrorResponse},
+)
+def run_resources(path: RunIdPath) -> RunResourcesResponse:
+    rt = runtime()
+    with rt.store.reading() as session:
+        run = runs.get(session, path.run_id)
+        if run is None:
+            raise NotFound(f"no run {path.run_id}")
+        points = resources.load(session, path.run_id)
+        ended = run.status not in ACTIVE_STATUSES
+        figures = (
+            (run.cpu_percent_mean, run.cpu_percent_peak, run.memory_mean_bytes)
+            if ended
+            else _figures(points)
+        )
+        peak = run.peak_memory_bytes
+        if not ended and points:
+            peak = max(peak or 0, max(p.rss_bytes for p in points))
+        setting = rt.settings.resource_sample_seconds
+        interval = points[-1].span_seconds if points else (setting if setting > 0 else None)
+        return RunResourcesResponse(
+            run_id=run.id,
+            status=run.status,  # type: ignore[arg-type]  # a RunStatus value in the column
+            interval_seconds=interval,
+            samples=[
+                ResourceSample(
+                    at=datetime.fromtimestamp(p.at, UTC),
+                    cpu_percent=p.cpu_percent,
+                    rss_bytes=p.rss_bytes,
+                    processes=p.processes,
+                )
+                for p in points
+            ],
+            cpu_percent_mean=figures[0],
+            cpu_percent_peak=figures[1],
+            memory_mean_bytes=figures[2],
+            peak_memory_bytes=peak,
+        )
+
+
+def _figures(points: list[Sample]) -> tuple[float | None, float | None, int | None]:
+    """A running run's figures so far, from its stored points weighted by their spans (the
+    run's own, from every sample, are written at its end)."""
+    span = sum(p.span_seconds for p in points)
+    if not points or span <= 0:
+        return None, None, None
+    return (
+        round(sum(p.cpu_percent * p.span_seconds for p in points) / span, 2),
+        max(p.cpu_percent for p in points),
+        round(sum(p.rss_bytes * p.span_seconds for p in points) / span),
+    )
 
 
 @SPEC.route(

@@ -7,7 +7,9 @@
   in one transaction (`lifecycle.start_many`, `finish` per run), so a burst of a hundred starts
   is one COMMIT and no thread waits on another's write lock.
 - The processes are watched by the launcher (`Supervisor.launch`): one spawn call in the
-  admitter's thread, the end reported back through a callback.
+  admitter's thread, the end reported back through a callback. Each run's resource series
+  (tickwork/resources.py) is fed by the launcher's passes over /proc and written by the
+  writer with whatever else it writes: new points ask for one write, however many arrive.
 
 Every state change is still a conditional update that must change exactly one row, so a run
 that was cancelled while it waited is refused its start (and stopped), and a finished run is
@@ -26,7 +28,7 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol, TypeVar
@@ -49,7 +51,8 @@ from tickwork.executor.process import (
     run_tag,
 )
 from tickwork.executor.supervisor import LaunchError, Supervisor
-from tickwork.store import lifecycle
+from tickwork.resources import Series, Taken
+from tickwork.store import lifecycle, resources
 from tickwork.store.db import Outage, Store, problem
 from tickwork.store.health import HealthRecorder
 from tickwork.store.lifecycle import Moved, RunStatus
@@ -201,6 +204,17 @@ class _Start:
 class _End:
     run_id: int
     finish: lifecycle.Finish
+    series: Series | None = None
+    taken: Taken | None = None  # the series' last points, taken when the batch is written
+
+
+@dataclass(frozen=True)
+class _Samples:
+    """New points in a running run's series: taken when the batch is written."""
+
+    run_id: int
+    series: Series
+    taken: Taken | None = None
 
 
 @dataclass(frozen=True)
@@ -217,7 +231,7 @@ class _Skip:
     at: datetime
 
 
-_Item = _Start | _End | _Fail | _Skip
+_Item = _Start | _End | _Fail | _Skip | _Samples
 
 
 class LocalExecutor:
@@ -433,7 +447,7 @@ class LocalExecutor:
             tag=tag,
             log_prepared=prepared,
         )
-        live = _Live(ticket, Control(), log_path)
+        live = _Live(ticket, Control(resources=self._series(run_id)), log_path)
         with self._lock:
             self._live[run_id] = live
         try:
@@ -459,13 +473,23 @@ class LocalExecutor:
         if end is not None:
             self._put(end)
 
+    def _series(self, run_id: int) -> Series | None:
+        """The run's resource series, whose new points ask the writer for a write; None when
+        sampling is off."""
+        if self.settings.resource_sample_seconds <= 0:
+            return None
+        series = Series(self.settings.resource_sample_seconds)
+        series.on_new = lambda: self._put(_Samples(run_id, series))
+        return series
+
     def _log_path(self, ticket: Ticket) -> Path:
         return self.settings.logs_dir / ticket.schedule_id / f"{ticket.run_id}.log"
 
     def _ended(self, live: _Live, result: ProcessResult) -> None:
         """The launcher's on_end: free the slot at once, record the end after the start."""
         self.admission.ended(live.ticket.run_id)
-        end = _End(live.ticket.run_id, _finish(result))
+        series = live.control.resources
+        end = _End(live.ticket.run_id, _finish(result, series), series)
         with live.lock:
             held = not live.start_put
             if held:
@@ -529,7 +553,7 @@ class LocalExecutor:
         """Everything in `batch` in one transaction, retried through storage trouble until
         shutdown; a batch that fails for another reason is written item by item, so one bad
         row holds up no other run."""
-        batch = [_with_process_start(item) for item in batch]
+        batch = [_taken(_with_process_start(item)) for item in batch]
         try:
             moved = _persist(
                 lambda: self.store.transact(
@@ -542,6 +566,7 @@ class LocalExecutor:
             if problem(exc) is not None:  # only at shutdown: start-up recovery ends them
                 log.warning("run changes not recorded at shutdown: %s", exc)
                 self._forget(batch)
+                _samples_lost(batch)
                 return
             log.exception("recording a batch of run changes failed; writing one by one")
             moved = [self._write_alone(item) for item in batch]
@@ -554,6 +579,7 @@ class LocalExecutor:
             )[0]
         except Exception:
             log.exception("run %s: its change could not be recorded", _run_id(item))
+        _samples_lost([item])
         if isinstance(item, _End | _Fail):
             try:
                 fail = _Fail(_run_id(item), INTERNAL_ERROR, self.clock.now())
@@ -570,6 +596,8 @@ class LocalExecutor:
         follow_ups: list[int] = []
         for item, outcome in zip(batch, moved, strict=True):
             run_id = _run_id(item)
+            if isinstance(item, _Samples):
+                continue
             if isinstance(item, _Start):
                 if outcome:
                     log.info("run %s started: pid %s", run_id, item.start.pid)
@@ -639,7 +667,13 @@ def _apply(
             starts.append(item.start)
             continue
         flush_starts()
-        if isinstance(item, _End):
+        if isinstance(item, _Samples):
+            if item.taken is not None:
+                resources.save(session, item.run_id, item.taken)
+            out.append(None)
+        elif isinstance(item, _End):
+            if item.taken is not None:  # its last points, in the transaction of its end
+                resources.save(session, item.run_id, item.taken)
             out.append(
                 lifecycle.finish(session, item.run_id, item.finish, argv=argv, health=health)
             )
@@ -671,11 +705,36 @@ def _with_process_start(item: _Item) -> _Item:
     )
 
 
+def _taken(item: _Item) -> _Item:
+    """An item with its series' new points taken now, before the transaction: a retried
+    transaction writes the same points again, never a later take's."""
+    if isinstance(item, _Samples | _End) and item.series is not None and item.taken is None:
+        return replace(item, taken=item.series.take())
+    return item
+
+
+def _samples_lost(batch: Sequence[_Item]) -> None:
+    """Points taken for writes that did not land: the next write of each series rewrites
+    it whole, so the store keeps no gap."""
+    for item in batch:
+        if isinstance(item, _Samples | _End) and item.series is not None:
+            item.series.lost()
+
+
+_KINDS: dict[type, str] = {
+    _Start: "start",
+    _End: "end",
+    _Fail: "end",
+    _Skip: "skip",
+    _Samples: "resource samples",
+}
+
+
 def _describe(batch: list[_Item]) -> str:
     """What a batch records, for the outage message: "recording the end of run 5"."""
     kinds: dict[str, list[str]] = {}
     for item in batch:
-        kind = {_Start: "start", _End: "end", _Fail: "end", _Skip: "skip"}[type(item)]
+        kind = _KINDS[type(item)]
         kinds.setdefault(kind, []).append(str(_run_id(item)))
     return "recording " + "; ".join(
         f"the {kind} of run {', '.join(ids)}" for kind, ids in kinds.items()
@@ -686,7 +745,14 @@ def _run_id(item: _Item) -> int:
     return item.start.run_id if isinstance(item, _Start) else item.run_id
 
 
-def _finish(result: ProcessResult) -> lifecycle.Finish:
+def _finish(result: ProcessResult, series: Series | None = None) -> lifecycle.Finish:
+    """The end to record. Without samples (a run shorter than the interval) the CPU mean is
+    its CPU time over its duration, from the kernel's accounting of what it waited for."""
+    summary = series.summary() if series is not None else None
+    cpu_mean = summary.cpu_percent_mean if summary else None
+    took = result.finished_at - result.started_at
+    if cpu_mean is None and result.cpu_seconds is not None and took > 0:
+        cpu_mean = round(100 * result.cpu_seconds / took, 2)
     return lifecycle.Finish(
         outcome=RunStatus(result.outcome),
         started_at=_at(result.started_at),
@@ -696,4 +762,7 @@ def _finish(result: ProcessResult) -> lifecycle.Finish:
         error=result.error,
         cpu_seconds=result.cpu_seconds,
         peak_memory_bytes=result.peak_memory_bytes,
+        cpu_percent_mean=cpu_mean,
+        cpu_percent_peak=summary.cpu_percent_peak if summary else None,
+        memory_mean_bytes=summary.memory_mean_bytes if summary else None,
     )

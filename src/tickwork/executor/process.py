@@ -29,6 +29,7 @@ import psutil
 
 # Named in tickwork.logfiles, beside the log name, so that pruning need not import the executor.
 from tickwork.logfiles import streams_path as streams_path
+from tickwork.resources import Series
 
 CHUNK = 64 * 1024
 RUN_TAG = "TICKWORK_RUN_TAG"
@@ -86,6 +87,9 @@ class Control:
     pid: int | None = None
     reason: str = "cancelled"
     peak_memory_bytes: int | None = None
+    # The run's resource use over time, fed by the supervisor's passes over /proc; None: not
+    # sampled (a run of recovery's, say).
+    resources: Series | None = field(default=None, repr=False, compare=False)
     # Set by the supervisor that runs it: tells its loop at once, rather than at its next look.
     wake: Callable[[], None] | None = field(default=None, repr=False, compare=False)
 

@@ -11,7 +11,9 @@ thousand: they fight for the GIL while other runs are being spawned. Here the ca
   on a heap (monotonic clock), SIGTERM first and SIGKILL when the grace is over;
 - memory and the sweep for what a run left behind (its process group, and processes carrying
   its RUN_TAG in their environment) come from one pass over /proc, read a slice per turn of
-  the loop, so a thousand runs cost one pass rather than a thousand, and no turn stalls.
+  the loop, so a thousand runs cost one pass rather than a thousand, and no turn stalls;
+- the same pass measures each run's tree (CPU, memory, processes) for its resource series
+  (tickwork/resources.py) when its Control carries one: no thread or walk of its own.
 
 `launch` raises LaunchError (carrying the failed ProcessResult to record) when the process
 could not be started; otherwise `on_end` is called exactly once, from the loop thread, once
@@ -46,6 +48,7 @@ from tickwork.executor.process import (
     log_failure,
     signal_group,
 )
+from tickwork.resources import Meter, TreeUse
 
 log = logging.getLogger(__name__)
 
@@ -108,6 +111,7 @@ class _Run:
     waiting_pipes: bool = False  # for a descendant holding them: a timer ends the wait
     ended: bool = False
     timers: list[_Timer] = field(default_factory=list)
+    meter: Meter | None = None  # its resource series' sampling, when it has one
 
     @property
     def pid(self) -> int:
@@ -123,6 +127,7 @@ class _Proc:
     pgrp: int
     start: int
     rss_pages: int
+    cpu_ticks: int  # utime + stime + cutime + cstime
 
 
 class _Pass:
@@ -182,21 +187,26 @@ class _Pass:
                     self._groups.setdefault(proc.pgrp, []).append(pid)
         return self._groups.get(pgid, [])
 
-    def tree_rss(self, root: int) -> int:
+    def tree(self, root: int) -> TreeUse:
+        """What `root` and its descendants use: memory, CPU ticks, live processes."""
         if self._children is None:
             self._children = {}
             for pid, proc in self.procs.items():
                 self._children.setdefault(proc.ppid, []).append(pid)
         children = self._children
-        total, todo, seen = 0, [root], set()
+        rss = ticks = live = 0
+        todo, seen = [root], set()
         while todo:
             pid = todo.pop()
             if pid in seen or pid not in self.procs:
                 continue
             seen.add(pid)
-            total += self.procs[pid].rss_pages * PAGE_SIZE
+            proc = self.procs[pid]
+            rss += proc.rss_pages * PAGE_SIZE
+            ticks += proc.cpu_ticks
+            live += proc.state != "Z"
             todo.extend(children.get(pid, ()))
-        return total
+        return TreeUse(rss, ticks, live)
 
 
 def read_stat(pid: int) -> _Proc | None:
@@ -204,9 +214,15 @@ def read_stat(pid: int) -> _Proc | None:
         fields = _read(f"/proc/{pid}/stat").rsplit(b")", 1)[1].split()
     except (OSError, IndexError):
         return None
-    # Fields 3, 4, 5, 22 and 24 of proc(5), counted from the state after the command's ")".
+    # Fields 3, 4, 5, 22 and 24 of proc(5), counted from the state after the command's ")",
+    # and 14 to 17 (utime, stime, cutime, cstime): CPU a parent keeps once it reaped a child.
     return _Proc(
-        fields[0].decode(), int(fields[1]), int(fields[2]), int(fields[19]), int(fields[21])
+        fields[0].decode(),
+        int(fields[1]),
+        int(fields[2]),
+        int(fields[19]),
+        int(fields[21]),
+        sum(int(tick) for tick in fields[11:15]),
     )
 
 
@@ -244,6 +260,7 @@ class Supervisor:
         self._pass: _Pass | None = None
         self._cleanup_wait: list[_Run] = []
         self._next_sample = 0.0
+        self._pass_every = MEMORY_SAMPLE_SECONDS
         self._next_partials = 0.0
         self._last_launch = 0.0
         self._thread = threading.Thread(target=self._loop, name=name, daemon=True)
@@ -455,11 +472,15 @@ class Supervisor:
             self._selector.register(fd, selectors.EVENT_READ, (run, fd))
         deadline = time.monotonic() + run.spec.timeout_seconds
         self._at(run, deadline, lambda: self._time_out(run))
-        if (proc := read_stat(run.pid)) is not None:  # a first figure, for runs shorter than a pass
+        proc = read_stat(run.pid)
+        if proc is not None:  # a first figure, for runs shorter than a pass
             run.start_ticks = proc.start
             run.control.peak_memory_bytes = max(
                 run.control.peak_memory_bytes or 0, proc.rss_pages * PAGE_SIZE
             )
+        if run.control.resources is not None:
+            ticks = proc.cpu_ticks if proc is not None else 0
+            run.meter = Meter(run.control.resources, time.monotonic(), ticks)
         self._check_cancel(run)  # cancelled before it reached us: no wake-up came for it
 
     def _time_out(self, run: _Run) -> None:
@@ -532,19 +553,27 @@ class Supervisor:
             batch, self._cleanup_wait = self._cleanup_wait, []
             going = {run.pid for run in self._runs if run.exit_code is None}
             self._pass = _Pass(batch, going)
-            self._next_sample = now + MEMORY_SAMPLE_SECONDS
+            self._next_sample = now + self._pass_every
         if not self._pass.step():
             return
         done, self._pass = self._pass, None
+        read_at, wall = time.monotonic(), time.time()
+        every = MEMORY_SAMPLE_SECONDS
         for run in list(self._runs):
             if run.exit_code is None:
-                self._guard(run, self._sample, run, done)
+                self._guard(run, self._sample, run, done, read_at, wall)
+                if run.meter is not None:
+                    # Passes at least as often as the shortest interval asks for.
+                    every = min(every, run.meter.series.interval)
+        self._pass_every = every
         for run in done.batch:
             self._guard(run, self._sweep, run, done)
 
-    def _sample(self, run: _Run, walk: _Pass) -> None:
-        rss = walk.tree_rss(run.pid)
-        run.control.peak_memory_bytes = max(run.control.peak_memory_bytes or 0, rss)
+    def _sample(self, run: _Run, walk: _Pass, now: float, wall: float) -> None:
+        use = walk.tree(run.pid)
+        run.control.peak_memory_bytes = max(run.control.peak_memory_bytes or 0, use.rss_bytes)
+        if run.meter is not None:
+            run.meter.read(now, wall, use)
 
     def _sweep(self, run: _Run, walk: _Pass) -> None:
         """SIGTERM what the run left: its group, and processes carrying its tag."""

@@ -293,6 +293,10 @@ class Finish:
     error: str | None
     cpu_seconds: float | None = None
     peak_memory_bytes: int | None = None
+    # Over its resource samples (tickwork/resources.py Summary); None without any.
+    cpu_percent_mean: float | None = None
+    cpu_percent_peak: float | None = None
+    memory_mean_bytes: int | None = None
 
 
 def finish(
@@ -320,6 +324,9 @@ def finish(
         error=_text(end.error) if end.error else end.error,
         cpu_seconds=end.cpu_seconds,
         peak_memory_bytes=end.peak_memory_bytes,
+        cpu_percent_mean=end.cpu_percent_mean,
+        cpu_percent_peak=end.cpu_percent_peak,
+        memory_mean_bytes=end.memory_mean_bytes,
     )
     if moved is None:
         return Moved(run_id, end.outcome, False)

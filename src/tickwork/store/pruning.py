@@ -1,6 +1,8 @@
 """History retention: each schedule keeps its newest `retention_runs` runs and none older than
 `retention_days`; what goes, goes with its log file. Runs still going are never pruned.
 
+A run's resource samples go with it, in the transaction that deletes it.
+
 Deletes go in small batches so a large backlog never holds the write lock for long. It lives in
 the store package because it is SQL on the runs table; the log files' names come from
 `tickwork.logfiles`, which the executor that writes them shares.
@@ -17,7 +19,7 @@ from sqlalchemy import delete, select
 
 from tickwork.config import Settings
 from tickwork.logfiles import run_log_files
-from tickwork.store import outbox, rollups
+from tickwork.store import outbox, resources, rollups
 from tickwork.store.db import Store
 from tickwork.store.runs import ACTIVE_STATUSES
 from tickwork.store.tables import RunRow, ScheduleRow
@@ -78,7 +80,9 @@ def _prune_where(store: Store, condition: object) -> int:
             ).all()
             if not batch:
                 return removed
-            session.execute(delete(RunRow).where(RunRow.id.in_([row.id for row in batch])))
+            ids = [row.id for row in batch]
+            resources.delete_for(session, ids)
+            session.execute(delete(RunRow).where(RunRow.id.in_(ids)))
         _remove_logs([row.log_path for row in batch])
         removed += len(batch)
 

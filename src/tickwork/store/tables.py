@@ -126,6 +126,11 @@ class RunRow(Base):
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     cpu_seconds: Mapped[float | None] = mapped_column(Float, nullable=True)
     peak_memory_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # Over the run's resource samples (RunResourceSampleRow), written with its end: CPU
+    # percent weighted by time and its highest, and the mean resident memory.
+    cpu_percent_mean: Mapped[float | None] = mapped_column(Float, nullable=True)
+    cpu_percent_peak: Mapped[float | None] = mapped_column(Float, nullable=True)
+    memory_mean_bytes: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     log_path: Mapped[str | None] = mapped_column(String(500), nullable=True)
     pid: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # With the pid, the process's start time (psutil create_time) names the process for sure:
@@ -218,6 +223,24 @@ class RollupDurationRow(Base):
     runs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     __table_args__ = (Index("ix_run_rollup_durations_kind_grain_start", "kind", "grain", "start"),)
+
+
+class RunResourceSampleRow(Base):
+    """What a run's process tree used over `span_seconds` ending at `at` (tickwork/resources.py):
+    at most a few hundred rows per run, whatever its length. Written only by
+    store/resources.py; they go with their run (pruning deletes them, and the key cascades)."""
+
+    __tablename__ = "run_resource_samples"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    run_id: Mapped[int] = mapped_column(Integer, ForeignKey("runs.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    span_seconds: Mapped[float] = mapped_column(Float)
+    cpu_percent: Mapped[float] = mapped_column(Float)
+    rss_bytes: Mapped[int] = mapped_column(BigInteger)
+    processes: Mapped[int] = mapped_column(Integer)
+
+    __table_args__ = (Index("ix_run_resource_samples_run_id_at", "run_id", "at"),)
 
 
 class DependencyRow(Base):

@@ -55,14 +55,15 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Row, delete, func, literal, select, update
+from sqlalchemy import Row, delete, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from tickwork.errors import ValidationFailed
 from tickwork.health import HealthChange
-from tickwork.store import outbox
+from tickwork.store import observers, outbox
 from tickwork.store.health import HealthRecorder, Started
+from tickwork.store.observers import RunChange
 from tickwork.store.tables import (
     CLAIMED_TRIGGERS,
     DependencyRow,
@@ -212,6 +213,8 @@ def insert(session: Session, new: NewRun) -> int | None:
         session.flush()
     if new.status == RunStatus.FAILED:
         _note_on_schedule(session, row.id, row.schedule_id, row.queued_at, new.status)
+    if ended:
+        _observe_recorded_end(session, row.id, new)
     return row.id
 
 
@@ -248,6 +251,7 @@ def _start(session: Session, s: Start) -> _Row | None:
     if moved is None:
         return None
     _note_on_schedule(session, s.run_id, moved.schedule_id, s.at, RunStatus.RUNNING)
+    _observe(session, s.run_id, moved, RunStatus.RUNNING, s.at)
     return moved
 
 
@@ -324,6 +328,9 @@ def finish(
     took = round((end.finished_at - started).total_seconds(), 3)
     _took(session, run_id, took)
     _note_on_schedule(session, run_id, moved.schedule_id, started, end.outcome)
+    if end.outcome == RunStatus.SUCCESS:
+        _note_success(session, moved.schedule_id, end.finished_at)
+    _observe(session, run_id, moved, end.outcome, started, end.finished_at)
     facts = {
         "status": end.outcome.value,
         "exit_code": end.exit_code,
@@ -656,9 +663,10 @@ def cancel_retries(session: Session, schedule_id: str, error: str, at: datetime)
             RunRow.status == RunStatus.QUEUED.value,
         )
         .values(status=RunStatus.CANCELLED.value, error=error, finished_at=at)
-        .returning(RunRow.id)
+        .returning(RunRow.id, RunRow.schedule_id, RunRow.trigger, RunRow.scheduled_for)
         .execution_options(synchronize_session=False)
     ).all()
+    _observe_cancelled(session, rows, at)
     return sorted(row.id for row in rows)
 
 
@@ -690,6 +698,8 @@ def cancel_queued(session: Session, run_id: int, error: str, at: datetime) -> Mo
     moved = _move(
         session, run_id, "cancel_queued", RunStatus.CANCELLED, error=error, finished_at=at
     )
+    if moved is not None:
+        _observe(session, run_id, moved, RunStatus.CANCELLED, None, at)
     return Moved(run_id, RunStatus.CANCELLED, moved is not None)
 
 
@@ -697,6 +707,8 @@ def skip(session: Session, run_id: int, reason: str, at: datetime) -> Moved:
     """queued -> skipped with `reason`: it may no longer start (its starting deadline passed,
     or a buffer policy let a newer run take its place)."""
     moved = _move(session, run_id, "skip", RunStatus.SKIPPED, error=reason, finished_at=at)
+    if moved is not None:
+        _observe(session, run_id, moved, RunStatus.SKIPPED, None, at)
     return Moved(run_id, RunStatus.SKIPPED, moved is not None)
 
 
@@ -707,9 +719,10 @@ def cancel_unstarted(session: Session, owner: str, error: str, at: datetime) -> 
         update(RunRow)
         .where(RunRow.owner == owner, RunRow.status == RunStatus.QUEUED.value)
         .values(status=RunStatus.CANCELLED.value, error=error, finished_at=at)
-        .returning(RunRow.id)
+        .returning(RunRow.id, RunRow.schedule_id, RunRow.trigger, RunRow.scheduled_for)
         .execution_options(synchronize_session=False)
     ).all()
+    _observe_cancelled(session, rows, at)
     return sorted(row.id for row in rows)
 
 
@@ -734,6 +747,10 @@ def _end(
     took = round((at - began).total_seconds(), 3)
     _took(session, run_id, took)
     _note_on_schedule(session, run_id, moved.schedule_id, began, to)
+    # A fail gives a run that never started its end as its start (the coalesce above): one
+    # whose start is its end did not run, as far as a duration is concerned.
+    ran = moved.started_at is not None and not (unstarted_took_none and moved.started_at == at)
+    _observe(session, run_id, moved, to, moved.started_at if ran else None, at)
     facts = {"status": to.value, "duration_seconds": max(took, 0.0), "error": error}
     return _followed(session, run_id, to, at, argv, facts, health)
 
@@ -787,6 +804,66 @@ def _note_on_schedule(
         .values(last_run=began, last_status=status.value)
         .execution_options(synchronize_session=False)
     )
+
+
+def _note_success(session: Session, schedule_id: str, at: datetime) -> None:
+    """The schedule's last success, moved only forwards (runs of `allow` end in any order)."""
+    session.execute(
+        update(ScheduleRow)
+        .where(
+            ScheduleRow.id == schedule_id,
+            or_(ScheduleRow.last_success_at.is_(None), ScheduleRow.last_success_at < at),
+        )
+        .values(last_success_at=at)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _observe(
+    session: Session,
+    run_id: int,
+    row: _Row,
+    status: RunStatus,
+    started_at: datetime | None,
+    finished_at: datetime | None = None,
+) -> None:
+    """Tell the store's run listeners (the metrics) of this transition once it commits."""
+    observers.note(
+        session,
+        RunChange(
+            run_id,
+            row.schedule_id,
+            row.trigger,
+            status.value,
+            row.scheduled_for,
+            started_at,
+            finished_at,
+        ),
+    )
+
+
+def _observe_recorded_end(session: Session, run_id: int, new: NewRun) -> None:
+    """A run written ended (skipped or failed at its fire): it ended without running."""
+    change = RunChange(
+        run_id,
+        new.schedule_id,
+        new.trigger,
+        new.status.value,
+        new.scheduled_for,
+        None,
+        new.queued_at,
+    )
+    observers.note(session, change)
+
+
+def _observe_cancelled(
+    session: Session, rows: Sequence[Row[int, str, str, datetime]], at: datetime
+) -> None:
+    for run_id, schedule_id, trigger, scheduled_for in rows:
+        change = RunChange(
+            run_id, schedule_id, trigger, RunStatus.CANCELLED.value, scheduled_for, None, at
+        )
+        observers.note(session, change)
 
 
 def _when(at: datetime) -> Any:
@@ -859,6 +936,8 @@ def insert_many(
             _note_on_schedule(session, run_id, new.schedule_id, new.queued_at, new.status)
             if health is not None:
                 health.ended(session, new.schedule_id, run_id, new.status, new.queued_at)
+        if run_id is not None and new.status != RunStatus.QUEUED:
+            _observe_recorded_end(session, run_id, new)
         out.append(run_id)
     return out
 

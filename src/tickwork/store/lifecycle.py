@@ -36,6 +36,10 @@ A start given a HealthRecorder re-evaluates the health of a schedule whose cron 
 late, or that is missed or late (an on-time start answers those). Health transitions ride on
 the Moved they came with (`health`); the recorder tells the page itself after COMMIT.
 
+Each start and each end (of any kind, a run recorded ended at its fire too) is noted for the
+store's run listeners, who hear of it after COMMIT (store/observers.py: the metrics count runs
+there); a success also moves the schedule's `last_success_at`.
+
 A failure that is retried is not final: it chains nothing, and the last attempt's outcome
 chains once. Cancelled and skipped runs have no follow-ups (a cancel ends the attempts).
 

@@ -14,7 +14,9 @@ The counters and histograms are this process's, since it started: Prometheus's r
 increase() take the reset of a restart in their stride. The gauges come from the store, so
 any process answers them alike. `schedule` is the schedule's id, not its name: names may repeat
 and change, an id never does; tickwork_schedule_info carries the name to join on. A schedule's
-series stay until the process restarts, even after it is deleted.
+series stay until the process restarts, even after it is deleted. Rendering costs some 20 µs a
+series (prometheus_client's exposition), so a store of thousands of schedules may turn the
+schedule label off (setting metrics_per_schedule).
 
 Each Metrics has a registry of its own (not prometheus_client's global one), so several
 runtimes in one process (the tests) never count into each other.
@@ -43,8 +45,9 @@ from tickwork.store.observers import RunChange
 from tickwork.store.tables import RunRow, ScheduleRow, SettingRow
 from tickwork.vitals import HEARTBEAT_STALE_SECONDS
 
-# Jobs take seconds to hours: buckets up to a day, few enough to keep a series per schedule.
-DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600, 7200, 14400, 43200, 86400)
+# Jobs take seconds to hours: buckets up to half a day, few, as every schedule has its own
+# histogram (13 series with +Inf, sum and count). Rendering is most of a scrape's cost.
+DURATION_BUCKETS = (1, 10, 30, 60, 300, 900, 1800, 3600, 10800, 43200)
 # A fire's process normally starts within milliseconds of its instant; a minute is late
 # (health_late_seconds' default), past five something is wrong.
 LATENESS_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
@@ -62,22 +65,30 @@ class Metrics:
 
     `scheduler_here` says whether this process hosts a scheduler that is running: None when
     it hosts none (`tickwork web`), so the heartbeat alone says whether one runs elsewhere.
+    Without `per_schedule` nothing is labelled by schedule (setting metrics_per_schedule).
     """
 
     def __init__(
-        self, store: Store, clock: Clock, scheduler_here: Callable[[], bool | None]
+        self,
+        store: Store,
+        clock: Clock,
+        scheduler_here: Callable[[], bool | None],
+        *,
+        per_schedule: bool = True,
     ) -> None:
         self.registry = CollectorRegistry()
+        self.per_schedule = per_schedule
+        by = ["schedule"] if per_schedule else []
         self.finished = Counter(
             "tickwork_runs_finished",
             "Runs that ended, by schedule id, final status and trigger.",
-            ["schedule", "status", "trigger"],
+            [*by, "status", "trigger"],
             registry=self.registry,
         )
         self.duration = Histogram(
             "tickwork_run_duration_seconds",
             "How long runs that ran took, start to end, by schedule id.",
-            ["schedule"],
+            by,
             buckets=DURATION_BUCKETS,
             registry=self.registry,
         )
@@ -91,7 +102,7 @@ class Metrics:
             {"version": __version__}
         )
         ProcessCollector(registry=self.registry)
-        self.registry.register(_StoreCollector(store, clock, scheduler_here))
+        self.registry.register(_StoreCollector(store, clock, scheduler_here, per_schedule))
 
     def observe(self, changes: Sequence[RunChange]) -> None:
         """A store run listener: count what a transaction committed."""
@@ -107,10 +118,11 @@ class Metrics:
             self.lateness.observe(max(late, 0.0))  # an armed run never starts early
 
     def _ended(self, change: RunChange) -> None:
-        self.finished.labels(change.schedule_id, change.status, change.trigger).inc()
+        by = [change.schedule_id] if self.per_schedule else []
+        self.finished.labels(*by, change.status, change.trigger).inc()
         ran_for = change.ran_for
         if ran_for is not None:
-            self.duration.labels(change.schedule_id).observe(ran_for)
+            (self.duration.labels(*by) if by else self.duration).observe(ran_for)
 
     def render(self, accept: str | None) -> tuple[bytes, str]:
         """The exposition in the format the scraper asked for (OpenMetrics or text 0.0.4),
@@ -124,11 +136,16 @@ class _StoreCollector(Collector):
     beyond the active ones (ix_runs_status_id), whatever the size of the history."""
 
     def __init__(
-        self, store: Store, clock: Clock, scheduler_here: Callable[[], bool | None]
+        self,
+        store: Store,
+        clock: Clock,
+        scheduler_here: Callable[[], bool | None],
+        per_schedule: bool,
     ) -> None:
         self.store = store
         self.clock = clock
         self.scheduler_here = scheduler_here
+        self.per_schedule = per_schedule
         self._outage = Outage("reading metrics")  # a scrape every 15 s logs it once
 
     def collect(self) -> Iterable[GaugeMetricFamily]:
@@ -136,7 +153,7 @@ class _StoreCollector(Collector):
             "tickwork_database_up", "1 while the database answers the scrape's queries."
         )
         try:
-            read = self.store.read(_Read)
+            read = self.store.read(lambda session: _Read(session, self.per_schedule))
         except (StorageUnavailable, SQLAlchemyError) as exc:
             if problem(exc) is None:
                 raise
@@ -179,7 +196,7 @@ class _StoreCollector(Collector):
 class _Read:
     """What one scrape reads, in the read transaction it is given."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, per_schedule: bool) -> None:
         counts: dict[str, int] = dict(
             session.execute(
                 select(RunRow.status, func.count())
@@ -199,16 +216,16 @@ class _Read:
         self.paused = settings.get(PAUSED_KEY) == "1"
         beat = settings.get(HEARTBEAT_KEY)
         self.heartbeat = datetime.fromisoformat(beat) if beat else None
-        self.schedules = session.execute(
-            select(
-                ScheduleRow.id,
-                ScheduleRow.name,
-                ScheduleRow.workflow_type,
-                ScheduleRow.group,
-                ScheduleRow.enabled,
-                ScheduleRow.last_success_at,
-            ).order_by(ScheduleRow.id)
-        ).all()
+        self.per_schedule = per_schedule
+        query = select(
+            ScheduleRow.id,
+            ScheduleRow.name,
+            ScheduleRow.workflow_type,
+            ScheduleRow.group,
+            ScheduleRow.enabled,
+            ScheduleRow.last_success_at,
+        ).order_by(ScheduleRow.id)
+        self.schedules = session.execute(query).all() if per_schedule else []
 
     def families(self) -> list[GaugeMetricFamily]:
         queue = GaugeMetricFamily(
@@ -219,6 +236,8 @@ class _Read:
         running = GaugeMetricFamily(
             "tickwork_runs_running", "Runs whose process is running.", value=self.running
         )
+        if not self.per_schedule:
+            return [queue, running]
         info = GaugeMetricFamily(
             "tickwork_schedule_info",
             "A schedule's name, workflow and group, for joins on its id (always 1).",

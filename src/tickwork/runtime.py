@@ -90,7 +90,9 @@ class Runtime:
         )
         # GET /metrics: runs counted as their ends commit (whoever writes them), gauges read
         # from the store at each scrape.
-        self.metrics = Metrics(self.store, clock, self._scheduler_here)
+        self.metrics = Metrics(
+            self.store, clock, self._scheduler_here, per_schedule=settings.metrics_per_schedule
+        )
         self.store.run_listeners.append(self.metrics.observe)
         self._started = False
         self.hosts_scheduler = False  # whether start() started the scheduler here

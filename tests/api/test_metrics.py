@@ -142,7 +142,7 @@ def test_it_parses_and_counts_runs_as_they_end(
     )
     buckets = [s for s in after[duration] if s.name.endswith("_bucket")]
     assert value(after, duration, f"{duration}_bucket", schedule=good["id"], le="+Inf") == 2
-    assert {s.labels["le"] for s in buckets} >= {"1.0", "60.0", "3600.0", "86400.0"}
+    assert {s.labels["le"] for s in buckets} >= {"1.0", "60.0", "3600.0", "43200.0"}
     # Manual runs are not fires: lateness counts none of them.
     assert (
         value(after, "tickwork_fire_lateness_seconds", "tickwork_fire_lateness_seconds_count") == 0
@@ -257,6 +257,38 @@ def test_without_a_scheduler_here_up_follows_the_stored_heartbeat(
         assert value(scrape(client), "tickwork_scheduler_up") == 0
     finally:
         rt.stop()
+
+
+def test_without_the_schedule_label_it_counts_all_runs_together(
+    settings: Settings, clock: FakeClock
+) -> None:
+    rt = Runtime(replace(settings, metrics_per_schedule=False), clock=clock)
+    rt.start()
+    try:
+        client = create_app(rt).test_client()
+        schedule = client.post(
+            f"{API}/schedules",
+            json={
+                "name": "one of thousands",
+                "workflow_type": "job",
+                "parameters": {"exit": 0},
+                "cron_schedule": "0 3 1 1 *",
+            },
+        ).get_json()
+        run_to_end(rt, client, schedule["id"])
+        families = scrape(client)
+    finally:
+        rt.stop()
+    finished = families["tickwork_runs_finished"]
+    assert [(s.labels, s.value) for s in finished] == [
+        ({"status": "success", "trigger": "manual"}, 1.0)
+    ]
+    duration = "tickwork_run_duration_seconds"
+    assert value(families, duration, f"{duration}_count") == 1
+    assert all("schedule" not in s.labels for s in families[duration])
+    for name in ("info", "enabled", "last_success_timestamp_seconds"):
+        assert f"tickwork_schedule_{name}" not in families
+    assert value(families, "tickwork_queue_depth") == 0
 
 
 # -- who may scrape -------------------------------------------------------------------------

@@ -55,6 +55,8 @@ LATENESS_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 30
 # would tell of the outage, not of the scheduler's timing.
 LATENESS_TRIGGERS = ("schedule",)
 ACTIVE = ("queued", "running")
+# A lost run's end is when a restart noticed it, not when its process stopped: no duration.
+UNTIMED = ("lost",)
 # A Python process's `_created` series for every counter and histogram child double the
 # series for nothing Prometheus uses (it reads resets from the counter itself).
 prometheus_client.disable_created_metrics()  # type: ignore[no-untyped-call]
@@ -121,7 +123,7 @@ class Metrics:
         by = [change.schedule_id] if self.per_schedule else []
         self.finished.labels(*by, change.status, change.trigger).inc()
         ran_for = change.ran_for
-        if ran_for is not None:
+        if ran_for is not None and change.status not in UNTIMED:
             (self.duration.labels(*by) if by else self.duration).observe(ran_for)
 
     def render(self, accept: str | None) -> tuple[bytes, str]:

@@ -1,6 +1,6 @@
 """The Store's run listeners (store/observers.py) on both databases: told of each start and end
 once it committed, never of a transaction that rolled back, with what ran and what never did;
-and a schedule's last success that only moves forwards."""
+a schedule's last success that only moves forwards; and what the metrics make of a lost run."""
 
 from __future__ import annotations
 
@@ -9,9 +9,12 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 
+from tests.clock import FakeClock
 from tests.conftest import TEST_REGISTRY
 from tickwork.config import Settings
+from tickwork.metrics import Metrics
 from tickwork.store import lifecycle
 from tickwork.store.db import Store
 from tickwork.store.lifecycle import Finish, NewRun, RunStatus
@@ -172,3 +175,22 @@ def test_the_last_success_only_moves_forwards(store: Store) -> None:
         assert lifecycle.finish(session, failed, end)
     with store.reading() as session:
         assert session.get_one(ScheduleRow, "s1").last_success_at == T0 + timedelta(minutes=5)
+
+
+def test_the_metrics_count_a_lost_run_but_give_it_no_duration(store: Store) -> None:
+    """A lost run's end is when a restart noticed it: hours of downtime are not its time."""
+    metrics = Metrics(store, FakeClock(T0), lambda: None)
+    store.run_listeners.append(metrics.observe)
+    run_id = queue(store)
+    start(store, run_id, T0)
+    with store.session() as session:
+        assert lifecycle.lose(session, run_id, "its owner died", T0 + timedelta(hours=3))
+    body, _ = metrics.render(None)
+    samples = {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(body.decode())
+        for s in family.samples
+    }
+    lost = (("schedule", "s1"), ("status", "lost"), ("trigger", "manual"))
+    assert samples[("tickwork_runs_finished_total", lost)] == 1
+    assert not [key for key in samples if key[0] == "tickwork_run_duration_seconds_count"]

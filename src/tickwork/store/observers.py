@@ -7,9 +7,10 @@ counts runs in-process without reading the store again.
 
 The listeners live on the Store (`Store.run_listeners`) and reach every write session through
 its `info`, so no caller of the lifecycle can forget to pass them, and the lifecycle imports
-nothing of what listens. A listener runs after COMMIT, outside any transaction: it must not
-touch the store, and one that fails is logged and does not stop the others (the run's end
-stands, it is in the database).
+nothing of what listens. A listener runs after COMMIT, outside any transaction, in the committing
+thread (on SQLite still under the store's write lock): it must be quick and must not touch the
+store. One that fails is logged and does not stop the others (the run's end stands, it is in
+the database).
 """
 
 from __future__ import annotations

@@ -110,6 +110,31 @@ def test_a_transaction_that_rolls_back_tells_nothing(
     assert [c.status for batch in heard for c in batch] == ["running"]
 
 
+def test_a_savepoint_that_rolls_back_drops_only_its_own_notes(
+    store: Store, heard: list[list[RunChange]]
+) -> None:
+    kept, dropped, later = queue(store), queue(store), queue(store)
+    with store.session() as session:
+        assert lifecycle.start(session, kept, T0, 4242, 1.0, OWNER, "/tmp/log")
+        with pytest.raises(RuntimeError), session.begin_nested():
+            assert lifecycle.start(session, dropped, T0, 4243, 1.0, OWNER, "/tmp/log")
+            raise RuntimeError("a part of the unit failed")
+        with session.begin_nested():  # released: SQLAlchemy calls that a commit too
+            assert lifecycle.start(session, later, T0, 4244, 1.0, OWNER, "/tmp/log")
+        assert heard == []  # nothing before the outer COMMIT
+    assert [[c.run_id for c in batch] for batch in heard] == [[kept, later]]
+
+
+def test_a_fire_the_claim_key_refuses_leaves_the_others_told(
+    store: Store, heard: list[list[RunChange]]
+) -> None:
+    skipped = NewRun("s1", "schedule", T0, T0, [], OWNER, status=RunStatus.SKIPPED, error="forbid")
+    with store.session() as session:
+        first = lifecycle.insert(session, skipped)
+        assert lifecycle.insert(session, skipped) is None  # its savepoint rolled back
+    assert [[c.run_id for c in batch] for batch in heard] == [[first]]
+
+
 def test_ends_without_a_run_have_no_start(store: Store, heard: list[list[RunChange]]) -> None:
     cancelled = queue(store)
     skipped = queue(store)

@@ -4,6 +4,7 @@ counts runs in-process without reading the store again.
     lifecycle transition ──note(session, RunChange)──> session.info (this transaction's list)
         COMMIT ──> every listener of the Store, with the transaction's changes at once
         ROLLBACK, or a transaction tried again ──> nothing: the list goes with its session
+        a SAVEPOINT rolled back ──> the notes made inside it are dropped, the others kept
 
 The listeners live on the Store (`Store.run_listeners`) and reach every write session through
 its `info`, so no caller of the lifecycle can forget to pass them, and the lifecycle imports
@@ -21,11 +22,13 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 log = logging.getLogger(__name__)
 LISTENERS = "tickwork.run_listeners"  # Session.info: the Store's list of listeners
 _PENDING = "tickwork.run_changes"  # Session.info: this transaction's changes
+_MARKS = "tickwork.run_change_marks"  # Session.info: changes noted before each savepoint
+_HOOKED = "tickwork.run_changes_hooked"  # Session.info: the events are listened to
 
 
 @dataclass(frozen=True)
@@ -58,16 +61,23 @@ def note(session: Session, change: RunChange) -> None:
     is kept on a session without listeners (one made outside a Store)."""
     if not session.info.get(LISTENERS):
         return
-    pending: list[RunChange] | None = session.info.get(_PENDING)
-    if pending is None:
-        pending = session.info[_PENDING] = []
-        event.listen(session, "after_commit", _committed, once=True)
-        event.listen(session, "after_soft_rollback", _rolled_back)
-    pending.append(change)
+    if _PENDING not in session.info:
+        session.info[_PENDING] = []
+        session.info[_MARKS] = {}
+        if not session.info.get(_HOOKED):
+            session.info[_HOOKED] = True
+            event.listen(session, "after_commit", _committed)
+            event.listen(session, "after_transaction_create", _savepoint_begun)
+            event.listen(session, "after_soft_rollback", _rolled_back)
+    session.info[_PENDING].append(change)
 
 
 def _committed(session: Session) -> None:
+    # SQLAlchemy says after_commit for a savepoint released too: only the outer one counts.
+    if session.in_nested_transaction():
+        return
     changes: list[RunChange] = session.info.pop(_PENDING, [])
+    session.info.pop(_MARKS, None)
     if not changes:
         return
     for listener in list(session.info.get(LISTENERS, ())):
@@ -77,8 +87,20 @@ def _committed(session: Session) -> None:
             log.exception("a run listener failed on %d run change(s)", len(changes))
 
 
-def _rolled_back(session: Session, previous_transaction: object) -> None:
-    """The outer transaction rolled back: what it noted never happened."""
-    if session.in_transaction():
-        return  # a savepoint rolled back; the notes of the whole are judged at COMMIT
-    session.info.pop(_PENDING, None)
+def _savepoint_begun(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested and _PENDING in session.info:
+        session.info[_MARKS][transaction] = len(session.info[_PENDING])
+
+
+def _rolled_back(session: Session, previous_transaction: SessionTransaction) -> None:
+    """What a rolled-back transaction noted never happened: all of it for the outer one, the
+    notes since it began for a savepoint (one begun before the first note began at none).
+    A flush's own inner transaction decides nothing: the one around it does."""
+    pending: list[RunChange] | None = session.info.get(_PENDING)
+    if pending is None:
+        return
+    if previous_transaction.nested:
+        del pending[session.info[_MARKS].pop(previous_transaction, 0) :]
+    elif previous_transaction.parent is None:
+        session.info.pop(_PENDING, None)
+        session.info.pop(_MARKS, None)

@@ -13,6 +13,7 @@ import queue
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -21,7 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from prometheus_client.samples import Sample
 
 from tests.clock import FakeClock
-from tests.conftest import API_TOKEN, finished_run, wait_for
+from tests.conftest import API_TOKEN, TEST_REGISTRY, finished_run, wait_for
 from tickwork import __version__
 from tickwork.app import create_app
 from tickwork.config import Settings
@@ -365,3 +366,30 @@ def test_it_speaks_openmetrics_to_a_scraper_that_asks(client: FlaskClient) -> No
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith("application/openmetrics-text")
     assert response.get_data(as_text=True).endswith("# EOF\n")
+
+
+def test_a_store_that_cannot_be_read_still_answers_with_the_counters(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """SQLite's file deleted under the server: the gauges go, the scrape stays a 200 that
+    says the database is down, and the outage is logged once however often it is scraped.
+    With the metrics token, whose check needs no database (in open mode, whether users
+    exist does: there an outage is a 503, never a scrape let through unchecked)."""
+    data_dir = tmp_path / "data"
+    settings = Settings(data_dir=data_dir, workflows=TEST_REGISTRY, metrics_token=METRICS_TOKEN)
+    rt = Runtime(settings)
+    rt.start()
+    token = {"Authorization": f"Bearer {METRICS_TOKEN}"}
+    try:
+        client = create_app(rt).test_client()
+        assert value(scrape(client, **token), "tickwork_database_up") == 1
+        (data_dir / "tickwork.db").unlink()
+        for _ in range(3):
+            down = scrape(client, **token)
+            assert value(down, "tickwork_database_up") == 0
+            assert "tickwork_queue_depth" not in down
+            assert "tickwork_runs_finished" in down and "tickwork_build_info" in down
+    finally:
+        rt.stop()
+    said = [r for r in caplog.records if r.message.startswith("reading metrics")]
+    assert len(said) == 1 and "deleted" in said[0].message

@@ -27,9 +27,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
-import prometheus_client
 from prometheus_client import CollectorRegistry, Counter, Histogram, Info, ProcessCollector
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 from sqlalchemy import func, select
@@ -57,9 +56,6 @@ LATENESS_TRIGGERS = ("schedule",)
 ACTIVE = ("queued", "running")
 # A lost run's end is when a restart noticed it, not when its process stopped: no duration.
 UNTIMED = ("lost",)
-# A Python process's `_created` series for every counter and histogram child double the
-# series for nothing Prometheus uses (it reads resets from the counter itself).
-prometheus_client.disable_created_metrics()  # type: ignore[no-untyped-call]
 
 
 class Metrics:
@@ -130,7 +126,23 @@ class Metrics:
         """The exposition in the format the scraper asked for (OpenMetrics or text 0.0.4),
         and its content type."""
         encoder, content_type = choose_encoder(accept or "")
-        return encoder(self.registry), content_type
+        return encoder(_WithoutCreated(self.registry)), content_type
+
+
+class _WithoutCreated(Collector):
+    """The registry without the `_created` series prometheus_client adds to every counter and
+    histogram child: they would double the series for nothing Prometheus needs (it reads
+    resets from the counter itself). Dropped here, not by prometheus_client's global switch,
+    which would change the metrics of an application tickwork runs inside."""
+
+    def __init__(self, registry: CollectorRegistry) -> None:
+        self.registry = registry
+
+    def collect(self) -> Iterable[Metric]:
+        for family in self.registry.collect():
+            created = f"{family.name}_created"
+            family.samples = [s for s in family.samples if s.name != created]
+            yield family
 
 
 class _StoreCollector(Collector):

@@ -3,8 +3,8 @@
 Every request under /api/v1 passes the auth guard first: the operation's declared role (see
 `api.spec`) decides, and a route the spec does not describe needs admin. Only the login, the
 OpenAPI document and its docs page are open there; outside it, the page and the probes
-(/healthz, /readyz: one word each, see `api.probes`). Every response carries the security
-headers.
+(/healthz, /readyz: one word each, see `api.probes`). GET /metrics, outside it too, checks its
+own callers (`api.metrics`). Every response carries the security headers.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from tickwork.api import (
     backups,
     events,
     meta,
+    metrics,
     notifications,
     probes,
     queue,
@@ -107,6 +108,7 @@ def create_app(runtime: Runtime) -> Flask:
         probes,
         stats,
         reports,
+        metrics,
     )
     for module in blueprints:
         app.register_blueprint(module.bp)

@@ -79,6 +79,12 @@ class Settings:
     # SQLite: how long a write waits for a lock another process holds before it answers 503.
     busy_timeout_seconds: float = 30.0
     api_token: str | None = field(default=None, repr=False)
+    # A token that opens GET /metrics only (besides the API token): what a Prometheus server
+    # holds, so a leaked scrape config cannot change schedules.
+    metrics_token: str | None = field(default=None, repr=False)
+    # false: /metrics counts runs without the schedule label and leaves out the per-schedule
+    # gauges, for stores of thousands of schedules (each has some 18 series; docs/metrics.md).
+    metrics_per_schedule: bool = True
     # Signs the session cookie; default: generated once into <data_dir>/secret_key.
     secret_key: str | None = field(default=None, repr=False)
     # Send the session cookie over HTTPS only: set it when a TLS proxy is in front.

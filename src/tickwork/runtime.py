@@ -19,6 +19,7 @@ from tickwork.executor.base import Executor
 from tickwork.executor.identity import instance_name
 from tickwork.executor.local import LocalExecutor
 from tickwork.health import HealthChange, HealthListener, Policy
+from tickwork.metrics import Metrics
 from tickwork.notify import health_events, weekly_report
 from tickwork.notify.channels import ChannelService
 from tickwork.notify.sender import Sender
@@ -88,6 +89,12 @@ class Runtime:
             self.store, self.health, clock, settings.health_check_interval_seconds
         )
         self.weekly_report = weekly_report.WeeklyReport(self.store, settings, clock)
+        # GET /metrics: runs counted as their ends commit (whoever writes them), gauges read
+        # from the store at each scrape.
+        self.metrics = Metrics(
+            self.store, clock, self._scheduler_here, per_schedule=settings.metrics_per_schedule
+        )
+        self.store.run_listeners.append(self.metrics.observe)
         self._started = False
         self.hosts_scheduler = False  # whether start() started the scheduler here
         self._first_prune: threading.Thread | None = None
@@ -137,6 +144,10 @@ class Runtime:
     @property
     def started(self) -> bool:
         return self._started
+
+    def _scheduler_here(self) -> bool | None:
+        """Whether the scheduler this process hosts runs; None when it hosts none."""
+        return self.engine.alive if self.hosts_scheduler else None
 
     def _health_changed(self, change: HealthChange) -> None:
         """After the transition committed: the page re-reads the schedule."""

@@ -98,6 +98,17 @@ def test_server_settings_and_secrets_pass_no_allow_list(
     assert env["FROM_WORKFLOW"] == "1"
 
 
+def test_a_variable_holding_the_metrics_token_is_not_passed_either(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    metrics_token = "tw-test-metrics-token-0c7d"
+    monkeypatch.setenv("SCRAPE_AUTH", f"Bearer {metrics_token}")
+    settings = replace(runtime.settings, metrics_token=metrics_token, job_env_allowlist=("*",))
+    env = job_environment(settings, {}, {})
+    assert "SCRAPE_AUTH" not in env
+    assert metrics_token not in "".join(env.values())
+
+
 def test_the_allow_list_comes_from_the_environment_or_the_file(tmp_path: Path) -> None:
     from_env = load_settings(environ={"TICKWORK_JOB_ENV_ALLOWLIST": " PATH, HOME ,LC_*,"})
     assert from_env.job_env_allowlist == ("PATH", "HOME", "LC_*")

@@ -79,6 +79,18 @@ def test_the_environment_values_get_their_setting_types():
     assert "s3cret-token" not in repr(settings)
 
 
+def test_the_metrics_settings_come_from_the_environment_and_the_token_stays_hidden():
+    environ = {
+        "TICKWORK_METRICS_TOKEN": "scrape-only-token",
+        "TICKWORK_METRICS_PER_SCHEDULE": "false",
+    }
+    settings = load_settings(environ=environ)
+    assert settings.metrics_token == "scrape-only-token"
+    assert settings.metrics_per_schedule is False
+    assert "scrape-only-token" not in repr(settings)
+    assert load_settings(environ={}).metrics_per_schedule is True
+
+
 def test_tickwork_config_names_the_file(tmp_path):
     path = config(tmp_path, "port = 8100\n", name="elsewhere.toml")
     assert load_settings(environ={"TICKWORK_CONFIG": str(path)}).port == 8100

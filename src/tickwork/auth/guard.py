@@ -89,7 +89,7 @@ def identify(settings: Settings, store: Store) -> Principal | None:
     """The caller, or None when authentication is on and nobody has shown credentials."""
     header = request.headers.get("Authorization")
     if header is not None:
-        if _token_matches(header, settings.api_token):
+        if token_matches(header, settings.api_token):
             return Principal(TOKEN_ACTOR, "admin", "token")
         if auth_enabled(settings, store):
             raise Unauthorized("wrong API token")
@@ -145,7 +145,9 @@ def actor() -> str:
     return principal.name if principal is not None else ANONYMOUS.name
 
 
-def _token_matches(header: str, token: str | None) -> bool:
+def token_matches(header: str, token: str | None) -> bool:
+    """Whether an Authorization header is `Bearer <token>`; never for an unset token. Compared
+    in constant time, so the answer's timing does not spell the token out."""
     scheme, _, sent = header.partition(" ")
     if not token or scheme.lower() != "bearer":
         return False

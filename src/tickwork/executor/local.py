@@ -136,7 +136,16 @@ def _inherited(settings: Settings, name: str, value: str) -> bool:
         return False  # settings, whatever the allow-list says (config.py refuses to list them)
     if not any(fnmatch.fnmatchcase(name, entry) for entry in settings.job_env_allowlist):
         return False
-    secrets = [s for s in (settings.api_token, settings.secret_key, settings.database_url) if s]
+    secrets = [
+        s
+        for s in (
+            settings.api_token,
+            settings.metrics_token,
+            settings.secret_key,
+            settings.database_url,
+        )
+        if s
+    ]
     if any(secret in value for secret in secrets):
         log.warning("not passing %s to jobs: its value holds one of the server's secrets", name)
         return False

@@ -37,6 +37,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import NullPool
 
 from tickwork.errors import StorageUnavailable
+from tickwork.store import observers
+from tickwork.store.observers import RunListener
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -238,7 +240,12 @@ class Store:
     def __init__(self, url: str, busy_timeout: float = BUSY_TIMEOUT_SECONDS) -> None:
         self.url = url
         self.engine = make_engine(url, busy_timeout)
-        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        # Told of each run's start and end after COMMIT (store/observers.py): every write
+        # session carries the list, so the lifecycle finds it without its callers' help.
+        self.run_listeners: list[RunListener] = []
+        self._sessions = sessionmaker(
+            self.engine, expire_on_commit=False, info={observers.LISTENERS: self.run_listeners}
+        )
         self._write_lock: AbstractContextManager[object] = (
             _BoundedLock(busy_timeout) if self.engine.dialect.name == "sqlite" else nullcontext()
         )

@@ -37,6 +37,10 @@ A start given a HealthRecorder re-evaluates the health of a schedule whose cron 
 late, or that is missed or late (an on-time start answers those). Health transitions ride on
 the Moved they came with (`health`); the recorder tells the page itself after COMMIT.
 
+Each start and each end (of any kind, a run recorded ended at its fire too) is noted for the
+store's run listeners, who hear of it after COMMIT (store/observers.py: the metrics count runs
+there); a success also moves the schedule's `last_success_at`.
+
 A failure that is retried is not final: it chains nothing, and the last attempt's outcome
 chains once. Cancelled and skipped runs have no follow-ups (a cancel ends the attempts).
 
@@ -56,14 +60,15 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Row, delete, func, literal, select, update
+from sqlalchemy import Row, delete, func, literal, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from tickwork.errors import ValidationFailed
 from tickwork.health import HealthChange
-from tickwork.store import outbox, rollups
+from tickwork.store import observers, outbox, rollups
 from tickwork.store.health import HealthRecorder, Started
+from tickwork.store.observers import RunChange
 from tickwork.store.tables import (
     CLAIMED_TRIGGERS,
     DependencyRow,
@@ -215,6 +220,7 @@ def insert(session: Session, new: NewRun) -> int | None:
         _note_on_schedule(session, row.id, row.schedule_id, row.queued_at, new.status)
     if ended:
         rollups.record(session, rollups.Ended(new.schedule_id, new.status.value, new.queued_at))
+        _observe_recorded_end(session, row.id, new)
     return row.id
 
 
@@ -251,6 +257,7 @@ def _start(session: Session, s: Start) -> _Row | None:
     if moved is None:
         return None
     _note_on_schedule(session, s.run_id, moved.schedule_id, s.at, RunStatus.RUNNING)
+    _observe(session, s.run_id, moved, RunStatus.RUNNING, s.at)
     return moved
 
 
@@ -345,6 +352,9 @@ def finish(
             end.peak_memory_bytes,
         ),
     )
+    if end.outcome == RunStatus.SUCCESS:
+        _note_success(session, moved.schedule_id, end.finished_at)
+    _observe(session, run_id, moved, end.outcome, started, end.finished_at)
     facts = {
         "status": end.outcome.value,
         "exit_code": end.exit_code,
@@ -677,9 +687,10 @@ def cancel_retries(session: Session, schedule_id: str, error: str, at: datetime)
             RunRow.status == RunStatus.QUEUED.value,
         )
         .values(status=RunStatus.CANCELLED.value, error=error, finished_at=at)
-        .returning(RunRow.id, RunRow.schedule_id)
+        .returning(RunRow.id, RunRow.schedule_id, RunRow.trigger, RunRow.scheduled_for)
         .execution_options(synchronize_session=False)
     ).all()
+    _observe_cancelled(session, rows, at)
     rollups.add_many(
         session, (rollups.Ended(row.schedule_id, RunStatus.CANCELLED.value, at) for row in rows)
     )
@@ -716,6 +727,7 @@ def cancel_queued(session: Session, run_id: int, error: str, at: datetime) -> Mo
     )
     if moved is not None:
         rollups.record(session, rollups.Ended(moved.schedule_id, RunStatus.CANCELLED.value, at))
+        _observe(session, run_id, moved, RunStatus.CANCELLED, None, at)
     return Moved(run_id, RunStatus.CANCELLED, moved is not None)
 
 
@@ -725,6 +737,7 @@ def skip(session: Session, run_id: int, reason: str, at: datetime) -> Moved:
     moved = _move(session, run_id, "skip", RunStatus.SKIPPED, error=reason, finished_at=at)
     if moved is not None:
         rollups.record(session, rollups.Ended(moved.schedule_id, RunStatus.SKIPPED.value, at))
+        _observe(session, run_id, moved, RunStatus.SKIPPED, None, at)
     return Moved(run_id, RunStatus.SKIPPED, moved is not None)
 
 
@@ -735,9 +748,10 @@ def cancel_unstarted(session: Session, owner: str, error: str, at: datetime) -> 
         update(RunRow)
         .where(RunRow.owner == owner, RunRow.status == RunStatus.QUEUED.value)
         .values(status=RunStatus.CANCELLED.value, error=error, finished_at=at)
-        .returning(RunRow.id, RunRow.schedule_id)
+        .returning(RunRow.id, RunRow.schedule_id, RunRow.trigger, RunRow.scheduled_for)
         .execution_options(synchronize_session=False)
     ).all()
+    _observe_cancelled(session, rows, at)
     rollups.add_many(
         session, (rollups.Ended(row.schedule_id, RunStatus.CANCELLED.value, at) for row in rows)
     )
@@ -765,9 +779,13 @@ def _end(
     took = round((at - began).total_seconds(), 3)
     _took(session, run_id, took)
     _note_on_schedule(session, run_id, moved.schedule_id, began, to)
-    # A run lost before it started did not run: it has no duration to count.
-    ran = max(took, 0.0) if moved.started_at is not None else None
-    rollups.record(session, rollups.Ended(moved.schedule_id, to.value, at, ran))
+    # A fail gives a run that never started its end as its start (the coalesce above): one
+    # whose start is its end did not run, as far as a duration is concerned.
+    ran = moved.started_at is not None and not (unstarted_took_none and moved.started_at == at)
+    _observe(session, run_id, moved, to, moved.started_at if ran else None, at)
+    rollups.record(
+        session, rollups.Ended(moved.schedule_id, to.value, at, max(took, 0.0) if ran else None)
+    )
     facts = {"status": to.value, "duration_seconds": max(took, 0.0), "error": error}
     return _followed(session, run_id, to, at, argv, facts, health)
 
@@ -821,6 +839,66 @@ def _note_on_schedule(
         .values(last_run=began, last_status=status.value)
         .execution_options(synchronize_session=False)
     )
+
+
+def _note_success(session: Session, schedule_id: str, at: datetime) -> None:
+    """The schedule's last success, moved only forwards (runs of `allow` end in any order)."""
+    session.execute(
+        update(ScheduleRow)
+        .where(
+            ScheduleRow.id == schedule_id,
+            or_(ScheduleRow.last_success_at.is_(None), ScheduleRow.last_success_at < at),
+        )
+        .values(last_success_at=at)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _observe(
+    session: Session,
+    run_id: int,
+    row: _Row,
+    status: RunStatus,
+    started_at: datetime | None,
+    finished_at: datetime | None = None,
+) -> None:
+    """Tell the store's run listeners (the metrics) of this transition once it commits."""
+    observers.note(
+        session,
+        RunChange(
+            run_id,
+            row.schedule_id,
+            row.trigger,
+            status.value,
+            row.scheduled_for,
+            started_at,
+            finished_at,
+        ),
+    )
+
+
+def _observe_recorded_end(session: Session, run_id: int, new: NewRun) -> None:
+    """A run written ended (skipped or failed at its fire): it ended without running."""
+    change = RunChange(
+        run_id,
+        new.schedule_id,
+        new.trigger,
+        new.status.value,
+        new.scheduled_for,
+        None,
+        new.queued_at,
+    )
+    observers.note(session, change)
+
+
+def _observe_cancelled(
+    session: Session, rows: Sequence[Row[int, str, str, datetime]], at: datetime
+) -> None:
+    for run_id, schedule_id, trigger, scheduled_for in rows:
+        change = RunChange(
+            run_id, schedule_id, trigger, RunStatus.CANCELLED.value, scheduled_for, None, at
+        )
+        observers.note(session, change)
 
 
 def _when(at: datetime) -> Any:
@@ -895,6 +973,8 @@ def insert_many(
             _note_on_schedule(session, run_id, new.schedule_id, new.queued_at, new.status)
             if health is not None:
                 health.ended(session, new.schedule_id, run_id, new.status, new.queued_at)
+        if run_id is not None and new.status != RunStatus.QUEUED:
+            _observe_recorded_end(session, run_id, new)
         out.append(run_id)
     return out
 

@@ -324,7 +324,13 @@ def rebuild(session: Session, now: datetime) -> int:
 
 
 def _ended(row: Any) -> Ended:
-    ran = row.started_at is not None and row.status != "skipped"
+    # As the lifecycle counts them: a failure whose start is its end never ran (a fail
+    # before the start takes its end as its start), nor did a run skipped or lost unstarted.
+    ran = (
+        row.started_at is not None
+        and row.status != "skipped"
+        and not (row.status == "failed" and row.started_at == row.finished_at)
+    )
     return Ended(
         schedule_id=row.schedule_id,
         status=row.status,

@@ -90,6 +90,9 @@ class ScheduleRow(Base):
     # Denormalised from runs so the schedule list never has to scan the history.
     last_run: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     last_status: Mapped[str | None] = mapped_column(String(16), nullable=True, index=True)
+    # When its newest successful run ended: the metrics' "last success" without a scan of the
+    # history on every scrape, and still known after pruning removed that run.
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Who hears of its runs: [{"channel": channel id, "on": [event, ...]}] (store/outbox.py).
     # JSON on the row, not a table: the end of a run has the row locked already.
     notify: Mapped[list[dict[str, Any]]] = mapped_column(

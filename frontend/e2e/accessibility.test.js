@@ -124,6 +124,37 @@ async function assertAccessible(page, t) {
   assert.deepEqual(page.errors, [])
 }
 
+/**
+ * Presses Tab until the element marked `data-kbd="<mark>"` has the focus, at most `limit` times;
+ * every element focused on the way must show a focus ring (an outline or a box shadow, on it or
+ * on the layer where a Naive UI field draws the ring for its inner input); those that do not
+ * go into `unringed`.
+ */
+async function tabTo(page, mark, unringed, limit = 200) {
+  for (let i = 0; i < limit; i++) {
+    await page.keyboard.press('Tab')
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement
+      if (!el || el === document.body) return null
+      const ringed = (e) => {
+        const style = getComputedStyle(e)
+        return (style.outlineStyle !== 'none' && parseFloat(style.outlineWidth) > 0) || style.boxShadow !== 'none'
+      }
+      // Naive UI's fields draw their focus as a coloured border with a glow, on a layer of their own.
+      const field = el.closest('.n-input, .n-base-selection')?.querySelector('.n-input__state-border, .n-base-selection__state-border')
+      return {
+        mark: el.getAttribute('data-kbd'),
+        ringed: ringed(el) || Boolean(field && ringed(field)),
+        what: `${el.tagName.toLowerCase()}${el.getAttribute('data-test') ? `[data-test=${el.getAttribute('data-test')}]` : ''} ${el.getAttribute('aria-label') || el.textContent.trim().slice(0, 40)}`,
+      }
+    })
+    if (!focused) continue
+    if (!focused.ringed) unringed.add(focused.what)
+    if (focused.mark === mark) return
+  }
+  assert.fail(`${limit} presses of Tab did not reach ${mark}`)
+}
+
 const VIEWS = [
   { name: 'dashboard', path: () => '/', ready: '[data-test="quick-switches"] li' },
   { name: 'schedules, cards', path: () => '/schedules', ready: '[data-test="schedule-card"] [data-test="run-pill"]' },
@@ -214,4 +245,35 @@ describe('accessibility', { timeout: 300_000 }, () => {
       await page.context().close()
     })
   }
+
+  test('the schedules page works from the keyboard alone, with a visible focus ring on every stop', async () => {
+    const page = await loggedInPage('light')
+    await page.goto(`${backend.url}/schedules`)
+    const card = page.locator('[data-test="schedule-card"]', { hasText: seeded.cleanup.name })
+    await card.locator('[data-test="run-pill"], [data-test="toggle"]').first().waitFor()
+    assert.equal(await card.getAttribute('data-enabled'), 'false')
+    await page.locator('[data-test="new-schedule"]').evaluate((el) => el.setAttribute('data-kbd', 'new'))
+    await card.locator('[data-test="toggle"]').evaluate((el) => el.setAttribute('data-kbd', 'switch'))
+    await card.locator('[data-test="run-now"]').evaluate((el) => el.setAttribute('data-kbd', 'run'))
+    const unringed = new Set()
+
+    await tabTo(page, 'new', unringed)
+    await page.keyboard.press('Enter')
+    await page.locator('[role="dialog"] [data-test="name-input"]').waitFor()
+    await page.keyboard.press('Escape')
+    await page.locator('[role="dialog"]').waitFor({ state: 'detached' })
+
+    await tabTo(page, 'switch', unringed)
+    await page.keyboard.press('Space')
+    await until('the schedule switched on', async () => (await card.getAttribute('data-enabled')) === 'true', 15_000)
+    assert.equal((await api('GET', `/schedules/${seeded.cleanup.id}`)).body.enabled, true)
+
+    await tabTo(page, 'run', unringed)
+    await page.keyboard.press('Enter')
+    await until('a run of the schedule', async () => (await api('GET', `/schedules/${seeded.cleanup.id}/runs`)).body.items.length > 0, 15_000)
+
+    assert.deepEqual([...unringed], [], 'every control reached by Tab shows where the focus is')
+    assert.deepEqual(page.errors, [])
+    await page.context().close()
+  })
 })

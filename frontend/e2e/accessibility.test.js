@@ -236,6 +236,26 @@ describe('accessibility', { timeout: 300_000 }, () => {
       await page.context().close()
     })
 
+    test(`switch-off dialog (${scheme})`, async (t) => {
+      const page = await loggedInPage(scheme)
+      await page.goto(`${backend.url}/schedules`)
+      await page.locator('[data-test="schedule-card"]', { hasText: seeded.weekday.name }).locator('[data-test="toggle"]').click()
+      await page.locator('[role="dialog"][data-test="toggle-dialog"]').waitFor()
+      await assertAccessible(page, t)
+      await page.context().close()
+    })
+
+    test(`discard-changes confirmation (${scheme})`, async (t) => {
+      const page = await loggedInPage(scheme)
+      await page.goto(`${backend.url}/schedules`)
+      await page.locator('[data-test="new-schedule"]').click()
+      await page.locator('[role="dialog"] [data-test="name-input"]').fill('Half typed')
+      await page.keyboard.press('Escape')
+      await page.locator('[data-test="keep-editing"]').waitFor()
+      await assertAccessible(page, t)
+      await page.context().close()
+    })
+
     test(`run dialog (${scheme})`, async (t) => {
       const page = await loggedInPage(scheme)
       await page.goto(`${backend.url}/schedules/${seeded.weekday.id}`)

@@ -9,16 +9,16 @@
  *   the title becomes a heading of level 2 (cards sit under the page's `h1`);
  * - a number field's − and + buttons have only an icon: they get a name. They are skipped by
  *   Tab on purpose, since the arrow keys in the field do the same;
- * - a list field's (NDynamicTags) + button has only an icon: it gets a name.
+ * - a list field's (NDynamicTags) + button has only an icon: it gets a name;
+ * - a confirmation from `useDialog()` is a dialog with no name, and its options have no
+ *   attribute for one: it is named by its title.
  *
  * Vue sets these elements' static attributes once, when it creates them, and never again,
  * so an attribute set here stays until the element is replaced; a replacement is new and
  * the observer sees it.
  */
 
-const CARD_HEADER = '.n-card-header[role="heading"]'
-const NUMBER_BUTTONS = '.n-input-number .n-input__prefix .n-button, .n-input-number .n-input__suffix .n-button'
-const ADD_BUTTON = '.n-dynamic-tags .n-button'
+let dialogTitles = 0
 
 function nameNumberButton(button: Element) {
   if (button.hasAttribute('aria-label')) return
@@ -33,20 +33,33 @@ function nameAddButton(button: Element) {
   if (!button.hasAttribute('aria-label') && !button.textContent?.trim()) button.setAttribute('aria-label', 'Add a value')
 }
 
+function nameDialog(dialog: Element) {
+  if (dialog.hasAttribute('aria-label') || dialog.hasAttribute('aria-labelledby')) return
+  const title = dialog.querySelector('.n-dialog__title')
+  if (!title) return
+  if (!title.id) title.id = `tw-dialog-title-${++dialogTitles}`
+  dialog.setAttribute('aria-labelledby', title.id)
+}
+
 function fixHeading(header: Element) {
   header.setAttribute('role', 'none')
   const title = header.querySelector(':scope > .n-card-header__main')
   if (title && !title.hasAttribute('aria-level')) title.setAttribute('aria-level', '2')
 }
 
+const FIXES: [selector: string, fix: (el: Element) => void][] = [
+  ['.n-card-header[role="heading"]', fixHeading],
+  ['.n-input-number .n-input__prefix .n-button, .n-input-number .n-input__suffix .n-button', nameNumberButton],
+  ['.n-dynamic-tags .n-button', nameAddButton],
+  ['.n-dialog[role="dialog"]', nameDialog],
+]
+
 /** Fills in the missing attributes under `root`, which may itself be one of the elements. */
 export function fixNaiveA11y(root: ParentNode) {
-  if (root instanceof Element && root.matches(CARD_HEADER)) fixHeading(root)
-  if (root instanceof Element && root.matches(NUMBER_BUTTONS)) nameNumberButton(root)
-  for (const header of root.querySelectorAll(CARD_HEADER)) fixHeading(header)
-  for (const button of root.querySelectorAll(NUMBER_BUTTONS)) nameNumberButton(button)
-  if (root instanceof Element && root.matches(ADD_BUTTON)) nameAddButton(root)
-  for (const button of root.querySelectorAll(ADD_BUTTON)) nameAddButton(button)
+  for (const [selector, fix] of FIXES) {
+    if (root instanceof Element && root.matches(selector)) fix(root)
+    for (const el of root.querySelectorAll(selector)) fix(el)
+  }
 }
 
 /** Keeps `document.body` filled in as Vue adds to it; the observer lives as long as the page. */

@@ -2,9 +2,11 @@ import { createApp } from 'vue'
 import App from './App.vue'
 import { installAuth } from './composables/useAuth'
 import { router } from './router'
+import { installNaiveA11y } from './utils/naiveA11y'
 import './styles.css'
 
 installAuth(router)
+installNaiveA11y()
 const app = createApp(App).use(router)
 // The first page is mounted once the guard knows whether a login is needed, so a
 // logged-out visitor never sees a flash of the pages behind it.

@@ -119,7 +119,7 @@ describe('ScheduleManager group, tags, sort and view in the URL', () => {
     const filters = wrapper.findComponent(ScheduleManagerFilters)
     expect(filters.props('group')).toBe('ETL')
     expect(filters.props('tags')).toEqual(['nightly', 'team:data'])
-    expect(wrapper.get('[data-test="sort"] [role="button"]').attributes('aria-label')).toBe('Sort: Next run, latest first')
+    expect(wrapper.get('[data-test="sort"] [role="combobox"]').attributes('aria-label')).toBe('Sort: Next run, latest first')
   })
 
   it('writes a changed tag list as the key repeated, and follows back', async () => {
@@ -183,10 +183,10 @@ describe('ScheduleManager group, tags, sort and view in the URL', () => {
     expect(filters.props('knownTags')).toEqual(['nightly', 'team:data'])
   })
 
-  it('gives every select of the filters and the sort a name', async () => {
+  it('gives every select of the filters and the sort a name, as a combobox', async () => {
     stubApi()
     const { wrapper } = await mountAt('/schedules?group=ETL')
-    const names = wrapper.findAll('[role="button"][aria-haspopup="listbox"]').map((el) => el.attributes('aria-label'))
+    const names = wrapper.findAll('[role="combobox"][aria-haspopup="listbox"]').map((el) => el.attributes('aria-label'))
     expect(names).toEqual(['Workflow: any', 'Enabled: either', 'Last status: any', 'Group: ETL', 'Tags: any', 'Sort: Name, A to Z'])
   })
 

@@ -19,9 +19,12 @@ export function launchBrowser() {
   })
 }
 
-/** A page that fails the test on uncaught page errors, collected in `page.errors`. */
-export async function openPage(browser, viewport = DESKTOP) {
-  const context = await browser.newContext({ viewport, locale: 'en-GB', timezoneId: 'Europe/Berlin' })
+/**
+ * A page that fails the test on uncaught page errors, collected in `page.errors`.
+ * `options` go to the browser context (`bypassCSP` to inject a test's own script).
+ */
+export async function openPage(browser, viewport = DESKTOP, options = {}) {
+  const context = await browser.newContext({ viewport, locale: 'en-GB', timezoneId: 'Europe/Berlin', ...options })
   const page = await context.newPage()
   page.errors = []
   page.on('pageerror', (error) => page.errors.push(error))

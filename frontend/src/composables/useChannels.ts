@@ -1,5 +1,6 @@
 import { ref } from 'vue'
 import { notificationApi } from '@/services/api'
+import type { ChannelCreate, OutboxStatus } from '@/services/types'
 import type { Channel, NotifyEvent, OutboxItem } from '@/utils/notifications'
 
 export interface ChannelFields {
@@ -48,7 +49,8 @@ export function useChannels({ immediate = true } = {}) {
   const byName = (a: Channel, b: Channel) => a.name.localeCompare(b.name)
 
   async function create(fields: ChannelFields): Promise<Channel> {
-    const created: Channel = await notificationApi.createChannel(fields)
+    // A new channel without a url is the server's to refuse: its 422 names the field.
+    const created: Channel = await notificationApi.createChannel(fields as ChannelCreate)
     channels.value = [...channels.value, created].sort(byName)
     return created
   }
@@ -78,7 +80,7 @@ export function useChannels({ immediate = true } = {}) {
 export function useOutbox() {
   const items = ref<OutboxItem[]>([])
   const total = ref(0)
-  const status = ref<string | null>(null)
+  const status = ref<OutboxStatus | null>(null)
   const error = ref<Error | null>(null)
 
   async function load() {

@@ -1,16 +1,11 @@
 import { getCurrentScope, onScopeDispose, ref, toValue, watch, type MaybeRefOrGetter } from 'vue'
 import { scheduleApi } from '@/services/api'
 import { debounce } from '@/utils/debounce'
+import type { RunQuery } from '@/services/types'
 import type { RunRow } from '@/utils/runColumns'
 import { useServerEvents } from './useServerEvents'
 
-export interface RunQuery {
-  status?: string | null
-  trigger?: string | null
-  schedule_id?: string | null
-  page?: number
-  page_size?: number
-}
+export type { RunQuery }
 
 /** All runs across schedules (`GET /runs`), newest first, kept fresh from run events. */
 export function useRuns(query: MaybeRefOrGetter<RunQuery>) {

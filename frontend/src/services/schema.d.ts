@@ -707,17 +707,17 @@ export interface components {
              */
             action: "enable" | "disable" | "run" | "delete" | "set_group" | "add_tag" | "remove_tag";
             /** @default null */
-            filter: components["schemas"]["ScheduleFilterFields"] | null;
+            filter?: components["schemas"]["ScheduleFilterFields"] | null;
             /**
              * Ids
              * @default null
              */
-            ids: string[] | null;
+            ids?: string[] | null;
             /**
              * Value
              * @default null
              */
-            value: unknown;
+            value?: unknown;
         };
         /** BulkResponse */
         BulkResponse: {
@@ -733,7 +733,7 @@ export interface components {
              * Error
              * @default null
              */
-            error: string | null;
+            error?: string | null;
             /** Id */
             id: string;
             /** Ok */
@@ -750,12 +750,12 @@ export interface components {
              * Default
              * @default false
              */
-            default: boolean;
+            default?: boolean;
             /**
              * Id
              * @default null
              */
-            id: string | null;
+            id?: string | null;
             /** Name */
             name: string;
             /** On */
@@ -833,22 +833,22 @@ export interface components {
              * Default
              * @default null
              */
-            default: boolean | null;
+            default?: boolean | null;
             /**
              * Name
              * @default null
              */
-            name: string | null;
+            name?: string | null;
             /**
              * On
              * @default null
              */
-            on: ("started" | "succeeded" | "failed" | "timeout" | "recovered" | "retries_exhausted" | "missed" | "stuck")[] | null;
+            on?: ("started" | "succeeded" | "failed" | "timeout" | "recovered" | "retries_exhausted" | "missed" | "stuck")[] | null;
             /**
              * Url
              * @default null
              */
-            url: string | null;
+            url?: string | null;
         };
         /** CronPreviewResponse */
         "CronPreviewResponse-Input": {
@@ -882,7 +882,7 @@ export interface components {
              * Error
              * @default null
              */
-            error: string | null;
+            error?: string | null;
             /** Reachable */
             reachable: boolean;
         };
@@ -896,7 +896,7 @@ export interface components {
              * @default success
              * @enum {string}
              */
-            on: "success" | "failure" | "always";
+            on?: "success" | "failure" | "always";
             /** Schedule Id */
             schedule_id: string;
         };
@@ -1029,7 +1029,7 @@ export interface components {
              * Version
              * @default 1
              */
-            version: number;
+            version?: number;
         };
         /**
          * ImportRequest
@@ -1251,7 +1251,7 @@ export interface components {
              * Note
              * @default null
              */
-            note: string | null;
+            note?: string | null;
         };
         /** PortableDocument */
         PortableDocument: {
@@ -1261,7 +1261,7 @@ export interface components {
              * Version
              * @default 1
              */
-            version: number;
+            version?: number;
         };
         /**
          * PortableSchedule
@@ -1275,13 +1275,13 @@ export interface components {
              * @default once
              * @enum {string}
              */
-            catch_up: "skip" | "once";
+            catch_up?: "skip" | "once";
             /**
              * Concurrency Policy
              * @default forbid
              * @enum {string}
              */
-            concurrency_policy: "forbid" | "allow" | "replace" | "buffer_one" | "buffer_all";
+            concurrency_policy?: "forbid" | "allow" | "replace" | "buffer_one" | "buffer_all";
             /** Cron Schedule */
             cron_schedule: string;
             /** Depends On */
@@ -1290,27 +1290,27 @@ export interface components {
              * Description
              * @default
              */
-            description: string;
+            description?: string;
             /**
              * Enabled
              * @default true
              */
-            enabled: boolean;
+            enabled?: boolean;
             /**
              * Group
              * @default null
              */
-            group: string | null;
+            group?: string | null;
             /**
              * Id
              * @default null
              */
-            id: string | null;
+            id?: string | null;
             /**
              * Max Retries
              * @default 0
              */
-            max_retries: number;
+            max_retries?: number;
             /** Name */
             name: string;
             /** Notify */
@@ -1323,44 +1323,44 @@ export interface components {
              * Pause On Failure
              * @default false
              */
-            pause_on_failure: boolean;
+            pause_on_failure?: boolean;
             /**
              * Priority
              * @default 0
              */
-            priority: number;
+            priority?: number;
             /**
              * Retry Backoff
              * @default 2
              */
-            retry_backoff: number;
+            retry_backoff?: number;
             /**
              * Retry Delay Seconds
              * @default 60
              */
-            retry_delay_seconds: number;
+            retry_delay_seconds?: number;
             /**
              * Retry Max Delay Seconds
              * @default 3600
              */
-            retry_max_delay_seconds: number;
+            retry_max_delay_seconds?: number;
             /**
              * Starting Deadline Seconds
              * @default null
              */
-            starting_deadline_seconds: number | null;
+            starting_deadline_seconds?: number | null;
             /** Tags */
             tags?: string[];
             /**
              * Timeout Seconds
              * @default 1800
              */
-            timeout_seconds: number;
+            timeout_seconds?: number;
             /**
              * Timezone
              * @default null
              */
-            timezone: string | null;
+            timezone?: string | null;
             /** Workflow Type */
             workflow_type: string;
         };
@@ -1424,12 +1424,12 @@ export interface components {
              * Backup
              * @default latest
              */
-            backup: string;
+            backup?: string;
             /**
              * Dry Run
              * @default true
              */
-            dry_run: boolean;
+            dry_run?: boolean;
         };
         /**
          * RestoreResponse
@@ -1480,7 +1480,7 @@ export interface components {
              * Parameters
              * @default null
              */
-            parameters: {
+            parameters?: {
                 [key: string]: unknown;
             } | null;
         };
@@ -1506,28 +1506,28 @@ export interface components {
              * Not Before
              * @default null
              */
-            not_before: string | null;
+            not_before?: string | null;
             /** Output Tail */
             output_tail: string;
             /**
              * Parameter Overrides
              * @default null
              */
-            parameter_overrides: {
+            parameter_overrides?: {
                 [key: string]: unknown;
             } | null;
             /**
              * Parent Run Id
              * @default null
              */
-            parent_run_id: number | null;
+            parent_run_id?: number | null;
             /** Peak Memory Bytes */
             peak_memory_bytes: number | null;
             /**
              * Priority
              * @default 0
              */
-            priority: number;
+            priority?: number;
             /**
              * Queued At
              * Format: date-time
@@ -1539,7 +1539,7 @@ export interface components {
              * Schedule Name
              * @default null
              */
-            schedule_name: string | null;
+            schedule_name?: string | null;
             /**
              * Scheduled For
              * Format: date-time
@@ -1556,7 +1556,7 @@ export interface components {
              * Timezone
              * @default null
              */
-            timezone: string | null;
+            timezone?: string | null;
             /**
              * Trigger
              * @enum {string}
@@ -1585,28 +1585,28 @@ export interface components {
              * Not Before
              * @default null
              */
-            not_before: string | null;
+            not_before?: string | null;
             /** Output Tail */
             output_tail: string;
             /**
              * Parameter Overrides
              * @default null
              */
-            parameter_overrides: {
+            parameter_overrides?: {
                 [key: string]: unknown;
             } | null;
             /**
              * Parent Run Id
              * @default null
              */
-            parent_run_id: number | null;
+            parent_run_id?: number | null;
             /** Peak Memory Bytes */
             peak_memory_bytes: number | null;
             /**
              * Priority
              * @default 0
              */
-            priority: number;
+            priority?: number;
             /** Queued At */
             queued_at: string;
             /** Schedule Id */
@@ -1615,7 +1615,7 @@ export interface components {
              * Schedule Name
              * @default null
              */
-            schedule_name: string | null;
+            schedule_name?: string | null;
             /** Scheduled For */
             scheduled_for: string;
             /** Started At */
@@ -1629,7 +1629,7 @@ export interface components {
              * Timezone
              * @default null
              */
-            timezone: string | null;
+            timezone?: string | null;
             /**
              * Trigger
              * @enum {string}
@@ -1643,13 +1643,13 @@ export interface components {
              * @default once
              * @enum {string}
              */
-            catch_up: "skip" | "once";
+            catch_up?: "skip" | "once";
             /**
              * Concurrency Policy
              * @default forbid
              * @enum {string}
              */
-            concurrency_policy: "forbid" | "allow" | "replace" | "buffer_one" | "buffer_all";
+            concurrency_policy?: "forbid" | "allow" | "replace" | "buffer_one" | "buffer_all";
             /** Cron Schedule */
             cron_schedule: string;
             /** Depends On */
@@ -1658,22 +1658,22 @@ export interface components {
              * Description
              * @default
              */
-            description: string;
+            description?: string;
             /**
              * Enabled
              * @default true
              */
-            enabled: boolean;
+            enabled?: boolean;
             /**
              * Group
              * @default null
              */
-            group: string | null;
+            group?: string | null;
             /**
              * Max Retries
              * @default 0
              */
-            max_retries: number;
+            max_retries?: number;
             /** Name */
             name: string;
             /** Notify */
@@ -1686,44 +1686,44 @@ export interface components {
              * Pause On Failure
              * @default false
              */
-            pause_on_failure: boolean;
+            pause_on_failure?: boolean;
             /**
              * Priority
              * @default 0
              */
-            priority: number;
+            priority?: number;
             /**
              * Retry Backoff
              * @default 2
              */
-            retry_backoff: number;
+            retry_backoff?: number;
             /**
              * Retry Delay Seconds
              * @default 60
              */
-            retry_delay_seconds: number;
+            retry_delay_seconds?: number;
             /**
              * Retry Max Delay Seconds
              * @default 3600
              */
-            retry_max_delay_seconds: number;
+            retry_max_delay_seconds?: number;
             /**
              * Starting Deadline Seconds
              * @default null
              */
-            starting_deadline_seconds: number | null;
+            starting_deadline_seconds?: number | null;
             /** Tags */
             tags?: string[];
             /**
              * Timeout Seconds
              * @default 1800
              */
-            timeout_seconds: number;
+            timeout_seconds?: number;
             /**
              * Timezone
              * @default null
              */
-            timezone: string | null;
+            timezone?: string | null;
             /** Workflow Type */
             workflow_type: string;
         };
@@ -1737,32 +1737,32 @@ export interface components {
              * Enabled
              * @default null
              */
-            enabled: boolean | null;
+            enabled?: boolean | null;
             /**
              * Group
              * @default null
              */
-            group: string | null;
+            group?: string | null;
             /**
              * Last Status
              * @default null
              */
-            last_status: ("queued" | "running" | "success" | "failed" | "timeout" | "cancelled" | "lost" | "skipped") | null;
+            last_status?: ("queued" | "running" | "success" | "failed" | "timeout" | "cancelled" | "lost" | "skipped") | null;
             /**
              * Q
              * @default null
              */
-            q: string | null;
+            q?: string | null;
             /**
              * Tag
              * @default null
              */
-            tag: string[] | null;
+            tag?: string[] | null;
             /**
              * Workflow Type
              * @default null
              */
-            workflow_type: string | null;
+            workflow_type?: string | null;
         };
         /**
          * ScheduleHealth
@@ -1773,18 +1773,18 @@ export interface components {
              * Reason
              * @default null
              */
-            reason: string | null;
+            reason?: string | null;
             /**
              * Since
              * @default null
              */
-            since: string | null;
+            since?: string | null;
             /**
              * State
              * @default ok
              * @enum {string}
              */
-            state: "ok" | "failing" | "stuck" | "missed" | "late";
+            state?: "ok" | "failing" | "stuck" | "missed" | "late";
         };
         /**
          * ScheduleHealth
@@ -1795,18 +1795,18 @@ export interface components {
              * Reason
              * @default null
              */
-            reason: string | null;
+            reason?: string | null;
             /**
              * Since
              * @default null
              */
-            since: string | null;
+            since?: string | null;
             /**
              * State
              * @default ok
              * @enum {string}
              */
-            state: "ok" | "failing" | "stuck" | "missed" | "late";
+            state?: "ok" | "failing" | "stuck" | "missed" | "late";
         };
         /** ScheduleListResponse */
         "ScheduleListResponse-Input": {
@@ -1865,7 +1865,7 @@ export interface components {
              * Group
              * @default null
              */
-            group: string | null;
+            group?: string | null;
             health?: components["schemas"]["ScheduleHealth-Input"];
             /** Id */
             id: string;
@@ -1877,7 +1877,7 @@ export interface components {
              * Max Retries
              * @default 0
              */
-            max_retries: number;
+            max_retries?: number;
             /** Name */
             name: string;
             /** Next Run */
@@ -1892,42 +1892,42 @@ export interface components {
              * Pause Note
              * @default null
              */
-            pause_note: string | null;
+            pause_note?: string | null;
             /**
              * Pause On Failure
              * @default false
              */
-            pause_on_failure: boolean;
+            pause_on_failure?: boolean;
             /**
              * Paused Until
              * @default null
              */
-            paused_until: string | null;
+            paused_until?: string | null;
             /**
              * Priority
              * @default 0
              */
-            priority: number;
+            priority?: number;
             /**
              * Retry Backoff
              * @default 2
              */
-            retry_backoff: number;
+            retry_backoff?: number;
             /**
              * Retry Delay Seconds
              * @default 60
              */
-            retry_delay_seconds: number;
+            retry_delay_seconds?: number;
             /**
              * Retry Max Delay Seconds
              * @default 3600
              */
-            retry_max_delay_seconds: number;
+            retry_max_delay_seconds?: number;
             /**
              * Starting Deadline Seconds
              * @default null
              */
-            starting_deadline_seconds: number | null;
+            starting_deadline_seconds?: number | null;
             /** Tags */
             tags?: string[];
             /** Timeout Seconds */
@@ -1978,7 +1978,7 @@ export interface components {
              * Group
              * @default null
              */
-            group: string | null;
+            group?: string | null;
             health?: components["schemas"]["ScheduleHealth-Output"];
             /** Id */
             id: string;
@@ -1990,7 +1990,7 @@ export interface components {
              * Max Retries
              * @default 0
              */
-            max_retries: number;
+            max_retries?: number;
             /** Name */
             name: string;
             /** Next Run */
@@ -2005,42 +2005,42 @@ export interface components {
              * Pause Note
              * @default null
              */
-            pause_note: string | null;
+            pause_note?: string | null;
             /**
              * Pause On Failure
              * @default false
              */
-            pause_on_failure: boolean;
+            pause_on_failure?: boolean;
             /**
              * Paused Until
              * @default null
              */
-            paused_until: string | null;
+            paused_until?: string | null;
             /**
              * Priority
              * @default 0
              */
-            priority: number;
+            priority?: number;
             /**
              * Retry Backoff
              * @default 2
              */
-            retry_backoff: number;
+            retry_backoff?: number;
             /**
              * Retry Delay Seconds
              * @default 60
              */
-            retry_delay_seconds: number;
+            retry_delay_seconds?: number;
             /**
              * Retry Max Delay Seconds
              * @default 3600
              */
-            retry_max_delay_seconds: number;
+            retry_max_delay_seconds?: number;
             /**
              * Starting Deadline Seconds
              * @default null
              */
-            starting_deadline_seconds: number | null;
+            starting_deadline_seconds?: number | null;
             /** Tags */
             tags?: string[];
             /** Timeout Seconds */
@@ -2065,109 +2065,109 @@ export interface components {
              * Catch Up
              * @default null
              */
-            catch_up: ("skip" | "once") | null;
+            catch_up?: ("skip" | "once") | null;
             /**
              * Concurrency Policy
              * @default null
              */
-            concurrency_policy: ("forbid" | "allow" | "replace" | "buffer_one" | "buffer_all") | null;
+            concurrency_policy?: ("forbid" | "allow" | "replace" | "buffer_one" | "buffer_all") | null;
             /**
              * Cron Schedule
              * @default null
              */
-            cron_schedule: string | null;
+            cron_schedule?: string | null;
             /**
              * Depends On
              * @default null
              */
-            depends_on: components["schemas"]["Dependency"][] | null;
+            depends_on?: components["schemas"]["Dependency"][] | null;
             /**
              * Description
              * @default null
              */
-            description: string | null;
+            description?: string | null;
             /**
              * Enabled
              * @default null
              */
-            enabled: boolean | null;
+            enabled?: boolean | null;
             /**
              * Group
              * @default null
              */
-            group: string | null;
+            group?: string | null;
             /**
              * Max Retries
              * @default null
              */
-            max_retries: number | null;
+            max_retries?: number | null;
             /**
              * Name
              * @default null
              */
-            name: string | null;
+            name?: string | null;
             /**
              * Notify
              * @default null
              */
-            notify: components["schemas"]["Subscription"][] | null;
+            notify?: components["schemas"]["Subscription"][] | null;
             /**
              * Parameters
              * @default null
              */
-            parameters: {
+            parameters?: {
                 [key: string]: unknown;
             } | null;
             /**
              * Pause On Failure
              * @default null
              */
-            pause_on_failure: boolean | null;
+            pause_on_failure?: boolean | null;
             /**
              * Priority
              * @default null
              */
-            priority: number | null;
+            priority?: number | null;
             /**
              * Retry Backoff
              * @default null
              */
-            retry_backoff: number | null;
+            retry_backoff?: number | null;
             /**
              * Retry Delay Seconds
              * @default null
              */
-            retry_delay_seconds: number | null;
+            retry_delay_seconds?: number | null;
             /**
              * Retry Max Delay Seconds
              * @default null
              */
-            retry_max_delay_seconds: number | null;
+            retry_max_delay_seconds?: number | null;
             /**
              * Starting Deadline Seconds
              * @default null
              */
-            starting_deadline_seconds: number | null;
+            starting_deadline_seconds?: number | null;
             /**
              * Tags
              * @default null
              */
-            tags: string[] | null;
+            tags?: string[] | null;
             /**
              * Timeout Seconds
              * @default null
              */
-            timeout_seconds: number | null;
+            timeout_seconds?: number | null;
             /**
              * Timezone
              * @default null
              */
-            timezone: string | null;
+            timezone?: string | null;
             /**
              * Workflow Type
              * @default null
              */
-            workflow_type: string | null;
+            workflow_type?: string | null;
         };
         /**
          * ScheduleWarning
@@ -2203,7 +2203,7 @@ export interface components {
              * Pause Note
              * @default null
              */
-            pause_note: string | null;
+            pause_note?: string | null;
             /** Paused */
             paused: boolean;
             /** Queued Runs */
@@ -2237,7 +2237,7 @@ export interface components {
              * Pause Note
              * @default null
              */
-            pause_note: string | null;
+            pause_note?: string | null;
             /** Paused */
             paused: boolean;
             /** Queued Runs */
@@ -2303,17 +2303,17 @@ export interface components {
              * Enabled
              * @default null
              */
-            enabled: boolean | null;
+            enabled?: boolean | null;
             /**
              * Note
              * @default null
              */
-            note: string | null;
+            note?: string | null;
             /**
              * Until
              * @default null
              */
-            until: string | null;
+            until?: string | null;
         };
         /**
          * UnhealthySchedule
@@ -2395,12 +2395,12 @@ export interface components {
              * Password
              * @default null
              */
-            password: string | null;
+            password?: string | null;
             /**
              * Role
              * @default null
              */
-            role: ("viewer" | "operator" | "admin") | null;
+            role?: ("viewer" | "operator" | "admin") | null;
         };
         /** ValidationErrorResponse */
         ValidationErrorResponse: {

@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
-import { effectScope } from 'vue'
+import { effectScope, nextTick, ref } from 'vue'
 import { errorMessage, isAbort, useRequest } from '@/composables/useRequest'
+import { useRuns } from '@/composables/useRuns'
+import type { RunStatus } from '@/services/types'
 import { ApiError, scheduleApi } from '@/services/api'
 import { jsonResponse } from './support/fetch.js'
 
@@ -165,6 +167,34 @@ describe('useRequest', () => {
     await done
     expect(request.data.value).toEqual(page('start'))
     expect(request.error.value).toBeNull()
+  })
+})
+
+describe('a composable on useRequest (useRuns)', () => {
+  it('aborts the page asked for the old filter once the filter changes, and shows the new one', async () => {
+    vi.stubGlobal('EventSource', undefined)
+    const calls = stubManualFetch()
+    const status = ref<RunStatus | null>(null)
+    const scope = effectScope()
+    const runs = scope.run(() => useRuns(() => ({ status: status.value, page_size: 25 })))!
+
+    expect(runs.loading.value).toBe(true)
+    status.value = 'failed'
+    await nextTick()
+
+    expect(calls.map((c) => c.url)).toEqual(['/api/v1/runs?page_size=25', '/api/v1/runs?status=failed&page_size=25'])
+    expect(calls[0].signal.aborted).toBe(true)
+    const failed = { items: [{ id: 9, status: 'failed' }], total: 1, page: 1, page_size: 25 }
+    calls[1].answer.resolve(jsonResponse(200, failed))
+    await vi.waitFor(() => expect(runs.loading.value).toBe(false))
+    expect(runs.runs.value).toEqual(failed.items)
+    expect(runs.total.value).toBe(1)
+    expect(runs.error.value).toBeNull()
+
+    // Leaving the page aborts what is still being asked.
+    runs.load()
+    scope.stop()
+    expect(calls[2].signal.aborted).toBe(true)
   })
 })
 

@@ -1,4 +1,4 @@
-import { computed, getCurrentScope, onScopeDispose, ref, type ComputedRef, type Ref } from 'vue'
+import { computed, getCurrentScope, onScopeDispose, ref, shallowRef, type ComputedRef, type Ref } from 'vue'
 import { ApiError } from '@/services/api'
 
 /**
@@ -25,6 +25,7 @@ export interface RequestOptions<T> {
 }
 
 export interface Request<T, A extends unknown[]> {
+  /** The latest answer, as it came: a shallow ref (a page of 100 schedules is not made deeply reactive), so replace it rather than change it. */
   data: Ref<T | null>
   loading: Ref<boolean>
   error: Ref<Error | null>
@@ -64,7 +65,7 @@ export function useRequest<T, A extends unknown[] = []>(
   fetcher: (signal: AbortSignal, ...args: A) => Promise<T>,
   options: RequestOptions<T> = {},
 ): Request<T, A> {
-  const data = ref(options.initial ?? null) as Ref<T | null>
+  const data = shallowRef<T | null>(options.initial ?? null)
   const loading = ref(false)
   const error = ref<Error | null>(null)
   const describe = options.describe ?? errorMessage

@@ -1,4 +1,4 @@
-import { computed } from 'vue'
+import { computed, ref } from 'vue'
 import { scheduleApi } from '@/services/api'
 import type { Template, Workflow } from '@/services/types'
 import { useRequest } from './useRequest'
@@ -8,15 +8,20 @@ import { useRequest } from './useRequest'
  * server's configuration does, so one load per page is shared by every caller: the
  * request lives outside any component, and leaving one does not abort it.
  */
+const workflows = ref<Workflow[]>([])
+const templates = ref<Template[]>([])
 const registry = useRequest(
   async (signal) => {
     const [w, t] = await Promise.all([scheduleApi.getWorkflows({ signal }), scheduleApi.getTemplates({ signal })])
     return { workflows: w.items, templates: t.items }
   },
-  { initial: { workflows: [], templates: [] } },
+  {
+    onSuccess: (data) => {
+      workflows.value = data.workflows
+      templates.value = data.templates
+    },
+  },
 )
-const workflows = computed<Workflow[]>(() => registry.data.value?.workflows ?? [])
-const templates = computed<Template[]>(() => registry.data.value?.templates ?? [])
 let pending: Promise<unknown> | null = null
 
 function loadRegistry(): Promise<unknown> {
@@ -37,7 +42,8 @@ export function useRegistry() {
 /** For tests: forget the cached registry. */
 export function resetRegistry() {
   registry.abort()
-  registry.data.value = { workflows: [], templates: [] }
+  workflows.value = []
+  templates.value = []
   registry.error.value = null
   pending = null
 }

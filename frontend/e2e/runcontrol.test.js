@@ -80,7 +80,11 @@ describe('run control in the page', { timeout: 180_000 }, () => {
     await page.goto(`${backend.url}/schedules/${saved.id}`)
     await page.locator('[data-test="run-now"]').click()
     const rows = page.locator('[data-test="run-history"] [data-test="run-row"]')
-    await until('three attempts in the history', async () => (await rows.count()) === 3)
+    // The third row shows as soon as the last retry is queued: wait for all three to have ended.
+    await until(
+      'three failed attempts in the history',
+      async () => (await rows.locator('[data-status="failed"]').count()) === 3,
+    )
     // All three failed, one group, in attempt order, each retry under the one it retries.
     const { body: history } = await backend.api('GET', `/schedules/${saved.id}/runs`)
     assert.deepEqual(history.items.map((r) => r.status), ['failed', 'failed', 'failed'])

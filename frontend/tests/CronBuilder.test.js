@@ -89,7 +89,10 @@ describe('CronBuilder', () => {
     const builder = mountBuilder()
 
     await vi.waitFor(() => expect(builder.get('[data-test="cron-preview-description"]').text()).toBe('Described: 0 * * * *'))
-    expect(scheduleApi.previewCron).toHaveBeenLastCalledWith({ expression: '0 * * * *', timezone: 'Europe/Berlin', count: 5 })
+    expect(scheduleApi.previewCron).toHaveBeenLastCalledWith(
+      { expression: '0 * * * *', timezone: 'Europe/Berlin', count: 5 },
+      { signal: expect.any(AbortSignal) },
+    )
     // 07:00 and 08:00 UTC are 08:00 and 09:00 in Berlin.
     const runs = builder.get('[data-test="cron-preview-runs"]').text()
     expect(runs).toContain('08:00 CET')

@@ -5,6 +5,7 @@ import { enableAutoUnmount, flushPromises, mount } from '@vue/test-utils'
 import { NDialogProvider, NMessageProvider, NNotificationProvider } from 'naive-ui'
 import ScheduleDetail from '@/views/ScheduleDetail.vue'
 import { resetAuth, setSession } from '@/composables/useAuth'
+import type { Role } from '@/services/types'
 import { jsonResponse } from './support/fetch'
 
 enableAutoUnmount(afterEach)
@@ -51,7 +52,7 @@ function stubApi() {
   return posts
 }
 
-async function mountDetail(role: string) {
+async function mountDetail(role: Role) {
   setSession({ username: `a-${role}`, role, csrf_token: 't', auth_enabled: true })
   const router = createRouter({
     history: createMemoryHistory(),
@@ -89,7 +90,7 @@ describe('ScheduleDetail group, tags and clone', () => {
   })
 
   it('offers no clone to an operator or a viewer', async () => {
-    for (const role of ['operator', 'viewer']) {
+    for (const role of ['operator', 'viewer'] as const) {
       stubApi()
       const { wrapper } = await mountDetail(role)
       expect(wrapper.get('[data-test="schedule-title"]').text()).toBe('Extract')

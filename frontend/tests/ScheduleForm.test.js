@@ -429,6 +429,7 @@ describe('ScheduleForm run control', () => {
 
     expect(scheduleApi.previewCron).toHaveBeenCalledWith(
       expect.objectContaining({ schedule_id: 's2', timeout_seconds: 600, concurrency_policy: 'buffer_one' }),
+      { signal: expect.any(AbortSignal) },
     )
     expect(form.get('[data-test="schedule-warning"]').attributes('data-code')).toBe('self_overlap')
     expect(form.get('[data-test="schedule-warning"]').text()).toContain('Runs take longer than the gap between fires.')

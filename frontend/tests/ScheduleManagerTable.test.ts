@@ -8,6 +8,7 @@ import ScheduleManagerFilters from '@/components/ScheduleManagerFilters.vue'
 import ScheduleManagerTable from '@/components/ScheduleManagerTable.vue'
 import { resetAuth, setSession } from '@/composables/useAuth'
 import { resetLabels } from '@/composables/useScheduleLabels'
+import type { Role } from '@/services/types'
 import { jsonResponse } from './support/fetch'
 
 enableAutoUnmount(afterEach)
@@ -91,7 +92,7 @@ async function mountAt(url: string) {
   return { wrapper, router }
 }
 
-function logIn(role: string) {
+function logIn(role: Role) {
   setSession({ username: `a-${role}`, role, csrf_token: 't', auth_enabled: true })
 }
 

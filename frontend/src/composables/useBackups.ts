@@ -1,26 +1,18 @@
 import { getCurrentScope, onScopeDispose, ref } from 'vue'
 import { backupApi } from '@/services/api'
+import type { Backup, RestorePlan } from '@/services/types'
 import { debounce } from '@/utils/debounce'
+import { useRequest } from './useRequest'
 import { useServerEvents } from './useServerEvents'
 
-/** One copy of the schedules, as `GET /backups` lists it. */
-export interface BackupCopy {
-  /** What a restore takes: "schedules.json" or "backups/schedules-<time>.json". */
-  name: string
-  taken_at: string
-  /** How many schedules it holds; null when it cannot be read as a schedules document. */
-  schedules: number | null
-}
-
+/**
+ * One copy of the schedules, as `GET /backups` lists it: `name` is what a restore takes
+ * ("schedules.json" or "backups/schedules-<time>.json"), `schedules` how many it holds (null
+ * when it cannot be read as a schedules document).
+ */
+export type BackupCopy = Backup
 /** What restoring a copy changes (a preview) or changed (`applied`), by schedule name. */
-export interface RestorePlan {
-  backup: string
-  applied: boolean
-  added: string[]
-  changed: string[]
-  removed: string[]
-  unchanged: number
-}
+export type { RestorePlan }
 
 export type BackupAction = 'preview' | 'restore'
 
@@ -39,24 +31,19 @@ export const AFTER_WRITE_MS = 3000
 export function useBackups({ enabled = true }: { enabled?: boolean } = {}) {
   const backups = ref<BackupCopy[]>([])
   const loaded = ref(false)
-  const error = ref<Error | null>(null)
   const plan = ref<RestorePlan | null>(null)
   const stale = ref(false)
   // The request in flight, by copy: one at a time, so a restore never races its own preview.
   const pending = ref<{ name: string; action: BackupAction } | null>(null)
-  let asked = 0
 
-  async function list() {
-    const mine = ++asked
-    try {
-      const data = (await backupApi.getBackups()) as { items: BackupCopy[] }
-      if (mine !== asked) return
+  const copies = useRequest((signal) => backupApi.getBackups({ signal }), {
+    onSuccess: (data) => {
       backups.value = data.items
-      error.value = null
       loaded.value = true
-    } catch (err) {
-      if (mine === asked) error.value = err as Error
-    }
+    },
+  })
+  async function list() {
+    await copies.run()
   }
 
   const listLater = debounce(list, AFTER_WRITE_MS)
@@ -74,7 +61,7 @@ export function useBackups({ enabled = true }: { enabled?: boolean } = {}) {
   const preview = (name: string) =>
     withPending(name, 'preview', async () => {
       try {
-        plan.value = (await backupApi.restoreBackup(name, { dryRun: true })) as RestorePlan
+        plan.value = await backupApi.restoreBackup(name, { dryRun: true })
         stale.value = false
         return plan.value
       } catch (err) {
@@ -86,7 +73,7 @@ export function useBackups({ enabled = true }: { enabled?: boolean } = {}) {
 
   const restore = (name: string) =>
     withPending(name, 'restore', async () => {
-      const done = (await backupApi.restoreBackup(name, { dryRun: false })) as RestorePlan
+      const done = await backupApi.restoreBackup(name, { dryRun: false })
       plan.value = null
       stale.value = false
       listLater()
@@ -112,5 +99,5 @@ export function useBackups({ enabled = true }: { enabled?: boolean } = {}) {
     loaded.value = true
   }
 
-  return { backups, loaded, error, plan, stale, pending, list, preview, restore, discard }
+  return { backups, loaded, error: copies.error, plan, stale, pending, list, preview, restore, discard }
 }

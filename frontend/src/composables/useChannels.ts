@@ -1,6 +1,8 @@
 import { ref } from 'vue'
 import { notificationApi } from '@/services/api'
+import type { ChannelCreate, OutboxStatus } from '@/services/types'
 import type { Channel, NotifyEvent, OutboxItem } from '@/utils/notifications'
+import { useRequest } from './useRequest'
 
 export interface ChannelFields {
   name: string
@@ -21,17 +23,16 @@ export interface TestResult {
 export function useChannels({ immediate = true } = {}) {
   const channels = ref<Channel[]>([])
   const loaded = ref(false)
-  const error = ref<Error | null>(null)
   const pending = ref<Record<string, string>>({})
 
-  async function load() {
-    try {
-      channels.value = (await notificationApi.getChannels()).items
-      error.value = null
+  const list = useRequest((signal) => notificationApi.getChannels({ signal }), {
+    onSuccess: (data) => {
+      channels.value = data.items
       loaded.value = true
-    } catch (err) {
-      error.value = err as Error
-    }
+    },
+  })
+  const load = async () => {
+    await list.run()
   }
 
   async function withPending<T>(channelId: string, action: string, work: () => Promise<T>): Promise<T> {
@@ -48,7 +49,8 @@ export function useChannels({ immediate = true } = {}) {
   const byName = (a: Channel, b: Channel) => a.name.localeCompare(b.name)
 
   async function create(fields: ChannelFields): Promise<Channel> {
-    const created: Channel = await notificationApi.createChannel(fields)
+    // A new channel without a url is the server's to refuse: its 422 names the field.
+    const created: Channel = await notificationApi.createChannel(fields as ChannelCreate)
     channels.value = [...channels.value, created].sort(byName)
     return created
   }
@@ -71,27 +73,25 @@ export function useChannels({ immediate = true } = {}) {
 
   if (immediate) load()
 
-  return { channels, loaded, error, pending, load, create, update, remove, test }
+  return { channels, loaded, error: list.error, pending, load, create, update, remove, test }
 }
 
 /** The outbox's newest notifications, optionally of one status. */
 export function useOutbox() {
   const items = ref<OutboxItem[]>([])
   const total = ref(0)
-  const status = ref<string | null>(null)
-  const error = ref<Error | null>(null)
+  const status = ref<OutboxStatus | null>(null)
 
-  async function load() {
-    try {
-      const page = await notificationApi.getOutbox({ status: status.value, page_size: 20 })
-      items.value = page.items
-      total.value = page.total
-      error.value = null
-    } catch (err) {
-      error.value = err as Error
-    }
+  const page = useRequest((signal) => notificationApi.getOutbox({ status: status.value, page_size: 20 }, { signal }), {
+    onSuccess: (data) => {
+      items.value = data.items
+      total.value = data.total
+    },
+  })
+  const load = async () => {
+    await page.run()
   }
 
   load()
-  return { items, total, status, error, load }
+  return { items, total, status, error: page.error, load }
 }

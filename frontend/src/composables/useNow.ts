@@ -7,7 +7,7 @@ import { useServerReachability } from './useServerReachability'
  * Relative times ("8 s ago") and countdowns are all read from this one ref, so the
  * header and a list never disagree. It runs on the server's time: the offset between
  * the browser's clock and the server's (from the `Date` header of API answers, see
- * services/api.js) is added, so a run that ended a moment ago on the server never
+ * services/api.ts) is added, so a run that ended a moment ago on the server never
  * reads as a moment ahead in a browser whose clock is behind.
  */
 

@@ -1,7 +1,8 @@
 import { getCurrentScope, onScopeDispose, ref } from 'vue'
-import { scheduleApi } from '@/services/api'
+import { ApiError, scheduleApi } from '@/services/api'
 import { debounce } from '@/utils/debounce'
 import type { Queue, QueueItem } from '@/services/types'
+import { useRequest } from './useRequest'
 import { useServerEvents } from './useServerEvents'
 
 export type { Queue, QueueItem }
@@ -14,18 +15,27 @@ export type QueueRun = QueueItem['run']
  */
 export function useQueue() {
   const queue = ref<Queue | null>(null)
-  const error = ref<Error | null>(null)
   let supported = true
 
+  const read = useRequest(
+    async (signal) => {
+      try {
+        return await scheduleApi.getQueue({ signal })
+      } catch (err) {
+        // No queue endpoint on this server: the answer stays null, and is not asked again.
+        if (!(err instanceof ApiError && err.status === 404)) throw err
+        supported = false
+        return null
+      }
+    },
+    {
+      onSuccess: (data) => {
+        if (data) queue.value = data
+      },
+    },
+  )
   async function load() {
-    if (!supported) return
-    try {
-      queue.value = await scheduleApi.getQueue()
-      error.value = null
-    } catch (err) {
-      if ((err as { status?: number }).status === 404) supported = false
-      else error.value = err as Error
-    }
+    if (supported) await read.run()
   }
   const reload = debounce(load, 250)
   if (getCurrentScope()) onScopeDispose(reload.cancel)
@@ -33,5 +43,5 @@ export function useQueue() {
   useServerEvents({ run: reload, schedule: reload, scheduler: reload, refresh: load })
   load()
 
-  return { queue, error, load }
+  return { queue, error: read.error, load }
 }

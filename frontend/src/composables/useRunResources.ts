@@ -1,7 +1,8 @@
-import { getCurrentScope, onScopeDispose, ref, toValue, watch, type MaybeRefOrGetter } from 'vue'
+import { getCurrentScope, onScopeDispose, toValue, watch, type MaybeRefOrGetter } from 'vue'
 import { resourceApi } from '@/services/api'
 import type { RunResources } from '@/services/types'
 import { isActive } from '@/utils/runStatus'
+import { useRequest } from './useRequest'
 
 export type { RunResources }
 
@@ -14,50 +15,32 @@ const POLL_MS = 3000
  * that answer holds the whole series and the run's final figures.
  */
 export function useRunResources(runId: MaybeRefOrGetter<string | number>, { pollMs = POLL_MS } = {}) {
-  const resources = ref<RunResources | null>(null)
-  const error = ref<Error | null>(null)
   let timer: ReturnType<typeof setTimeout> | null = null
-  let generation = 0
+  const read = useRequest((signal) => resourceApi.getRunResources(toValue(runId), { signal }))
 
   function stop() {
     if (timer) clearTimeout(timer)
     timer = null
   }
 
-  async function load(mine = generation) {
+  async function load() {
     stop()
-    const id = toValue(runId)
-    try {
-      const answer = (await resourceApi.getRunResources(id)) as RunResources
-      if (mine !== generation) return
-      resources.value = answer
-      error.value = null
-    } catch (err) {
-      if (mine !== generation) return
-      error.value = err as Error
-      // An unknown run stays unknown; anything else (a restart, a blip) is tried again.
-      if ((err as { status?: number }).status === 404) return
-    }
-    if (!resources.value || isActive(resources.value.status)) {
-      timer = setTimeout(() => load(mine), pollMs)
-    }
+    await read.run()
+    // An unknown run stays unknown; anything else (a restart, a blip) is tried again.
+    if ((read.error.value as { status?: number } | null)?.status === 404) return
+    const now = read.data.value as RunResources | null
+    if (!now || isActive(now.status)) timer = setTimeout(load, pollMs)
   }
 
   watch(
     () => toValue(runId),
     () => {
-      generation += 1
-      resources.value = null
-      load(generation)
+      read.data.value = null
+      load()
     },
     { immediate: true },
   )
-  if (getCurrentScope()) {
-    onScopeDispose(() => {
-      generation += 1
-      stop()
-    })
-  }
+  if (getCurrentScope()) onScopeDispose(stop)
 
-  return { resources, error, load: () => load(generation) }
+  return { resources: read.data, error: read.error, load }
 }

@@ -51,7 +51,7 @@ export function useScheduleBulk() {
     try {
       const results: BulkResult[] = []
       for (const body of bulkRequests(action, target, value)) {
-        const answer = (await scheduleApi.bulkSchedules(body)) as { results: BulkResult[] }
+        const answer = await scheduleApi.bulkSchedules(body)
         results.push(...answer.results)
       }
       const summary = summarise(results, nameOf)

@@ -775,17 +775,17 @@ export interface components {
              */
             action: "enable" | "disable" | "run" | "delete" | "set_group" | "add_tag" | "remove_tag";
             /** @default null */
-            filter: components["schemas"]["ScheduleFilterFields"] | null;
+            filter?: components["schemas"]["ScheduleFilterFields"] | null;
             /**
              * Ids
              * @default null
              */
-            ids: string[] | null;
+            ids?: string[] | null;
             /**
              * Value
              * @default null
              */
-            value: unknown;
+            value?: unknown;
         };
         /** BulkResponse */
         BulkResponse: {
@@ -801,7 +801,7 @@ export interface components {
              * Error
              * @default null
              */
-            error: string | null;
+            error?: string | null;
             /** Id */
             id: string;
             /** Ok */
@@ -818,12 +818,12 @@ export interface components {
              * Default
              * @default false
              */
-            default: boolean;
+            default?: boolean;
             /**
              * Id
              * @default null
              */
-            id: string | null;
+            id?: string | null;
             /** Name */
             name: string;
             /** On */
@@ -901,22 +901,22 @@ export interface components {
              * Default
              * @default null
              */
-            default: boolean | null;
+            default?: boolean | null;
             /**
              * Name
              * @default null
              */
-            name: string | null;
+            name?: string | null;
             /**
              * On
              * @default null
              */
-            on: ("started" | "succeeded" | "failed" | "timeout" | "recovered" | "retries_exhausted" | "missed" | "stuck")[] | null;
+            on?: ("started" | "succeeded" | "failed" | "timeout" | "recovered" | "retries_exhausted" | "missed" | "stuck")[] | null;
             /**
              * Url
              * @default null
              */
-            url: string | null;
+            url?: string | null;
         };
         /** CronPreviewResponse */
         "CronPreviewResponse-Input": {
@@ -950,7 +950,7 @@ export interface components {
              * Error
              * @default null
              */
-            error: string | null;
+            error?: string | null;
             /** Reachable */
             reachable: boolean;
         };
@@ -964,7 +964,7 @@ export interface components {
              * @default success
              * @enum {string}
              */
-            on: "success" | "failure" | "always";
+            on?: "success" | "failure" | "always";
             /** Schedule Id */
             schedule_id: string;
         };
@@ -1145,7 +1145,7 @@ export interface components {
              * Version
              * @default 1
              */
-            version: number;
+            version?: number;
         };
         /**
          * ImportRequest
@@ -1367,7 +1367,7 @@ export interface components {
              * Note
              * @default null
              */
-            note: string | null;
+            note?: string | null;
         };
         /** PortableDocument */
         PortableDocument: {
@@ -1377,7 +1377,7 @@ export interface components {
              * Version
              * @default 1
              */
-            version: number;
+            version?: number;
         };
         /**
          * PortableSchedule
@@ -1391,13 +1391,13 @@ export interface components {
              * @default once
              * @enum {string}
              */
-            catch_up: "skip" | "once";
+            catch_up?: "skip" | "once";
             /**
              * Concurrency Policy
              * @default forbid
              * @enum {string}
              */
-            concurrency_policy: "forbid" | "allow" | "replace" | "buffer_one" | "buffer_all";
+            concurrency_policy?: "forbid" | "allow" | "replace" | "buffer_one" | "buffer_all";
             /** Cron Schedule */
             cron_schedule: string;
             /** Depends On */
@@ -1406,27 +1406,27 @@ export interface components {
              * Description
              * @default
              */
-            description: string;
+            description?: string;
             /**
              * Enabled
              * @default true
              */
-            enabled: boolean;
+            enabled?: boolean;
             /**
              * Group
              * @default null
              */
-            group: string | null;
+            group?: string | null;
             /**
              * Id
              * @default null
              */
-            id: string | null;
+            id?: string | null;
             /**
              * Max Retries
              * @default 0
              */
-            max_retries: number;
+            max_retries?: number;
             /** Name */
             name: string;
             /** Notify */
@@ -1439,44 +1439,44 @@ export interface components {
              * Pause On Failure
              * @default false
              */
-            pause_on_failure: boolean;
+            pause_on_failure?: boolean;
             /**
              * Priority
              * @default 0
              */
-            priority: number;
+            priority?: number;
             /**
              * Retry Backoff
              * @default 2
              */
-            retry_backoff: number;
+            retry_backoff?: number;
             /**
              * Retry Delay Seconds
              * @default 60
              */
-            retry_delay_seconds: number;
+            retry_delay_seconds?: number;
             /**
              * Retry Max Delay Seconds
              * @default 3600
              */
-            retry_max_delay_seconds: number;
+            retry_max_delay_seconds?: number;
             /**
              * Starting Deadline Seconds
              * @default null
              */
-            starting_deadline_seconds: number | null;
+            starting_deadline_seconds?: number | null;
             /** Tags */
             tags?: string[];
             /**
              * Timeout Seconds
              * @default 1800
              */
-            timeout_seconds: number;
+            timeout_seconds?: number;
             /**
              * Timezone
              * @default null
              */
-            timezone: string | null;
+            timezone?: string | null;
             /** Workflow Type */
             workflow_type: string;
         };
@@ -1551,7 +1551,7 @@ export interface components {
         /** ReportFigures */
         "ReportFigures-Input": {
             /** @default null */
-            change: components["schemas"]["ReportChange"] | null;
+            change?: components["schemas"]["ReportChange"] | null;
             /** Cpu Seconds Total */
             cpu_seconds_total: number;
             /** Duration P95 */
@@ -1563,7 +1563,7 @@ export interface components {
             /** Peak Memory Max */
             peak_memory_max: number | null;
             /** @default null */
-            previous: components["schemas"]["ReportFigures-Input"] | null;
+            previous?: components["schemas"]["ReportFigures-Input"] | null;
             /** Runs */
             runs: number;
             /** Success Rate */
@@ -1572,7 +1572,7 @@ export interface components {
         /** ReportFigures */
         "ReportFigures-Output": {
             /** @default null */
-            change: components["schemas"]["ReportChange"] | null;
+            change?: components["schemas"]["ReportChange"] | null;
             /** Cpu Seconds Total */
             cpu_seconds_total: number;
             /** Duration P95 */
@@ -1584,7 +1584,7 @@ export interface components {
             /** Peak Memory Max */
             peak_memory_max: number | null;
             /** @default null */
-            previous: components["schemas"]["ReportFigures-Output"] | null;
+            previous?: components["schemas"]["ReportFigures-Output"] | null;
             /** Runs */
             runs: number;
             /** Success Rate */
@@ -1593,7 +1593,7 @@ export interface components {
         /** ReportGroupLine */
         "ReportGroupLine-Input": {
             /** @default null */
-            change: components["schemas"]["ReportChange"] | null;
+            change?: components["schemas"]["ReportChange"] | null;
             /** Cpu Seconds Total */
             cpu_seconds_total: number;
             /** Duration P95 */
@@ -1607,7 +1607,7 @@ export interface components {
             /** Peak Memory Max */
             peak_memory_max: number | null;
             /** @default null */
-            previous: components["schemas"]["ReportFigures-Input"] | null;
+            previous?: components["schemas"]["ReportFigures-Input"] | null;
             /** Runs */
             runs: number;
             /** Success Rate */
@@ -1616,7 +1616,7 @@ export interface components {
         /** ReportGroupLine */
         "ReportGroupLine-Output": {
             /** @default null */
-            change: components["schemas"]["ReportChange"] | null;
+            change?: components["schemas"]["ReportChange"] | null;
             /** Cpu Seconds Total */
             cpu_seconds_total: number;
             /** Duration P95 */
@@ -1630,7 +1630,7 @@ export interface components {
             /** Peak Memory Max */
             peak_memory_max: number | null;
             /** @default null */
-            previous: components["schemas"]["ReportFigures-Output"] | null;
+            previous?: components["schemas"]["ReportFigures-Output"] | null;
             /** Runs */
             runs: number;
             /** Success Rate */
@@ -1735,7 +1735,7 @@ export interface components {
         /** ReportScheduleLine */
         "ReportScheduleLine-Input": {
             /** @default null */
-            change: components["schemas"]["ReportChange"] | null;
+            change?: components["schemas"]["ReportChange"] | null;
             /** Cpu Seconds Total */
             cpu_seconds_total: number;
             /** Duration P95 */
@@ -1749,7 +1749,7 @@ export interface components {
             /** Peak Memory Max */
             peak_memory_max: number | null;
             /** @default null */
-            previous: components["schemas"]["ReportFigures-Input"] | null;
+            previous?: components["schemas"]["ReportFigures-Input"] | null;
             /** Runs */
             runs: number;
             /** Schedule */
@@ -1762,7 +1762,7 @@ export interface components {
         /** ReportScheduleLine */
         "ReportScheduleLine-Output": {
             /** @default null */
-            change: components["schemas"]["ReportChange"] | null;
+            change?: components["schemas"]["ReportChange"] | null;
             /** Cpu Seconds Total */
             cpu_seconds_total: number;
             /** Duration P95 */
@@ -1776,7 +1776,7 @@ export interface components {
             /** Peak Memory Max */
             peak_memory_max: number | null;
             /** @default null */
-            previous: components["schemas"]["ReportFigures-Output"] | null;
+            previous?: components["schemas"]["ReportFigures-Output"] | null;
             /** Runs */
             runs: number;
             /** Schedule */
@@ -1825,12 +1825,12 @@ export interface components {
              * Backup
              * @default latest
              */
-            backup: string;
+            backup?: string;
             /**
              * Dry Run
              * @default true
              */
-            dry_run: boolean;
+            dry_run?: boolean;
         };
         /**
          * RestoreResponse
@@ -1881,7 +1881,7 @@ export interface components {
              * Parameters
              * @default null
              */
-            parameters: {
+            parameters?: {
                 [key: string]: unknown;
             } | null;
         };
@@ -1949,12 +1949,12 @@ export interface components {
              * Cpu Percent Mean
              * @default null
              */
-            cpu_percent_mean: number | null;
+            cpu_percent_mean?: number | null;
             /**
              * Cpu Percent Peak
              * @default null
              */
-            cpu_percent_peak: number | null;
+            cpu_percent_peak?: number | null;
             /** Cpu Seconds */
             cpu_seconds: number | null;
             /** Duration Seconds */
@@ -1971,33 +1971,33 @@ export interface components {
              * Memory Mean Bytes
              * @default null
              */
-            memory_mean_bytes: number | null;
+            memory_mean_bytes?: number | null;
             /**
              * Not Before
              * @default null
              */
-            not_before: string | null;
+            not_before?: string | null;
             /** Output Tail */
             output_tail: string;
             /**
              * Parameter Overrides
              * @default null
              */
-            parameter_overrides: {
+            parameter_overrides?: {
                 [key: string]: unknown;
             } | null;
             /**
              * Parent Run Id
              * @default null
              */
-            parent_run_id: number | null;
+            parent_run_id?: number | null;
             /** Peak Memory Bytes */
             peak_memory_bytes: number | null;
             /**
              * Priority
              * @default 0
              */
-            priority: number;
+            priority?: number;
             /**
              * Queued At
              * Format: date-time
@@ -2009,7 +2009,7 @@ export interface components {
              * Schedule Name
              * @default null
              */
-            schedule_name: string | null;
+            schedule_name?: string | null;
             /**
              * Scheduled For
              * Format: date-time
@@ -2026,7 +2026,7 @@ export interface components {
              * Timezone
              * @default null
              */
-            timezone: string | null;
+            timezone?: string | null;
             /**
              * Trigger
              * @enum {string}
@@ -2043,12 +2043,12 @@ export interface components {
              * Cpu Percent Mean
              * @default null
              */
-            cpu_percent_mean: number | null;
+            cpu_percent_mean?: number | null;
             /**
              * Cpu Percent Peak
              * @default null
              */
-            cpu_percent_peak: number | null;
+            cpu_percent_peak?: number | null;
             /** Cpu Seconds */
             cpu_seconds: number | null;
             /** Duration Seconds */
@@ -2065,33 +2065,33 @@ export interface components {
              * Memory Mean Bytes
              * @default null
              */
-            memory_mean_bytes: number | null;
+            memory_mean_bytes?: number | null;
             /**
              * Not Before
              * @default null
              */
-            not_before: string | null;
+            not_before?: string | null;
             /** Output Tail */
             output_tail: string;
             /**
              * Parameter Overrides
              * @default null
              */
-            parameter_overrides: {
+            parameter_overrides?: {
                 [key: string]: unknown;
             } | null;
             /**
              * Parent Run Id
              * @default null
              */
-            parent_run_id: number | null;
+            parent_run_id?: number | null;
             /** Peak Memory Bytes */
             peak_memory_bytes: number | null;
             /**
              * Priority
              * @default 0
              */
-            priority: number;
+            priority?: number;
             /** Queued At */
             queued_at: string;
             /** Schedule Id */
@@ -2100,7 +2100,7 @@ export interface components {
              * Schedule Name
              * @default null
              */
-            schedule_name: string | null;
+            schedule_name?: string | null;
             /** Scheduled For */
             scheduled_for: string;
             /** Started At */
@@ -2114,7 +2114,7 @@ export interface components {
              * Timezone
              * @default null
              */
-            timezone: string | null;
+            timezone?: string | null;
             /**
              * Trigger
              * @enum {string}
@@ -2182,13 +2182,13 @@ export interface components {
              * @default once
              * @enum {string}
              */
-            catch_up: "skip" | "once";
+            catch_up?: "skip" | "once";
             /**
              * Concurrency Policy
              * @default forbid
              * @enum {string}
              */
-            concurrency_policy: "forbid" | "allow" | "replace" | "buffer_one" | "buffer_all";
+            concurrency_policy?: "forbid" | "allow" | "replace" | "buffer_one" | "buffer_all";
             /** Cron Schedule */
             cron_schedule: string;
             /** Depends On */
@@ -2197,22 +2197,22 @@ export interface components {
              * Description
              * @default
              */
-            description: string;
+            description?: string;
             /**
              * Enabled
              * @default true
              */
-            enabled: boolean;
+            enabled?: boolean;
             /**
              * Group
              * @default null
              */
-            group: string | null;
+            group?: string | null;
             /**
              * Max Retries
              * @default 0
              */
-            max_retries: number;
+            max_retries?: number;
             /** Name */
             name: string;
             /** Notify */
@@ -2225,44 +2225,44 @@ export interface components {
              * Pause On Failure
              * @default false
              */
-            pause_on_failure: boolean;
+            pause_on_failure?: boolean;
             /**
              * Priority
              * @default 0
              */
-            priority: number;
+            priority?: number;
             /**
              * Retry Backoff
              * @default 2
              */
-            retry_backoff: number;
+            retry_backoff?: number;
             /**
              * Retry Delay Seconds
              * @default 60
              */
-            retry_delay_seconds: number;
+            retry_delay_seconds?: number;
             /**
              * Retry Max Delay Seconds
              * @default 3600
              */
-            retry_max_delay_seconds: number;
+            retry_max_delay_seconds?: number;
             /**
              * Starting Deadline Seconds
              * @default null
              */
-            starting_deadline_seconds: number | null;
+            starting_deadline_seconds?: number | null;
             /** Tags */
             tags?: string[];
             /**
              * Timeout Seconds
              * @default 1800
              */
-            timeout_seconds: number;
+            timeout_seconds?: number;
             /**
              * Timezone
              * @default null
              */
-            timezone: string | null;
+            timezone?: string | null;
             /** Workflow Type */
             workflow_type: string;
         };
@@ -2276,32 +2276,32 @@ export interface components {
              * Enabled
              * @default null
              */
-            enabled: boolean | null;
+            enabled?: boolean | null;
             /**
              * Group
              * @default null
              */
-            group: string | null;
+            group?: string | null;
             /**
              * Last Status
              * @default null
              */
-            last_status: ("queued" | "running" | "success" | "failed" | "timeout" | "cancelled" | "lost" | "skipped") | null;
+            last_status?: ("queued" | "running" | "success" | "failed" | "timeout" | "cancelled" | "lost" | "skipped") | null;
             /**
              * Q
              * @default null
              */
-            q: string | null;
+            q?: string | null;
             /**
              * Tag
              * @default null
              */
-            tag: string[] | null;
+            tag?: string[] | null;
             /**
              * Workflow Type
              * @default null
              */
-            workflow_type: string | null;
+            workflow_type?: string | null;
         };
         /**
          * ScheduleHealth
@@ -2312,18 +2312,18 @@ export interface components {
              * Reason
              * @default null
              */
-            reason: string | null;
+            reason?: string | null;
             /**
              * Since
              * @default null
              */
-            since: string | null;
+            since?: string | null;
             /**
              * State
              * @default ok
              * @enum {string}
              */
-            state: "ok" | "failing" | "stuck" | "missed" | "late";
+            state?: "ok" | "failing" | "stuck" | "missed" | "late";
         };
         /**
          * ScheduleHealth
@@ -2334,18 +2334,18 @@ export interface components {
              * Reason
              * @default null
              */
-            reason: string | null;
+            reason?: string | null;
             /**
              * Since
              * @default null
              */
-            since: string | null;
+            since?: string | null;
             /**
              * State
              * @default ok
              * @enum {string}
              */
-            state: "ok" | "failing" | "stuck" | "missed" | "late";
+            state?: "ok" | "failing" | "stuck" | "missed" | "late";
         };
         /** ScheduleListResponse */
         "ScheduleListResponse-Input": {
@@ -2400,7 +2400,7 @@ export interface components {
              * Duration P95
              * @default null
              */
-            duration_p95: number | null;
+            duration_p95?: number | null;
             /** Enabled */
             enabled: boolean;
             /** Execution History */
@@ -2409,7 +2409,7 @@ export interface components {
              * Group
              * @default null
              */
-            group: string | null;
+            group?: string | null;
             health?: components["schemas"]["ScheduleHealth-Input"];
             /** Id */
             id: string;
@@ -2421,7 +2421,7 @@ export interface components {
              * Max Retries
              * @default 0
              */
-            max_retries: number;
+            max_retries?: number;
             /** Name */
             name: string;
             /** Next Run */
@@ -2436,47 +2436,47 @@ export interface components {
              * Pause Note
              * @default null
              */
-            pause_note: string | null;
+            pause_note?: string | null;
             /**
              * Pause On Failure
              * @default false
              */
-            pause_on_failure: boolean;
+            pause_on_failure?: boolean;
             /**
              * Paused Until
              * @default null
              */
-            paused_until: string | null;
+            paused_until?: string | null;
             /**
              * Priority
              * @default 0
              */
-            priority: number;
+            priority?: number;
             /**
              * Retry Backoff
              * @default 2
              */
-            retry_backoff: number;
+            retry_backoff?: number;
             /**
              * Retry Delay Seconds
              * @default 60
              */
-            retry_delay_seconds: number;
+            retry_delay_seconds?: number;
             /**
              * Retry Max Delay Seconds
              * @default 3600
              */
-            retry_max_delay_seconds: number;
+            retry_max_delay_seconds?: number;
             /**
              * Starting Deadline Seconds
              * @default null
              */
-            starting_deadline_seconds: number | null;
+            starting_deadline_seconds?: number | null;
             /**
              * Success Rate 7D
              * @default null
              */
-            success_rate_7d: number | null;
+            success_rate_7d?: number | null;
             /** Tags */
             tags?: string[];
             /** Timeout Seconds */
@@ -2523,7 +2523,7 @@ export interface components {
              * Duration P95
              * @default null
              */
-            duration_p95: number | null;
+            duration_p95?: number | null;
             /** Enabled */
             enabled: boolean;
             /** Execution History */
@@ -2532,7 +2532,7 @@ export interface components {
              * Group
              * @default null
              */
-            group: string | null;
+            group?: string | null;
             health?: components["schemas"]["ScheduleHealth-Output"];
             /** Id */
             id: string;
@@ -2544,7 +2544,7 @@ export interface components {
              * Max Retries
              * @default 0
              */
-            max_retries: number;
+            max_retries?: number;
             /** Name */
             name: string;
             /** Next Run */
@@ -2559,47 +2559,47 @@ export interface components {
              * Pause Note
              * @default null
              */
-            pause_note: string | null;
+            pause_note?: string | null;
             /**
              * Pause On Failure
              * @default false
              */
-            pause_on_failure: boolean;
+            pause_on_failure?: boolean;
             /**
              * Paused Until
              * @default null
              */
-            paused_until: string | null;
+            paused_until?: string | null;
             /**
              * Priority
              * @default 0
              */
-            priority: number;
+            priority?: number;
             /**
              * Retry Backoff
              * @default 2
              */
-            retry_backoff: number;
+            retry_backoff?: number;
             /**
              * Retry Delay Seconds
              * @default 60
              */
-            retry_delay_seconds: number;
+            retry_delay_seconds?: number;
             /**
              * Retry Max Delay Seconds
              * @default 3600
              */
-            retry_max_delay_seconds: number;
+            retry_max_delay_seconds?: number;
             /**
              * Starting Deadline Seconds
              * @default null
              */
-            starting_deadline_seconds: number | null;
+            starting_deadline_seconds?: number | null;
             /**
              * Success Rate 7D
              * @default null
              */
-            success_rate_7d: number | null;
+            success_rate_7d?: number | null;
             /** Tags */
             tags?: string[];
             /** Timeout Seconds */
@@ -2700,109 +2700,109 @@ export interface components {
              * Catch Up
              * @default null
              */
-            catch_up: ("skip" | "once") | null;
+            catch_up?: ("skip" | "once") | null;
             /**
              * Concurrency Policy
              * @default null
              */
-            concurrency_policy: ("forbid" | "allow" | "replace" | "buffer_one" | "buffer_all") | null;
+            concurrency_policy?: ("forbid" | "allow" | "replace" | "buffer_one" | "buffer_all") | null;
             /**
              * Cron Schedule
              * @default null
              */
-            cron_schedule: string | null;
+            cron_schedule?: string | null;
             /**
              * Depends On
              * @default null
              */
-            depends_on: components["schemas"]["Dependency"][] | null;
+            depends_on?: components["schemas"]["Dependency"][] | null;
             /**
              * Description
              * @default null
              */
-            description: string | null;
+            description?: string | null;
             /**
              * Enabled
              * @default null
              */
-            enabled: boolean | null;
+            enabled?: boolean | null;
             /**
              * Group
              * @default null
              */
-            group: string | null;
+            group?: string | null;
             /**
              * Max Retries
              * @default null
              */
-            max_retries: number | null;
+            max_retries?: number | null;
             /**
              * Name
              * @default null
              */
-            name: string | null;
+            name?: string | null;
             /**
              * Notify
              * @default null
              */
-            notify: components["schemas"]["Subscription"][] | null;
+            notify?: components["schemas"]["Subscription"][] | null;
             /**
              * Parameters
              * @default null
              */
-            parameters: {
+            parameters?: {
                 [key: string]: unknown;
             } | null;
             /**
              * Pause On Failure
              * @default null
              */
-            pause_on_failure: boolean | null;
+            pause_on_failure?: boolean | null;
             /**
              * Priority
              * @default null
              */
-            priority: number | null;
+            priority?: number | null;
             /**
              * Retry Backoff
              * @default null
              */
-            retry_backoff: number | null;
+            retry_backoff?: number | null;
             /**
              * Retry Delay Seconds
              * @default null
              */
-            retry_delay_seconds: number | null;
+            retry_delay_seconds?: number | null;
             /**
              * Retry Max Delay Seconds
              * @default null
              */
-            retry_max_delay_seconds: number | null;
+            retry_max_delay_seconds?: number | null;
             /**
              * Starting Deadline Seconds
              * @default null
              */
-            starting_deadline_seconds: number | null;
+            starting_deadline_seconds?: number | null;
             /**
              * Tags
              * @default null
              */
-            tags: string[] | null;
+            tags?: string[] | null;
             /**
              * Timeout Seconds
              * @default null
              */
-            timeout_seconds: number | null;
+            timeout_seconds?: number | null;
             /**
              * Timezone
              * @default null
              */
-            timezone: string | null;
+            timezone?: string | null;
             /**
              * Workflow Type
              * @default null
              */
-            workflow_type: string | null;
+            workflow_type?: string | null;
         };
         /**
          * ScheduleWarning
@@ -2906,32 +2906,32 @@ export interface components {
              * Cancelled
              * @default 0
              */
-            cancelled: number;
+            cancelled?: number;
             /**
              * Failed
              * @default 0
              */
-            failed: number;
+            failed?: number;
             /**
              * Lost
              * @default 0
              */
-            lost: number;
+            lost?: number;
             /**
              * Skipped
              * @default 0
              */
-            skipped: number;
+            skipped?: number;
             /**
              * Success
              * @default 0
              */
-            success: number;
+            success?: number;
             /**
              * Timeout
              * @default 0
              */
-            timeout: number;
+            timeout?: number;
         };
         /** StatusResponse */
         "StatusResponse-Input": {
@@ -2943,7 +2943,7 @@ export interface components {
              * Pause Note
              * @default null
              */
-            pause_note: string | null;
+            pause_note?: string | null;
             /** Paused */
             paused: boolean;
             /** Queued Runs */
@@ -2977,7 +2977,7 @@ export interface components {
              * Pause Note
              * @default null
              */
-            pause_note: string | null;
+            pause_note?: string | null;
             /** Paused */
             paused: boolean;
             /** Queued Runs */
@@ -3043,17 +3043,17 @@ export interface components {
              * Enabled
              * @default null
              */
-            enabled: boolean | null;
+            enabled?: boolean | null;
             /**
              * Note
              * @default null
              */
-            note: string | null;
+            note?: string | null;
             /**
              * Until
              * @default null
              */
-            until: string | null;
+            until?: string | null;
         };
         /**
          * UnhealthySchedule
@@ -3135,12 +3135,12 @@ export interface components {
              * Password
              * @default null
              */
-            password: string | null;
+            password?: string | null;
             /**
              * Role
              * @default null
              */
-            role: ("viewer" | "operator" | "admin") | null;
+            role?: ("viewer" | "operator" | "admin") | null;
         };
         /** ValidationErrorResponse */
         ValidationErrorResponse: {

@@ -2,6 +2,7 @@
  * Bulk actions on schedules (`POST /schedules/bulk`): what each needs, how its request is
  * built, and its per-schedule answers in words. No IO here: useScheduleBulk sends.
  */
+import type { BulkResult as ApiBulkResult } from '@/services/types'
 import type { ScheduleFilterFields } from './scheduleQuery'
 
 export type BulkAction = 'enable' | 'disable' | 'run' | 'delete' | 'set_group' | 'add_tag' | 'remove_tag'
@@ -16,11 +17,8 @@ export interface BulkBody {
   value?: string
 }
 
-export interface BulkResult {
-  id: string
-  ok: boolean
-  error: string | null
-}
+/** One schedule's answer to a bulk request, as the API gives it. */
+export type BulkResult = ApiBulkResult
 
 interface ActionInfo {
   label: string

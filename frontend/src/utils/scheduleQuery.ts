@@ -5,6 +5,7 @@
  */
 import type { LocationQuery } from 'vue-router'
 import { queryList, queryText, type QueryValues } from '@/composables/useQueryFilters'
+import type { RunStatus } from '@/services/types'
 import { DEFAULT_SORT, parseSort, type ScheduleSort } from './scheduleSort'
 
 export type ScheduleView = 'cards' | 'table'
@@ -15,7 +16,7 @@ export interface ScheduleFilters {
   q: string
   workflow_type: string | null
   enabled: boolean | null
-  last_status: string | null
+  last_status: RunStatus | null
   group: string | null
   /** All of these tags (the API's repeated `tag`). */
   tag: string[]
@@ -45,7 +46,8 @@ export function readScheduleQuery(query: LocationQuery): ScheduleFilters {
     q: queryText(query, 'q'),
     workflow_type: queryText(query, 'workflow') || null,
     enabled: STATES[queryText(query, 'state')] ?? null,
-    last_status: queryText(query, 'last_status') || null,
+    // Not checked here: an unknown status goes to the server as typed, and its 422 says so.
+    last_status: (queryText(query, 'last_status') || null) as RunStatus | null,
     group: queryText(query, 'group') || null,
     tag: queryList(query, 'tag'),
     sort: parseSort(queryText(query, 'sort')),

@@ -1,7 +1,11 @@
-import { getCurrentScope, onScopeDispose, reactive, ref, toValue, watch } from 'vue'
+import { getCurrentScope, onScopeDispose, reactive, ref, toValue, watch, type MaybeRefOrGetter } from 'vue'
 import { auditApi, scheduleApi } from '@/services/api'
+import type { ApiQuery, AuditEntry } from '@/services/types'
 import { debounce } from '@/utils/debounce'
+import { useRequest } from './useRequest'
 import { useServerEvents } from './useServerEvents'
+
+export type AuditFilters = Omit<ApiQuery<'/audit', 'get'>, 'page_size'>
 
 /**
  * One page of the audit log for the given filters (a getter of `{actor, action,
@@ -10,15 +14,12 @@ import { useServerEvents } from './useServerEvents'
  * `exists` says, per `schedule:<id>` and `run:<id>`, whether the target is still there
  * (true/false; missing while unknown), so the page links only to what can be opened.
  */
-export function useAuditLog(filters, { pageSize = 50 } = {}) {
-  const entries = ref([])
+export function useAuditLog(filters: MaybeRefOrGetter<AuditFilters>, { pageSize = 50 }: { pageSize?: number } = {}) {
+  const entries = ref<AuditEntry[]>([])
   const total = ref(0)
-  const loading = ref(false)
-  const error = ref(null)
-  const exists = reactive({})
-  let asked = 0
+  const exists = reactive<Record<string, boolean | undefined>>({})
 
-  async function check(key, lookup) {
+  async function check(key: string, lookup: () => Promise<unknown>) {
     if (key in exists) return
     exists[key] = undefined
     try {
@@ -26,39 +27,34 @@ export function useAuditLog(filters, { pageSize = 50 } = {}) {
       exists[key] = true
     } catch (err) {
       // Only a 404 says it is gone; after any other failure the link may still work.
-      exists[key] = err.status !== 404
+      exists[key] = (err as { status?: number }).status !== 404
     }
   }
 
-  function checkTargets(items) {
+  function checkTargets(items: AuditEntry[]) {
     for (const entry of items) {
-      if (entry.target_type === 'schedule' && entry.target_id) {
-        check(`schedule:${entry.target_id}`, () => scheduleApi.getSchedule(entry.target_id))
+      const targetId = entry.target_id
+      if (entry.target_type === 'schedule' && targetId) {
+        check(`schedule:${targetId}`, () => scheduleApi.getSchedule(targetId))
       }
       const runId = entry.target_type === 'run' ? entry.target_id : entry.detail?.run_id
-      if (runId !== undefined && runId !== null) check(`run:${runId}`, () => scheduleApi.getRun(runId))
+      if (runId !== undefined && runId !== null) check(`run:${runId}`, () => scheduleApi.getRun(String(runId)))
     }
   }
 
-  async function load() {
-    const mine = ++asked
-    loading.value = true
-    try {
-      const data = await auditApi.getAudit({ ...toValue(filters), page_size: pageSize })
-      if (mine !== asked) return
+  const page = useRequest((signal) => auditApi.getAudit({ ...toValue(filters), page_size: pageSize }, { signal }), {
+    onSuccess: (data) => {
       entries.value = data.items
       total.value = data.total
-      error.value = null
       checkTargets(data.items)
-    } catch (err) {
-      if (mine === asked) error.value = err
-    } finally {
-      if (mine === asked) loading.value = false
-    }
+    },
+  })
+  const load = async () => {
+    await page.run()
   }
 
   // A deletion makes a target disappear: ask again about what is shown.
-  function forget(key) {
+  function forget(key: string) {
     delete exists[key]
   }
 
@@ -77,5 +73,5 @@ export function useAuditLog(filters, { pageSize = 50 } = {}) {
     refresh: load,
   })
 
-  return { entries, total, loading, error, exists, pageSize, load }
+  return { entries, total, loading: page.loading, error: page.error, exists, pageSize, load }
 }

@@ -1,7 +1,12 @@
-import { getCurrentScope, onScopeDispose, reactive, ref, toValue, watch } from 'vue'
+import { getCurrentScope, onScopeDispose, reactive, ref, toValue, watch, type MaybeRefOrGetter } from 'vue'
 import { scheduleApi } from '@/services/api'
+import type { ApiQuery, Schedule } from '@/services/types'
 import { debounce } from '@/utils/debounce'
+import { useRequest } from './useRequest'
 import { useServerEvents } from './useServerEvents'
+
+export type ScheduleListQuery = ApiQuery<'/schedules', 'get'>
+export type ScheduleAction = 'toggle' | 'run' | 'clone' | 'delete'
 
 /**
  * The schedule list for a view: loads it with the given filters (a ref or getter of
@@ -9,47 +14,33 @@ import { useServerEvents } from './useServerEvents'
  * server events, and wraps the per-schedule actions with a pending marker so a card
  * can show a spinner while its request is in flight.
  */
-export function useSchedules(filters = () => ({})) {
-  const schedules = ref([])
+export function useSchedules(filters: MaybeRefOrGetter<ScheduleListQuery> = () => ({})) {
+  const schedules = ref<Schedule[]>([])
   const total = ref(0)
-  const loading = ref(false)
   const loaded = ref(false)
-  const error = ref(null)
-  const pending = reactive({})
-  let controller = null
+  const pending = reactive<Record<string, ScheduleAction>>({})
 
-  async function load() {
-    controller?.abort()
-    const mine = new AbortController()
-    controller = mine
-    loading.value = true
-    try {
-      const data = await scheduleApi.getSchedules(toValue(filters), { signal: mine.signal })
+  const list = useRequest((signal) => scheduleApi.getSchedules(toValue(filters), { signal }), {
+    onSuccess: (data) => {
       schedules.value = data.items
       total.value = data.total
-      error.value = null
       loaded.value = true
-    } catch (err) {
-      if (err?.name === 'AbortError') return
-      error.value = err
-    } finally {
-      if (controller === mine) loading.value = false
-    }
+    },
+  })
+  const load = async () => {
+    await list.run()
   }
 
   // Bursts of events (a run queued, started and finished) cost one request.
   const reload = debounce(load, 250)
-  if (getCurrentScope()) onScopeDispose(() => {
-    reload.cancel()
-    controller?.abort?.()
-  })
+  if (getCurrentScope()) onScopeDispose(reload.cancel)
 
-  function replace(updated) {
+  function replace(updated: Schedule) {
     const index = schedules.value.findIndex((s) => s.id === updated.id)
     if (index >= 0) schedules.value.splice(index, 1, updated)
   }
 
-  async function withPending(schedule, action, work) {
+  async function withPending<T>(schedule: Pick<Schedule, 'id'>, action: ScheduleAction, work: () => Promise<T>): Promise<T> {
     pending[schedule.id] = action
     try {
       return await work()
@@ -59,14 +50,18 @@ export function useSchedules(filters = () => ({})) {
   }
 
   /** `reason`: `{note, until}` when switching off (both optional). */
-  const toggle = (schedule, enabled, reason = {}) =>
+  const toggle = (
+    schedule: Pick<Schedule, 'id'>,
+    enabled?: boolean | null,
+    reason: { note?: string | null; until?: string | null } = {},
+  ) =>
     withPending(schedule, 'toggle', async () => {
       const updated = await scheduleApi.toggleSchedule(schedule.id, enabled, reason)
       replace(updated)
       return updated
     })
 
-  const runNow = (schedule) =>
+  const runNow = (schedule: Pick<Schedule, 'id'>) =>
     withPending(schedule, 'run', async () => {
       const run = await scheduleApi.runScheduleNow(schedule.id)
       reload()
@@ -74,7 +69,7 @@ export function useSchedules(filters = () => ({})) {
     })
 
   /** A disabled copy "<name> (copy)"; the list is reloaded to show it where it sorts. */
-  const clone = (schedule) =>
+  const clone = (schedule: Pick<Schedule, 'id'>) =>
     withPending(schedule, 'clone', async () => {
       const copy = await scheduleApi.cloneSchedule(schedule.id)
       reload()
@@ -82,7 +77,7 @@ export function useSchedules(filters = () => ({})) {
     })
 
   /** `detach`: delete though others run after it (a 409 without it names them). */
-  const remove = (schedule, { detach = false } = {}) =>
+  const remove = (schedule: Pick<Schedule, 'id'>, { detach = false }: { detach?: boolean } = {}) =>
     withPending(schedule, 'delete', async () => {
       await scheduleApi.deleteSchedule(schedule.id, { detach })
       schedules.value = schedules.value.filter((s) => s.id !== schedule.id)
@@ -103,5 +98,18 @@ export function useSchedules(filters = () => ({})) {
     refresh: load,
   })
 
-  return { schedules, total, loading, loaded, error, pending, load, reload, toggle, runNow, clone, remove }
+  return {
+    schedules,
+    total,
+    loading: list.loading,
+    loaded,
+    error: list.error,
+    pending,
+    load,
+    reload,
+    toggle,
+    runNow,
+    clone,
+    remove,
+  }
 }

@@ -1,25 +1,28 @@
 import { ref } from 'vue'
 import { userApi } from '@/services/api'
+import type { Role, User, UserCreate } from '@/services/types'
+import { useRequest } from './useRequest'
+
+export type UserChange = 'role' | 'password' | 'delete'
 
 /** The users (admin only): list, add, change role or password, remove. */
 export function useUsers() {
-  const users = ref([])
+  const users = ref<User[]>([])
   const loaded = ref(false)
-  const error = ref(null)
   // Per username, the change in flight: 'role', 'password' or 'delete'.
-  const pending = ref({})
+  const pending = ref<Record<string, UserChange>>({})
 
-  async function load() {
-    try {
-      users.value = (await userApi.getUsers()).items
-      error.value = null
+  const list = useRequest((signal) => userApi.getUsers({ signal }), {
+    onSuccess: (data) => {
+      users.value = data.items
       loaded.value = true
-    } catch (err) {
-      error.value = err
-    }
+    },
+  })
+  const load = async () => {
+    await list.run()
   }
 
-  async function withPending(username, action, work) {
+  async function withPending<T>(username: string, action: UserChange, work: () => Promise<T>): Promise<T> {
     pending.value = { ...pending.value, [username]: action }
     try {
       return await work()
@@ -30,27 +33,27 @@ export function useUsers() {
     }
   }
 
-  function replace(updated) {
+  function replace(updated: User) {
     users.value = users.value.map((u) => (u.username === updated.username ? updated : u))
   }
 
-  async function create(fields) {
+  async function create(fields: UserCreate): Promise<User> {
     const created = await userApi.createUser(fields)
     users.value = [...users.value, created].sort((a, b) => a.username.localeCompare(b.username))
     return created
   }
 
-  const setRole = (username, role) =>
+  const setRole = (username: string, role: Role) =>
     withPending(username, 'role', async () => {
       const updated = await userApi.updateUser(username, { role })
       replace(updated)
       return updated
     })
 
-  const setPassword = (username, password) =>
+  const setPassword = (username: string, password: string) =>
     withPending(username, 'password', () => userApi.updateUser(username, { password }))
 
-  const remove = (username) =>
+  const remove = (username: string) =>
     withPending(username, 'delete', async () => {
       await userApi.deleteUser(username)
       users.value = users.value.filter((u) => u.username !== username)
@@ -58,5 +61,5 @@ export function useUsers() {
 
   load()
 
-  return { users, loaded, error, pending, load, create, setRole, setPassword, remove }
+  return { users, loaded, error: list.error, pending, load, create, setRole, setPassword, remove }
 }

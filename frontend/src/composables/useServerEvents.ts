@@ -1,5 +1,6 @@
-import { getCurrentScope, onScopeDispose, readonly, ref } from 'vue'
+import { getCurrentScope, onScopeDispose, readonly, ref, type Ref } from 'vue'
 import { EVENTS_URL } from '@/services/api'
+import type { Run, Schedule } from '@/services/types'
 
 /**
  * One shared EventSource on `/api/v1/events` for the whole page.
@@ -13,18 +14,51 @@ import { EVENTS_URL } from '@/services/api'
 export const POLL_INTERVAL_MS = 10_000
 const RETRY_MIN_MS = 2_000
 const RETRY_MAX_MS = 30_000
-const EVENT_NAMES = ['run', 'schedule', 'scheduler']
+const EVENT_NAMES = ['run', 'schedule', 'scheduler'] as const
 
-const mode = ref('idle') // idle | connecting | live | polling
-const listeners = new Map([...EVENT_NAMES, 'refresh'].map((name) => [name, new Set()]))
-let source = null
-let pollTimer = null
-let retryTimer = null
+/**
+ * What each event carries (the stream's `data`, see api/events.py): the run or schedule as
+ * the API answers it, read when the event was sent (absent when it is gone by then).
+ */
+export interface RunEvent {
+  action?: string
+  run_id?: number
+  run?: Run
+}
+export interface ScheduleEvent {
+  action?: string
+  schedule_id?: string | null
+  schedule?: Schedule
+}
+export interface SchedulerEvent {
+  paused?: boolean
+  pause_note?: string | null
+}
+export interface RefreshEvent {
+  reason: 'poll' | 'reconnected' | 'stream-lost'
+}
+interface EventData {
+  run: RunEvent
+  schedule: ScheduleEvent
+  scheduler: SchedulerEvent
+  refresh: RefreshEvent
+}
+type EventName = keyof EventData
+export type ServerEventHandlers = { [K in EventName]?: (data: EventData[K]) => unknown }
+export type StreamMode = 'idle' | 'connecting' | 'live' | 'polling'
+
+type AnyHandler = (data: never) => unknown
+
+const mode = ref<StreamMode>('idle')
+const listeners = new Map<EventName, Set<AnyHandler>>([...EVENT_NAMES, 'refresh' as const].map((name) => [name, new Set()]))
+let source: EventSource | null = null
+let pollTimer: ReturnType<typeof setInterval> | null = null
+let retryTimer: ReturnType<typeof setTimeout> | null = null
 let retryDelay = RETRY_MIN_MS
 let subscribers = 0
 
-function emit(name, data) {
-  for (const handler of listeners.get(name)) {
+function emit<K extends EventName>(name: K, data: EventData[K]) {
+  for (const handler of listeners.get(name) as Set<(data: EventData[K]) => unknown>) {
     try {
       handler(data)
     } catch (error) {
@@ -39,12 +73,12 @@ function startPolling() {
 }
 
 function stopPolling() {
-  clearInterval(pollTimer)
+  if (pollTimer) clearInterval(pollTimer)
   pollTimer = null
 }
 
 function scheduleRetry() {
-  clearTimeout(retryTimer)
+  if (retryTimer) clearTimeout(retryTimer)
   retryTimer = setTimeout(connect, retryDelay)
   retryDelay = Math.min(retryDelay * 2, RETRY_MAX_MS)
 }
@@ -85,9 +119,9 @@ function connect() {
   source.addEventListener('error', onError)
   for (const name of EVENT_NAMES) {
     source.addEventListener(name, (event) => {
-      let data
+      let data: EventData[typeof name]
       try {
-        data = JSON.parse(event.data)
+        data = JSON.parse((event as MessageEvent<string>).data)
       } catch {
         return
       }
@@ -100,21 +134,19 @@ function disconnect() {
   source?.close()
   source = null
   stopPolling()
-  clearTimeout(retryTimer)
+  if (retryTimer) clearTimeout(retryTimer)
   retryTimer = null
   retryDelay = RETRY_MIN_MS
   mode.value = 'idle'
 }
 
-/**
- * @param {{run?: Function, schedule?: Function, scheduler?: Function, refresh?: Function}} handlers
- * @returns {{mode: import('vue').Ref<string>}}
- */
-export function useServerEvents(handlers = {}) {
-  const added = []
-  for (const [name, handler] of Object.entries(handlers)) {
-    if (!listeners.has(name) || typeof handler !== 'function') continue
-    listeners.get(name).add(handler)
+/** Subscribes `handlers` (per event name) for as long as the calling scope lives. */
+export function useServerEvents(handlers: ServerEventHandlers = {}): { mode: Readonly<Ref<StreamMode>> } {
+  const added: [EventName, AnyHandler][] = []
+  for (const [name, handler] of Object.entries(handlers) as [EventName, AnyHandler | undefined][]) {
+    const set = listeners.get(name)
+    if (!set || typeof handler !== 'function') continue
+    set.add(handler)
     added.push([name, handler])
   }
   subscribers += 1
@@ -122,7 +154,7 @@ export function useServerEvents(handlers = {}) {
 
   if (getCurrentScope()) {
     onScopeDispose(() => {
-      for (const [name, handler] of added) listeners.get(name).delete(handler)
+      for (const [name, handler] of added) listeners.get(name)?.delete(handler)
       subscribers -= 1
       if (subscribers === 0) disconnect()
     })

@@ -1,12 +1,13 @@
 import { ref } from 'vue'
 import { ApiError, scheduleApi } from '@/services/api'
+import type { ImportRequest, ImportResult } from '@/services/types'
 
 /** Export the schedules to a JSON file, and import such a file back. */
 export function useScheduleTransfer() {
   const exporting = ref(false)
   const importing = ref(false)
 
-  async function exportToFile() {
+  async function exportToFile(): Promise<number> {
     exporting.value = true
     try {
       const document = await scheduleApi.exportSchedules()
@@ -25,10 +26,10 @@ export function useScheduleTransfer() {
   }
 
   /** Resolves to the server's `{created, updated, total}`; throws ApiError (with `.document`, the parsed file). */
-  async function importFromFile(file) {
+  async function importFromFile(file: File): Promise<ImportResult> {
     importing.value = true
     try {
-      let document
+      let document: ImportRequest
       try {
         document = JSON.parse(await file.text())
       } catch {
@@ -38,7 +39,7 @@ export function useScheduleTransfer() {
         return await scheduleApi.importSchedules(document)
       } catch (error) {
         // The caller names each schedule of a refused file from the file itself.
-        error.document = document
+        if (error instanceof ApiError) error.document = document
         throw error
       }
     } finally {

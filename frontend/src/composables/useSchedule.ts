@@ -1,27 +1,30 @@
-import { getCurrentScope, onScopeDispose, ref, toValue, watch } from 'vue'
+import { getCurrentScope, onScopeDispose, ref, toValue, watch, type MaybeRefOrGetter } from 'vue'
 import { scheduleApi } from '@/services/api'
+import type { Schedule } from '@/services/types'
 import { debounce } from '@/utils/debounce'
+import { useRequest } from './useRequest'
 import { useServerEvents } from './useServerEvents'
 
-/** One schedule by id, kept fresh from events, with its actions. */
-export function useSchedule(scheduleId) {
-  const schedule = ref(null)
-  const error = ref(null)
-  const deleted = ref(false)
-  const pending = ref('')
+export type SchedulePending = '' | 'toggle' | 'run' | 'clone' | 'delete'
 
-  async function load() {
-    try {
-      schedule.value = await scheduleApi.getSchedule(toValue(scheduleId))
-      error.value = null
-    } catch (err) {
-      error.value = err
-    }
+/** One schedule by id, kept fresh from events, with its actions. */
+export function useSchedule(scheduleId: MaybeRefOrGetter<string>) {
+  const schedule = ref<Schedule | null>(null)
+  const deleted = ref(false)
+  const pending = ref<SchedulePending>('')
+
+  const one = useRequest((signal) => scheduleApi.getSchedule(toValue(scheduleId), { signal }), {
+    onSuccess: (data) => {
+      schedule.value = data
+    },
+  })
+  const load = async () => {
+    await one.run()
   }
   const reload = debounce(load, 250)
   if (getCurrentScope()) onScopeDispose(reload.cancel)
 
-  async function withPending(action, work) {
+  async function withPending<T>(action: SchedulePending, work: () => Promise<T>): Promise<T> {
     pending.value = action
     try {
       return await work()
@@ -30,7 +33,7 @@ export function useSchedule(scheduleId) {
     }
   }
 
-  const toggle = (enabled, reason = {}) =>
+  const toggle = (enabled?: boolean | null, reason: { note?: string | null; until?: string | null } = {}) =>
     withPending('toggle', async () => {
       schedule.value = await scheduleApi.toggleSchedule(toValue(scheduleId), enabled, reason)
       return schedule.value
@@ -43,7 +46,7 @@ export function useSchedule(scheduleId) {
     })
   /** A disabled copy of this schedule (a new schedule, returned; this one is unchanged). */
   const clone = () => withPending('clone', () => scheduleApi.cloneSchedule(toValue(scheduleId)))
-  const remove = ({ detach = false } = {}) =>
+  const remove = ({ detach = false }: { detach?: boolean } = {}) =>
     withPending('delete', async () => {
       await scheduleApi.deleteSchedule(toValue(scheduleId), { detach })
       deleted.value = true
@@ -59,7 +62,7 @@ export function useSchedule(scheduleId) {
     { immediate: true },
   )
 
-  const isMine = (id) => id === toValue(scheduleId)
+  const isMine = (id: string | null | undefined) => id === toValue(scheduleId)
   useServerEvents({
     run: (data) => isMine(data?.run?.schedule_id) && reload(),
     schedule: (data) => {
@@ -72,5 +75,5 @@ export function useSchedule(scheduleId) {
     refresh: () => !deleted.value && load(),
   })
 
-  return { schedule, error, deleted, pending, load, toggle, runNow, clone, remove }
+  return { schedule, error: one.error, deleted, pending, load, toggle, runNow, clone, remove }
 }

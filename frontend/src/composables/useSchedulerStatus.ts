@@ -1,26 +1,27 @@
 import { computed, getCurrentScope, onScopeDispose, ref } from 'vue'
 import { scheduleApi } from '@/services/api'
+import type { SchedulerStatus } from '@/services/types'
 import { debounce } from '@/utils/debounce'
+import { useRequest } from './useRequest'
 import { useServerEvents } from './useServerEvents'
 
 /** The scheduler's state (`GET /schedules/status`), kept fresh, with pause/resume. */
 export function useSchedulerStatus() {
-  const status = ref(null)
-  const error = ref(null)
+  const status = ref<SchedulerStatus | null>(null)
   const switching = ref(false)
 
-  async function load() {
-    try {
-      status.value = await scheduleApi.getSchedulerStatus()
-      error.value = null
-    } catch (err) {
-      error.value = err
-    }
+  const read = useRequest((signal) => scheduleApi.getSchedulerStatus({ signal }), {
+    onSuccess: (data) => {
+      status.value = data
+    },
+  })
+  const load = async () => {
+    await read.run()
   }
   const reload = debounce(load, 250)
   if (getCurrentScope()) onScopeDispose(reload.cancel)
 
-  async function setPaused(paused, note = '') {
+  async function setPaused(paused: boolean, note = '') {
     switching.value = true
     try {
       status.value = paused ? await scheduleApi.pauseScheduler(note) : await scheduleApi.resumeScheduler()
@@ -36,7 +37,7 @@ export function useSchedulerStatus() {
     schedule: reload,
     scheduler: (data) => {
       if (status.value && typeof data?.paused === 'boolean') status.value.paused = data.paused
-      if (status.value && data && 'pause_note' in data) status.value.pause_note = data.pause_note
+      if (status.value && data && 'pause_note' in data) status.value.pause_note = data.pause_note ?? null
       reload()
     },
     refresh: load,
@@ -45,7 +46,7 @@ export function useSchedulerStatus() {
 
   return {
     status,
-    error,
+    error: read.error,
     switching,
     nextRun,
     load,

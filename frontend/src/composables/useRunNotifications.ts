@@ -3,11 +3,12 @@ import { RouterLink } from 'vue-router'
 import { useNotification } from 'naive-ui'
 import { FAILED_STATUSES, statusLabel, triggerLabel } from '@/utils/runStatus'
 import { formatDuration } from '@/utils/format'
-import { useServerEvents } from './useServerEvents'
+import type { Run } from '@/services/types'
+import { useServerEvents, type RunEvent } from './useServerEvents'
 
 const SHORT_MS = 5000
 
-function runLink(run) {
+function runLink(run: Run) {
   return () =>
     h('div', { class: 'run-notification' }, [
       run.error ? h('div', { class: 'run-notification__error' }, run.error) : null,
@@ -15,7 +16,7 @@ function runLink(run) {
     ])
 }
 
-function title(run) {
+function title(run: Run) {
   return run.schedule_name || `Schedule ${run.schedule_id}`
 }
 
@@ -26,7 +27,7 @@ function title(run) {
 export function useRunNotifications() {
   const notification = useNotification()
 
-  function onRun({ action, run } = {}) {
+  function onRun({ action, run }: RunEvent = {}) {
     if (!run) return
     if (action === 'started') {
       notification.info({

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.api.test_stats import create, ended
+from tests.api.insight.runs import create, ended
 from tests.clock import FakeClock
 from tests.notify.conftest import outbox_rows
 from tests.notify.receivers import WebhookReceiver

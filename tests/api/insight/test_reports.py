@@ -5,40 +5,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from flask.testing import FlaskClient
 
-from tests.api.test_stats import create, ended
-from tests.clock import FakeClock
-from tickwork.app import create_app
-from tickwork.config import Settings
+from tests.api.insight.runs import API, create, ended
 from tickwork.reports import CSV_COLUMNS
 from tickwork.runtime import Runtime
 from tickwork.store.lifecycle import RunStatus
-
-API = "/api/v1"
-NOW = datetime(2026, 11, 30, 9, 40, tzinfo=UTC)  # the NOW ended() counts back from
-
-
-@pytest.fixture
-def clock() -> FakeClock:
-    return FakeClock(NOW)
-
-
-@pytest.fixture
-def runtime(settings: Settings, clock: FakeClock) -> Iterator[Runtime]:
-    rt = Runtime(settings, clock=clock)
-    rt.start()
-    yield rt
-    rt.stop()
-
-
-@pytest.fixture
-def client(runtime: Runtime) -> FlaskClient:
-    return create_app(runtime).test_client()
 
 
 @pytest.fixture

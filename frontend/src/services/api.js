@@ -329,3 +329,46 @@ export const resourceApi = {
   /** `{run_id, status, interval_seconds, samples: [{at, cpu_percent, rss_bytes, processes}], cpu_percent_mean, cpu_percent_peak, memory_mean_bytes, peak_memory_bytes}`, oldest sample first. */
   getRunResources: (runId) => request('GET', `/runs/${id(runId)}/resources`),
 }
+
+// ---- Statistics and reports (`Statistics` in docs/api.md); the shapes are in services/types.ts.
+
+/** @typedef {'24h' | '7d' | '30d' | '90d'} StatsWindow */
+/** @typedef {{from?: string, to?: string, period?: 'day' | 'week' | 'month'}} ReportPeriod */
+
+/** The report's query: `from` and `to` (whole UTC days, both included) win over `period`. */
+function reportQuery({ from, to, period } = {}, format = undefined) {
+  return from || to ? { from, to, format } : { period, format }
+}
+
+/** What runs came to over a window: one schedule's, everything's and each group's, and reports over whole days. */
+export const statsApi = {
+  /**
+   * @param {string} scheduleId
+   * @param {StatsWindow} [window]
+   * @returns {Promise<import('./types').ScheduleStats>}
+   */
+  getScheduleStats: (scheduleId, window = '7d') => request('GET', `/schedules/${id(scheduleId)}/stats`, { query: { window } }),
+  /**
+   * @param {StatsWindow} [window]
+   * @returns {Promise<import('./types').Stats>}
+   */
+  getStats: (window = '24h') => request('GET', '/stats', { query: { window } }),
+  /**
+   * @param {ReportPeriod} [period]
+   * @returns {Promise<import('./types').Report>} a 422 (ApiError) says why a period cannot be answered
+   */
+  getReport: (period = {}) => request('GET', '/reports', { query: reportQuery(period, 'json') }),
+  /**
+   * The report as a file: a plain link, the browser downloads it (the session cookie goes along).
+   * @param {ReportPeriod} period
+   * @param {'csv' | 'json'} format
+   * @returns {string}
+   */
+  reportDownloadUrl: (period, format) => `${API_BASE}/reports${buildQuery(reportQuery(period, format))}`,
+  /**
+   * A schedule's latest runs, newest first, for its duration chart (the server caps a page at 200).
+   * @param {string} scheduleId
+   * @returns {Promise<import('./types').RunList>}
+   */
+  getRecentRuns: (scheduleId, pageSize = 200) => request('GET', `/schedules/${id(scheduleId)}/runs`, { query: { page_size: pageSize } }),
+}

@@ -28,7 +28,7 @@ function amount(kind: ChangeKind, value: number): string {
 }
 
 export function changeOf(kind: ChangeKind, value: number | null | undefined): Change {
-  if (value == null) return { arrow: '=', text: 'n/a', word: '', verdict: 'neutral', sentence: `${NAMES[kind]}: nothing to compare with` }
+  if (value == null) return { arrow: '=', text: 'new', word: '', verdict: 'neutral', sentence: `${NAMES[kind]}: nothing to compare with` }
   if (value === 0 || (kind === 'success_rate' && Math.abs(value) < 0.0005)) {
     return { arrow: '=', text: 'same', word: '', verdict: 'same', sentence: `${NAMES[kind]}: as in the period before` }
   }
@@ -43,8 +43,8 @@ export function changeOf(kind: ChangeKind, value: number | null | undefined): Ch
 
 export const PERIOD_NAMES: { value: ReportPeriodName; label: string }[] = [
   { value: 'day', label: 'Today' },
-  { value: 'week', label: 'Last 7 days' },
-  { value: 'month', label: 'Last 30 days' },
+  { value: 'week', label: '7 days' },
+  { value: 'month', label: '30 days' },
 ]
 
 const DATE = /^\d{4}-\d{2}-\d{2}$/

@@ -44,7 +44,7 @@ export function runsSummary(runs: number, failures: number): string {
 export function formatRate(rate: number | null | undefined): string {
   if (rate == null) return '—'
   const percent = rate * 100
-  return `${percent === 100 || percent === 0 ? percent.toFixed(0) : percent.toFixed(1)} %`
+  return `${percent.toFixed(1).replace(/\.0$/, '')} %`
 }
 
 const axisStyle = (theme: ChartTheme, narrow: boolean) => ({
@@ -159,45 +159,41 @@ export function dayCells(series: StatsPoint[]): DayCell[] {
   })
 }
 
-// Failure shares in words, each a colour from the success to the failure colour.
-export const SHARE_PIECES = [
-  { min: 0, max: 0, label: 'none failed' },
-  { min: 0.0001, max: 0.5, label: 'up to half failed' },
-  { min: 0.5001, max: 1, label: 'more than half failed' },
+// Failure shares in words, each drawn in a colour of its own (the legend beneath says which).
+export type ShareLevel = 'none' | 'some' | 'most'
+export const SHARE_LEVELS: { level: ShareLevel; label: string }[] = [
+  { level: 'none', label: 'none failed' },
+  { level: 'some', label: 'up to half failed' },
+  { level: 'most', label: 'more than half failed' },
 ]
 
+export function shareLevel(share: number): ShareLevel {
+  return share === 0 ? 'none' : share <= 0.5 ? 'some' : 'most'
+}
+
+/** The colour of a day: its failure share's, or the grid's for runs without a verdict. */
+export function shareColor(theme: ChartTheme, share: number | null): string {
+  if (share == null) return theme.grid
+  return { none: theme.success, some: theme.other, most: theme.failure }[shareLevel(share)]
+}
+
 interface CellParam {
-  data: [string, number, number, number]
+  data: { value: [string, number, number, number] }
 }
 
 export function calendarChartOption(cells: DayCell[], theme: ChartTheme, { narrow = false }: { narrow?: boolean } = {}) {
   const first = cells[0]?.date
   const last = cells[cells.length - 1]?.date
-  const judged = cells.filter((c) => c.share != null)
   return {
     tooltip: {
       ...tooltipStyle(theme),
-      formatter: ({ data }: CellParam) => `${data[0]}<br>${runsSummary(data[2], data[3])}`,
-    },
-    visualMap: {
-      type: 'piecewise',
-      seriesIndex: 1,
-      orient: 'horizontal',
-      left: 'center',
-      bottom: 0,
-      itemWidth: 12,
-      itemHeight: 12,
-      textStyle: { color: theme.text, fontSize: narrow ? 11 : 12 },
-      pieces: SHARE_PIECES.map((piece, i) => ({
-        ...piece,
-        color: [theme.success, theme.other, theme.failure][i],
-      })),
+      formatter: ({ data }: CellParam) => `${data.value[0]}<br>${runsSummary(data.value[2], data.value[3])}`,
     },
     calendar: {
-      top: 24,
-      left: narrow ? 28 : 40,
+      top: 22,
+      left: narrow ? 24 : 32,
       right: 8,
-      bottom: 40,
+      bottom: 4,
       range: first && last ? [first, last] : undefined,
       cellSize: ['auto', narrow ? 14 : 16],
       orient: 'horizontal',
@@ -208,17 +204,12 @@ export function calendarChartOption(cells: DayCell[], theme: ChartTheme, { narro
       yearLabel: { show: false },
     },
     series: [
-      // Days with runs but no verdict (all cancelled or skipped): drawn, uncoloured by the scale.
       {
         type: 'heatmap',
         coordinateSystem: 'calendar',
-        itemStyle: { color: theme.grid },
-        data: cells.filter((c) => c.runs && c.share == null).map((c) => [c.date, 0, c.runs, c.failures]),
-      },
-      {
-        type: 'heatmap',
-        coordinateSystem: 'calendar',
-        data: judged.map((c) => [c.date, c.share, c.runs, c.failures]),
+        data: cells
+          .filter((c) => c.runs)
+          .map((c) => ({ value: [c.date, c.share ?? 0, c.runs, c.failures], itemStyle: { color: shareColor(theme, c.share) } })),
       },
     ],
   }

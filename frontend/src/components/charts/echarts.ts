@@ -12,7 +12,6 @@ import {
   LegendComponent,
   MarkLineComponent,
   TooltipComponent,
-  VisualMapPiecewiseComponent,
 } from 'echarts/components'
 import { SVGRenderer } from 'echarts/renderers'
 
@@ -28,7 +27,6 @@ use([
   AxisPointerComponent,
   MarkLineComponent, // the p95 line
   CalendarComponent,
-  VisualMapPiecewiseComponent,
   SVGRenderer,
 ])
 

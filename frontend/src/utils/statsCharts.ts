@@ -189,6 +189,8 @@ export function calendarChartOption(cells: DayCell[], theme: ChartTheme, { narro
       ...tooltipStyle(theme),
       formatter: ({ data }: CellParam) => `${data.value[0]}<br>${runsSummary(data.value[2], data.value[3])}`,
     },
+    // A heatmap needs a visual map; this one changes nothing: each day carries its own colour.
+    visualMap: { show: false, type: 'continuous', min: 0, max: 1, dimension: 1, inRange: { opacity: 1 } },
     calendar: {
       top: 22,
       left: narrow ? 24 : 32,

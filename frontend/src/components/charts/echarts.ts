@@ -12,6 +12,7 @@ import {
   LegendComponent,
   MarkLineComponent,
   TooltipComponent,
+  VisualMapContinuousComponent,
 } from 'echarts/components'
 import { SVGRenderer } from 'echarts/renderers'
 
@@ -27,6 +28,7 @@ use([
   AxisPointerComponent,
   MarkLineComponent, // the p95 line
   CalendarComponent,
+  VisualMapContinuousComponent, // the heatmap wants one; it only passes each day's own colour
   SVGRenderer,
 ])
 

@@ -9,7 +9,7 @@ enableAutoUnmount(afterEach)
 afterEach(() => vi.unstubAllGlobals())
 
 async function mountWith(answer: Response) {
-  const fetch = vi.fn(async (_url: string) => answer)
+  const fetch = vi.fn<(url: string) => Promise<Response>>(async () => answer)
   vi.stubGlobal('fetch', fetch)
   const view = mount(DashboardRunsChart, { props: { zone: 'UTC' } })
   await flushPromises()

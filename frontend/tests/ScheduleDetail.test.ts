@@ -7,6 +7,7 @@ import ScheduleDetail from '@/views/ScheduleDetail.vue'
 import { resetAuth, setSession } from '@/composables/useAuth'
 import type { Role } from '@/services/types'
 import { jsonResponse } from './support/fetch'
+import { scheduleStats } from './support/stats'
 
 enableAutoUnmount(afterEach)
 afterEach(() => {
@@ -46,6 +47,7 @@ function stubApi() {
       const one = /^\/schedules\/(s\d)$/.exec(path)
       if (one) return jsonResponse(200, SCHEDULES[one[1]])
       if (path === '/schedules/status') return jsonResponse(200, { running: true, paused: false, next_runs: [] })
+      if (path.endsWith('/stats')) return jsonResponse(200, scheduleStats('7d'))
       return jsonResponse(200, { items: [], total: 0, page: 1, page_size: 20 })
     }),
   )

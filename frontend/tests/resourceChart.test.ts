@@ -12,6 +12,10 @@ const THEME: ChartTheme = {
   tooltip: '#fff',
   font: 'sans-serif',
   palette: ['#2563eb', '#f0a020', '#18a058'],
+  success: '#18a058',
+  failure: '#d03050',
+  other: '#f0a020',
+  empty: '#fafafc',
 }
 
 function resources(cpu: number[], rss: number[] = cpu.map(() => 10 * MiB)) {

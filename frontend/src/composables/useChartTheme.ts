@@ -12,6 +12,12 @@ export interface ChartTheme {
   font: string
   // Series colours, in order: CPU, memory, processes, then more for charts with more lines.
   palette: string[]
+  // Outcomes: a success, a failure (failed, timeout, lost), neither (cancelled, skipped).
+  success: string
+  failure: string
+  other: string
+  // The ground of an empty cell (a day without runs).
+  empty: string
 }
 
 /** Whether a CSS colour (#rgb, #rrggbb or rgb()/rgba()) is dark: its luminance below a half. */
@@ -50,6 +56,10 @@ export function useChartTheme(): ComputedRef<ChartTheme> {
       font: v.fontFamily,
       // On a dark ground the lighter accent: the plain one is a dark blue there.
       palette: [dark ? v.primaryColorHover : v.primaryColor, v.warningColor, v.successColor, v.infoColor, v.errorColor],
+      success: v.successColor,
+      failure: v.errorColor,
+      other: v.warningColor,
+      empty: dark ? v.actionColor : v.tableHeaderColor,
     }
   })
 }

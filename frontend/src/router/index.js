@@ -37,6 +37,12 @@ export const routes = [
     meta: { title: 'Run' },
   },
   {
+    path: '/reports',
+    name: 'reports',
+    component: () => import('@/views/ReportsView.vue'),
+    meta: { title: 'Reports' },
+  },
+  {
     path: '/audit',
     name: 'audit',
     component: () => import('@/views/AuditLog.vue'),

@@ -435,3 +435,43 @@ export const resourceApi = {
       options,
     ),
 }
+
+export type StatsWindow = NonNullable<ApiQuery<'/stats', 'get'>['window']>
+/** A report's days: `from`..`to` (YYYY-MM-DD, both included), or a period ending today. */
+export interface ReportPeriod {
+  from?: string
+  to?: string
+  period?: 'day' | 'week' | 'month'
+}
+
+function reportQuery({ from, to, period }: ReportPeriod = {}, format: 'csv' | 'json' = 'json') {
+  return from || to ? { from, to, format } : { period, format }
+}
+
+/** Statistics, reports, and a schedule's latest runs for its duration chart. */
+export const statsApi = {
+  getScheduleStats: (scheduleId: PathParam, window: StatsWindow = '7d', options: CallOptions = {}) =>
+    request<ApiAnswer<'/schedules/{schedule_id}/stats', 'get'>>(
+      'GET',
+      `/schedules/${id(scheduleId)}/stats`,
+      { query: { window }, ...options },
+    ),
+  getStats: (window: StatsWindow = '24h', options: CallOptions = {}) =>
+    request<ApiAnswer<'/stats', 'get'>>('GET', '/stats', { query: { window }, ...options }),
+  /** A 422 (ApiError) says why a period cannot be answered. */
+  getReport: (period: ReportPeriod = {}, options: CallOptions = {}) =>
+    request<ApiAnswer<'/reports', 'get'>>('GET', '/reports', {
+      query: reportQuery(period, 'json'),
+      ...options,
+    }),
+  /** The report as a file: a plain link, the browser downloads it (the session cookie goes along). */
+  reportDownloadUrl: (period: ReportPeriod, format: 'csv' | 'json') =>
+    `${API_BASE}/reports${buildQuery(reportQuery(period, format))}`,
+  /** A schedule's latest runs, newest first (the server caps a page at 200). */
+  getRecentRuns: (scheduleId: PathParam, pageSize = 200, options: CallOptions = {}) =>
+    request<ApiAnswer<'/schedules/{schedule_id}/runs', 'get'>>(
+      'GET',
+      `/schedules/${id(scheduleId)}/runs`,
+      { query: { page_size: pageSize }, ...options },
+    ),
+}

@@ -41,6 +41,17 @@ def clone(client: FlaskClient, schedule_id: str) -> dict[str, Any]:
     return dict(response.get_json())
 
 
+# What a response shows of the runs a schedule had: a copy has had none.
+HISTORY = {
+    "execution_history",
+    "last_run",
+    "last_status",
+    "next_run",
+    "success_rate_7d",
+    "duration_p95",
+}
+
+
 def test_a_clone_is_a_switched_off_copy_of_every_field_without_history(
     client: FlaskClient, make_schedule: Callable
 ) -> None:
@@ -63,14 +74,13 @@ def test_a_clone_is_a_switched_off_copy_of_every_field_without_history(
     assert copy["depends_on"] == [{"schedule_id": upstream["id"], "on": "always"}]
     assert copy["upstream"] == source["upstream"]
     assert (copy["execution_history"], copy["last_run"], copy["last_status"]) == ([], None, None)
+    assert (copy["success_rate_7d"], copy["duration_p95"]) == (None, None)  # figures of history
     runs = client.get(f"{API}/schedules/{copy['id']}/runs").get_json()
     assert runs["total"] == 0
     # Whatever the response shows of the source and is not the copy's own, the copy shows too.
     assert {k: v for k, v in copy.items() if k not in NOT_COPIED} == {
-        k: v
-        for k, v in source.items()
-        if k not in NOT_COPIED | {"execution_history", "last_run", "last_status", "next_run"}
-    } | {"execution_history": [], "last_run": None, "last_status": None, "next_run": None}
+        k: v for k, v in source.items() if k not in NOT_COPIED | HISTORY
+    } | {k: [] if k == "execution_history" else None for k in HISTORY}
     # The source is as it was, and the upstream now has two dependents.
     assert client.get(f"{API}/schedules/{source['id']}").get_json()["enabled"] is True
     downstream = client.get(f"{API}/schedules/{upstream['id']}").get_json()["downstream"]

@@ -18,7 +18,7 @@ bp = Blueprint("reports", __name__, url_prefix=PREFIX)
     summary="Runs, failures, durations and resources per group and schedule over whole days, "
     "against the period before; format=csv for a spreadsheet",
     query=ReportQuery,
-    responses={200: ReportResponse},
+    responses={200: (ReportResponse, "text/csv")},
 )
 def get_report(query: ReportQuery) -> ReportResponse | Response:
     rt = runtime()

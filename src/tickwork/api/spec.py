@@ -28,6 +28,9 @@ from tickwork.errors import BadRequest, ValidationFailed
 from tickwork.schemas import ErrorResponse, ValidationErrorResponse, field_errors, nul_errors
 
 View = Callable[..., Any]
+# What a status answers: a model (JSON), a content type (text), a model or another content
+# type (as the query chooses, e.g. a report as JSON or CSV), or nothing.
+Answer = type[BaseModel] | str | tuple[type[BaseModel], str] | None
 ERROR_DESCRIPTIONS = {
     400: "Malformed request body",
     401: "Authentication required",
@@ -67,7 +70,7 @@ class Operation:
     body_required: bool
     query: type[BaseModel] | None
     path: type[BaseModel] | None
-    responses: dict[int, type[BaseModel] | str | None]
+    responses: dict[int, Answer]
     access: Access
 
     @property
@@ -90,7 +93,7 @@ class ApiSpec:
         method: str,
         *,
         summary: str,
-        responses: dict[int, type[BaseModel] | str | None],
+        responses: dict[int, Answer],
         body: type[BaseModel] | None = None,
         body_required: bool = True,
         query: type[BaseModel] | None = None,
@@ -132,6 +135,7 @@ class ApiSpec:
             if op.body is not None:
                 models.add(op.body)
             models.update(m for m in op.responses.values() if isinstance(m, type))
+            models.update(m[0] for m in op.responses.values() if isinstance(m, tuple))
         ordered = sorted(models, key=lambda m: m.__name__)
         modes: tuple[JsonSchemaMode, ...] = ("validation", "serialization")
         pairs = [(m, mode) for m in ordered for mode in modes]
@@ -205,7 +209,13 @@ def _operation(op: Operation, refs: dict[Any, Any]) -> dict[str, Any]:
         codes.setdefault(403, ErrorResponse)
     for code, answer in sorted(codes.items()):
         entry: dict[str, Any] = {"description": ERROR_DESCRIPTIONS.get(code, "OK")}
-        if isinstance(answer, type):
+        if isinstance(answer, tuple):  # JSON, or the other type the query asks for
+            model, other = answer
+            entry["content"] = {
+                "application/json": {"schema": refs[(model, "serialization")]},
+                other: {"schema": {"type": "string"}},
+            }
+        elif isinstance(answer, type):
             entry["content"] = {"application/json": {"schema": refs[(answer, "serialization")]}}
         elif isinstance(answer, str):
             entry["content"] = {answer: {"schema": {"type": "string"}}}

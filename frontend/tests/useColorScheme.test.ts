@@ -1,11 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import type { Window as HappyDOMWindow } from 'happy-dom'
 import { effectScope, type EffectScope } from 'vue'
 import { COLOR_SCHEME_STORAGE_KEY, createColorScheme } from '@/composables/useColorScheme'
 
 // happy-dom evaluates prefers-color-scheme from its device settings and tells a media query
 // list's listeners on a resize: that is how the operating system's switch is played here.
 function setSystemScheme(scheme: 'light' | 'dark') {
-  window.happyDOM.settings.device.prefersColorScheme = scheme
+  const happy = window as unknown as HappyDOMWindow
+  happy.happyDOM.settings.device.prefersColorScheme = scheme
   window.dispatchEvent(new Event('resize'))
 }
 

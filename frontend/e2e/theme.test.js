@@ -12,6 +12,7 @@ import { DESKTOP, launchBrowser, openPage } from './support/browser.js'
 let backend
 let browser
 let schedule
+let run
 
 /** The body's background as [r, g, b], and whether it is dark (luminance below a half). */
 async function background(page) {
@@ -44,6 +45,14 @@ describe('colour theme', { timeout: 120_000 }, () => {
     })
     assert.equal(created.status, 201, JSON.stringify(created.body))
     schedule = created.body
+    run = (await backend.api('POST', `/schedules/${schedule.id}/run`)).body
+    const deadline = Date.now() + 60_000
+    for (;;) {
+      const { body: now } = await backend.api('GET', `/runs/${run.id}`)
+      if (!['queued', 'running'].includes(now.status)) break
+      assert.ok(Date.now() < deadline, `run ${run.id} did not end`)
+      await new Promise((r) => setTimeout(r, 250))
+    }
   })
 
   after(async () => {
@@ -96,9 +105,9 @@ describe('colour theme', { timeout: 120_000 }, () => {
       ['schedules', '/schedules', '[data-test="schedule-card"]'],
       ['schedules-table', '/schedules?view=table', '[data-test="schedule-row"]'],
       ['schedule', `/schedules/${schedule.id}`, '[data-test="schedule-title"]'],
-      ['runs', '/runs', '[data-test="runs-table"]'],
+      ['runs', '/runs', '[data-test="runs-table"] .n-data-table-tbody .n-data-table-tr'],
+      ['run', `/runs/${run.id}`, '[data-test="run-command"]'],
       ['audit', '/audit', '[data-test="audit-table"]'],
-      ['login', '/login', '.n-result, [data-test="login-submit"], [data-test="quick-switches"]'],
     ]
     const page = await openPage(browser, DESKTOP, { colorScheme: 'dark' })
     for (const [name, path, ready] of views) {
@@ -107,6 +116,13 @@ describe('colour theme', { timeout: 120_000 }, () => {
       assert.equal((await background(page)).dark, true, `${name} is dark`)
       if (process.env.THEME_SHOTS) await page.screenshot({ path: join(process.env.THEME_SHOTS, `${name}.png`), fullPage: true })
     }
+    // A dialog is drawn by Naive UI outside the app's element: it must be dark too.
+    await page.goto(`${backend.url}/schedules`)
+    await page.locator('[data-test="schedule-card"] [data-test="edit"]').first().click()
+    await page.locator('[role="dialog"] [data-test="cron-preview-runs"]').waitFor()
+    const dialog = await luminance(page, '[role="dialog"].n-card, [role="dialog"] .n-card')
+    assert.ok(dialog < 0.2, `the editor's luminance is ${dialog}`)
+    if (process.env.THEME_SHOTS) await page.screenshot({ path: join(process.env.THEME_SHOTS, 'editor.png') })
     assert.deepEqual(page.errors, [])
     await page.context().close()
   })

@@ -1,8 +1,8 @@
 /**
  * Accessibility of every view against a real tickwork server with real data: axe-core runs
- * in the page (light and dark colour-scheme preference) and no violation of impact critical
- * or serious may be left; then the schedules page is worked with the keyboard alone, and the
- * focused control must show a focus ring.
+ * in the page (light and dark colour-scheme preference, each drawing its own theme) and no
+ * violation of impact critical or serious may be left; then the schedules page is worked with
+ * the keyboard alone, and the focused control must show a focus ring.
  *
  * Authentication is on (one admin), so the users page and the login page are the real ones.
  */
@@ -115,6 +115,12 @@ function describeViolations(violations) {
 }
 
 async function assertAccessible(page, t) {
+  // The page draws the scheme the OS asks for: a dark scan is of the dark theme.
+  const { asked, drawn } = await page.evaluate(() => ({
+    asked: window.matchMedia('(prefers-color-scheme: dark)').matches ? 'dark' : 'light',
+    drawn: document.documentElement.dataset.theme,
+  }))
+  assert.equal(drawn, asked, 'the page follows the colour-scheme preference')
   const violations = await scan(page)
   const counts = {}
   for (const v of violations) counts[v.impact] = (counts[v.impact] || 0) + v.targets.length

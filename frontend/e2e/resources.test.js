@@ -84,10 +84,20 @@ describe('run resources', { timeout: 120_000 }, () => {
     assert.deepEqual(page.errors, [])
   })
 
-  test('on a phone the chart fits the screen', async () => {
-    const page = await openPage(browser, PHONE)
+  test('on a phone, in the dark theme, the chart fits the screen and draws its labels light', async () => {
+    const page = await openPage(browser, PHONE, { colorScheme: 'dark' })
     await page.goto(`${backend.url}/runs/${run.id}`)
     await chartPoints(page)
+    // An axis label's fill: the dark theme's text colour, not the light theme's slate on a dark card.
+    const labelLuminance = await page.locator('[data-test="resources-chart"] svg text').first().evaluate((el) => {
+      const [r, g, b] = getComputedStyle(el).fill.match(/\d+/g).map(Number)
+      return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+    })
+    assert.ok(labelLuminance > 0.5, `the chart's labels have luminance ${labelLuminance}`)
+    if (process.env.RESOURCES_DARK_SCREENSHOT) {
+      await page.locator('[data-test="run-resources"]').scrollIntoViewIfNeeded()
+      await page.screenshot({ path: process.env.RESOURCES_DARK_SCREENSHOT })
+    }
     const box = await page.locator('[data-test="resources-chart"]').boundingBox()
     assert.ok(box && box.x >= 0 && box.x + box.width <= PHONE.width, JSON.stringify(box))
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)

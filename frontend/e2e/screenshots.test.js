@@ -106,12 +106,33 @@ describe('screenshots', { timeout: 180_000 }, () => {
     assert.deepEqual(page.errors, [])
   })
 
+  test('dashboard at 1280x800, dark', async () => {
+    const page = await openPage(browser, DESKTOP, { colorScheme: 'dark' })
+    await page.goto(`${backend.url}/`)
+    await page.locator('[data-test="upcoming"] li').first().waitFor()
+    await page.locator('[data-test="recent-failures"] li').first().waitFor()
+    await page.locator('[data-test="quick-switches"] li').nth(5).waitFor()
+    assert.equal(await page.locator('html').getAttribute('data-theme'), 'dark')
+    await page.screenshot({ path: join(SHOTS_DIR, 'dashboard-dark.png') })
+    assert.deepEqual(page.errors, [])
+  })
+
   test('schedule manager at 1280x800', async () => {
     const page = await openPage(browser, DESKTOP)
     await page.goto(`${backend.url}/schedules`)
     await page.locator('[data-test="schedule-card"]').nth(5).waitFor()
     await page.locator('[data-test="run-pill"][data-status="timeout"]').first().waitFor()
     await page.screenshot({ path: join(SHOTS_DIR, 'schedule-manager.png') })
+    assert.deepEqual(page.errors, [])
+  })
+
+  test('schedule manager at 1280x800, dark', async () => {
+    const page = await openPage(browser, DESKTOP, { colorScheme: 'dark' })
+    await page.goto(`${backend.url}/schedules`)
+    await page.locator('[data-test="schedule-card"]').nth(5).waitFor()
+    await page.locator('[data-test="run-pill"][data-status="timeout"]').first().waitFor()
+    assert.equal(await page.locator('html').getAttribute('data-theme'), 'dark')
+    await page.screenshot({ path: join(SHOTS_DIR, 'schedules-dark.png') })
     assert.deepEqual(page.errors, [])
   })
 

@@ -57,8 +57,10 @@ lint: $(PY_STAMP) $(WEB_STAMP) contract-check
 	$(BIN)/mypy
 	cd frontend && npm run lint --silent
 
+# Two workers: most tests wait on real processes, servers and the clock, so two share the two
+# cores well (each PostgreSQL test has its own schema, each SQLite test its own file).
 pytest: $(PY_STAMP)
-	TICKWORK_TEST_PG_URL=$(TEST_PG_URL) $(BIN)/pytest
+	TICKWORK_TEST_PG_URL=$(TEST_PG_URL) $(BIN)/pytest -n 2
 
 test-frontend: $(WEB_STAMP)
 	cd frontend && npm test --silent

@@ -130,6 +130,9 @@ def serve(ctx: click.Context, /, **flags: Any) -> None:
         raise SystemExit(0)
 
     signal.signal(signal.SIGTERM, stop)
+    # Said, not inherited: a shell starts a background job with SIGINT ignored (and Python
+    # then installs no handler of its own), which made Ctrl-C and `kill -INT` do nothing.
+    signal.signal(signal.SIGINT, stop)
     try:
         server.run()
     except (KeyboardInterrupt, SystemExit):

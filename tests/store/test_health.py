@@ -374,3 +374,31 @@ def test_the_check_measures_how_late_it_came(
         assert loop_lag_in(session, clock.now(), 30) == 7.5
         # A loop that stalls writes no lag: the overdue time since its last turn says it.
         assert loop_lag_in(session, clock.now() + timedelta(seconds=90), 30) == 60.0
+
+
+def test_a_change_is_published_at_the_outer_commit_and_not_when_rolled_back(
+    store: Store, recorder: HealthRecorder, heard: Heard
+) -> None:
+    """A savepoint released after the change (SQLAlchemy calls that a commit too) must not
+    tell the page early; a transaction that is rolled back tells it nothing."""
+    ran(store, recorder, at(8), RunStatus.FAILED)
+    failing = queue(store, at(9))
+    start(store, recorder, failing, at(9))
+    end = Finish(RunStatus.FAILED, at(9), at(9, 1), 1, "", None)
+    with store.session() as session:
+        assert lifecycle.finish(session, failing, end, health=recorder).health
+        with session.begin_nested():
+            session.add(SettingRow(key="after.the.change", value="x"))
+        assert heard.published == []  # the savepoint is released, the transaction is not
+    assert [c.state for c in heard.published] == [Health.FAILING]
+    ran(store, recorder, at(10))  # ok again: published
+    heard.published.clear()
+    ran(store, recorder, at(11), RunStatus.FAILED)  # one failure: still ok
+    last = queue(store, at(12))
+    start(store, recorder, last, at(12))
+    second = Finish(RunStatus.FAILED, at(12), at(12, 1), 1, "", None)
+    with pytest.raises(RuntimeError), store.session() as session:
+        assert lifecycle.finish(session, last, second, health=recorder).health
+        raise RuntimeError("the unit fails after the change")
+    assert heard.published == []
+    assert health_of(store)[0] == "ok"  # and the store agrees: nothing changed

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from sqlalchemy import Row, event, exists, select, tuple_, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, SessionTransaction, aliased
 
 from tickwork import health
 from tickwork.health import (
@@ -56,6 +56,7 @@ CHUNK = 500  # ids (or instants) per query
 MISSED_LOOKBACK = 20
 MISSED_WINDOW = timedelta(hours=24)
 _PENDING = "tickwork.health.pending"  # session.info: changes to publish after COMMIT
+_HOOKED = "tickwork.health.hooked"  # session.info: its commit and rollback are listened to
 
 
 @dataclass(frozen=True)
@@ -286,13 +287,23 @@ class HealthRecorder:
         pending: list[HealthChange] | None = session.info.get(_PENDING)
         if pending is None:
             pending = session.info[_PENDING] = []
-            event.listen(session, "after_commit", self._committed, once=True)
+            if not session.info.get(_HOOKED):
+                session.info[_HOOKED] = True
+                event.listen(session, "after_commit", self._committed)
+                event.listen(session, "after_soft_rollback", self._rolled_back)
         pending.append(change)
 
     def _committed(self, session: Session) -> None:
-        assert self.publish is not None
+        # SQLAlchemy says after_commit for a savepoint released too: only the outer one counts.
+        if self.publish is None or session.in_nested_transaction():
+            return
         for change in session.info.pop(_PENDING, []):
             self.publish(change)
+
+    def _rolled_back(self, session: Session, previous_transaction: SessionTransaction) -> None:
+        """A change the whole transaction took back never happened: nobody hears of it."""
+        if previous_transaction.parent is None:
+            session.info.pop(_PENDING, None)
 
 
 def _values(stored: Stored, verdict: Verdict, missed_at: datetime | None) -> dict[str, object]:

@@ -4067,6 +4067,7 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ReportResponse-Output"];
+                    "text/csv": string;
                 };
             };
             /** @description Authentication required */

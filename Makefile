@@ -14,7 +14,7 @@ TEST_PG_URL ?= postgresql://postgres@127.0.0.1:5432/test
 API_TYPES := frontend/src/services/schema.d.ts
 API_DOC := $(VENV)/openapi.json
 
-.PHONY: install run test lint contract contract-check pytest test-frontend e2e bench clean
+.PHONY: install run test lint contract contract-check pytest test-frontend e2e web-tests bench clean
 
 install: $(PY_STAMP) $(WEBUI)
 
@@ -71,7 +71,14 @@ $(CHROMIUM):
 e2e: install $(CHROMIUM)
 	cd frontend && TICKWORK_BIN=$(CURDIR)/$(BIN)/tickwork CHROMIUM=$(CHROMIUM) npm run e2e --silent
 
-test: install lint pytest test-frontend e2e
+# The Python suite and the page's suites (vitest, then the browser) run side by side: both
+# mostly wait (on processes, servers, a browser), and one after the other took 24 minutes.
+test: install lint
+	$(MAKE) --no-print-directory -j2 pytest web-tests
+
+web-tests: install $(CHROMIUM)
+	$(MAKE) --no-print-directory test-frontend
+	$(MAKE) --no-print-directory e2e
 
 bench: install
 	$(BIN)/python bench/run.py

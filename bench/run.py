@@ -26,6 +26,7 @@ BENCHMARKS = [
     ("burst_lateness", ["--schedules", "100", "--minutes", "3"], 1500),
     ("burst_lateness", ["--schedules", "1000"], 900),
     ("big_store", [], 900),
+    ("table_view", [], 900),
     ("fire_lateness", ["--minutes", "1"], 600),
 ]
 

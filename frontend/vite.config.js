@@ -20,5 +20,7 @@ export default defineConfig({
     environment: 'happy-dom',
     include: ['tests/**/*.test.{js,ts}'],
     restoreMocks: true,
+    // make test runs these beside the Python suite: a mount may wait for a busy core.
+    testTimeout: 15_000,
   },
 })

@@ -180,25 +180,8 @@ def _write(
     for channel_id, heard in sorted(listeners.items()):
         chosen = next((e for e in events if e in heard), None)
         if chosen is not None:
-            rows.append(
-                OutboxRow(
-                    channel_id=channel_id,
-                    schedule_id=schedule_id,
-                    run_id=run_id,
-                    event=chosen,
-                    created_at=at,
-                    due_at=at,
-                    attempts=0,
-                    status=OutboxStatus.PENDING.value,
-                    body=_kept(detail),
-                )
-            )
-    if not rows:
-        return []
-    session.add_all(rows)
-    session.flush()
-    _wake_after_commit(session)
-    return [row.id for row in rows]
+            rows.append(_pending(channel_id, schedule_id, run_id, chosen, at, _kept(detail)))
+    return _added(session, rows)
 
 
 def enqueue_message(
@@ -206,21 +189,39 @@ def enqueue_message(
 ) -> int:
     """One pending row for `channel_id` that is about no schedule or run (the weekly
     report): its title and text are sent as they are. The id written."""
-    row = OutboxRow(
+    body = {"title": title, "text": text}
+    return _added(session, [_pending(channel_id, None, None, event_name, at, body)])[0]
+
+
+def _pending(
+    channel_id: str,
+    schedule_id: str | None,
+    run_id: int | None,
+    event_name: str,
+    at: datetime,
+    body: dict[str, Any],
+) -> OutboxRow:
+    return OutboxRow(
         channel_id=channel_id,
-        schedule_id=None,
-        run_id=None,
+        schedule_id=schedule_id,
+        run_id=run_id,
         event=event_name,
         created_at=at,
         due_at=at,
         attempts=0,
         status=OutboxStatus.PENDING.value,
-        body={"title": title, "text": text},
+        body=body,
     )
-    session.add(row)
+
+
+def _added(session: Session, rows: list[OutboxRow]) -> list[int]:
+    """`rows` written, and the sender woken once they commit; their ids."""
+    if not rows:
+        return []
+    session.add_all(rows)
     session.flush()
     _wake_after_commit(session)
-    return row.id
+    return [row.id for row in rows]
 
 
 def _kept(detail: dict[str, Any]) -> dict[str, Any]:

@@ -1,11 +1,11 @@
 """Run every benchmark in bench/ and print its figures beside its baselines (`make bench`).
 
 Each benchmark runs as its own process with the flags below, and is timed. The whole takes
-about 42 minutes on two cores (minutes: burst N=1 about 21 for its 20 fires; N=100 about 13
+about 43 minutes on two cores (minutes: burst N=1 about 21 for its 20 fires; N=100 about 13
 for three rounds, as one round's floor alone ranged from 96 to 164 ms p99; N=1000 3 to 4;
-big_store about 3; table_view about 1; fire_lateness on one minute about 2). A FAIL is a figure, not a failure
-of the run; a benchmark that crashes or overruns its time limit makes the run exit non-zero,
-after the others ran.
+big_store about 3; table_view about 1; fire_lateness on one minute about 2). A FAIL is a
+figure, not a failure of the run; a benchmark that crashes or overruns its time limit makes
+the run exit non-zero, after the others ran.
 
     python bench/run.py [NAME ...]    # e.g. `burst_lateness` or `big_store`: only those
 """

@@ -219,7 +219,6 @@ def insert(session: Session, new: NewRun) -> int | None:
     if new.status == RunStatus.FAILED:
         _note_on_schedule(session, row.id, row.schedule_id, row.queued_at, new.status)
     if ended:
-        rollups.record(session, rollups.Ended(new.schedule_id, new.status.value, new.queued_at))
         _observe_recorded_end(session, row.id, new)
     return row.id
 
@@ -341,20 +340,18 @@ def finish(
     took = round((end.finished_at - started).total_seconds(), 3)
     _took(session, run_id, took)
     _note_on_schedule(session, run_id, moved.schedule_id, started, end.outcome)
-    rollups.record(
-        session,
-        rollups.Ended(
-            moved.schedule_id,
-            end.outcome.value,
-            end.finished_at,
-            max(took, 0.0),
-            end.cpu_seconds,
-            end.peak_memory_bytes,
-        ),
-    )
     if end.outcome == RunStatus.SUCCESS:
         _note_success(session, moved.schedule_id, end.finished_at)
-    _observe(session, run_id, moved, end.outcome, started, end.finished_at)
+    _observe(
+        session,
+        run_id,
+        moved,
+        end.outcome,
+        started,
+        end.finished_at,
+        cpu_seconds=end.cpu_seconds,
+        peak_memory_bytes=end.peak_memory_bytes,
+    )
     facts = {
         "status": end.outcome.value,
         "exit_code": end.exit_code,
@@ -691,9 +688,6 @@ def cancel_retries(session: Session, schedule_id: str, error: str, at: datetime)
         .execution_options(synchronize_session=False)
     ).all()
     _observe_cancelled(session, rows, at)
-    rollups.add_many(
-        session, (rollups.Ended(row.schedule_id, RunStatus.CANCELLED.value, at) for row in rows)
-    )
     return sorted(row.id for row in rows)
 
 
@@ -726,7 +720,6 @@ def cancel_queued(session: Session, run_id: int, error: str, at: datetime) -> Mo
         session, run_id, "cancel_queued", RunStatus.CANCELLED, error=error, finished_at=at
     )
     if moved is not None:
-        rollups.record(session, rollups.Ended(moved.schedule_id, RunStatus.CANCELLED.value, at))
         _observe(session, run_id, moved, RunStatus.CANCELLED, None, at)
     return Moved(run_id, RunStatus.CANCELLED, moved is not None)
 
@@ -736,7 +729,6 @@ def skip(session: Session, run_id: int, reason: str, at: datetime) -> Moved:
     or a buffer policy let a newer run take its place)."""
     moved = _move(session, run_id, "skip", RunStatus.SKIPPED, error=reason, finished_at=at)
     if moved is not None:
-        rollups.record(session, rollups.Ended(moved.schedule_id, RunStatus.SKIPPED.value, at))
         _observe(session, run_id, moved, RunStatus.SKIPPED, None, at)
     return Moved(run_id, RunStatus.SKIPPED, moved is not None)
 
@@ -752,9 +744,6 @@ def cancel_unstarted(session: Session, owner: str, error: str, at: datetime) -> 
         .execution_options(synchronize_session=False)
     ).all()
     _observe_cancelled(session, rows, at)
-    rollups.add_many(
-        session, (rollups.Ended(row.schedule_id, RunStatus.CANCELLED.value, at) for row in rows)
-    )
     return sorted(row.id for row in rows)
 
 
@@ -783,9 +772,6 @@ def _end(
     # whose start is its end did not run, as far as a duration is concerned.
     ran = moved.started_at is not None and not (unstarted_took_none and moved.started_at == at)
     _observe(session, run_id, moved, to, moved.started_at if ran else None, at)
-    rollups.record(
-        session, rollups.Ended(moved.schedule_id, to.value, at, max(took, 0.0) if ran else None)
-    )
     facts = {"status": to.value, "duration_seconds": max(took, 0.0), "error": error}
     return _followed(session, run_id, to, at, argv, facts, health)
 
@@ -861,20 +847,49 @@ def _observe(
     status: RunStatus,
     started_at: datetime | None,
     finished_at: datetime | None = None,
+    *,
+    cpu_seconds: float | None = None,
+    peak_memory_bytes: int | None = None,
 ) -> None:
-    """Tell the store's run listeners (the metrics) of this transition once it commits."""
-    observers.note(
-        session,
-        RunChange(
-            run_id,
-            row.schedule_id,
-            row.trigger,
-            status.value,
-            row.scheduled_for,
-            started_at,
-            finished_at,
-        ),
+    """Note this transition (see _noted), with an end's CPU and memory."""
+    change = RunChange(
+        run_id,
+        row.schedule_id,
+        row.trigger,
+        status.value,
+        row.scheduled_for,
+        started_at,
+        finished_at,
     )
+    _noted(session, [change], cpu_seconds, peak_memory_bytes)
+
+
+def _noted(
+    session: Session,
+    changes: Sequence[RunChange],
+    cpu_seconds: float | None = None,
+    peak_memory_bytes: int | None = None,
+) -> None:
+    """The one place a transition is told: each end counted now in the statistics' rollups,
+    in its own transaction, and every change told to the store's run listeners (the
+    metrics) once it commits. Both take an end's duration from the change (`ran_for`), so a
+    run that never ran has none in either."""
+    ends = [
+        rollups.Ended(
+            c.schedule_id,
+            c.status,
+            c.finished_at,
+            None if c.ran_for is None else round(c.ran_for, 3),
+            cpu_seconds,
+            peak_memory_bytes,
+        )
+        for c in changes
+        if c.finished_at is not None
+    ]
+    if ends:
+        rollups.add_many(session, ends)
+    for change in changes:
+        observers.note(session, change)
 
 
 def _observe_recorded_end(session: Session, run_id: int, new: NewRun) -> None:
@@ -888,17 +903,17 @@ def _observe_recorded_end(session: Session, run_id: int, new: NewRun) -> None:
         None,
         new.queued_at,
     )
-    observers.note(session, change)
+    _noted(session, [change])
 
 
 def _observe_cancelled(
     session: Session, rows: Sequence[Row[int, str, str, datetime]], at: datetime
 ) -> None:
-    for run_id, schedule_id, trigger, scheduled_for in rows:
-        change = RunChange(
-            run_id, schedule_id, trigger, RunStatus.CANCELLED.value, scheduled_for, None, at
-        )
-        observers.note(session, change)
+    changes = [
+        RunChange(run_id, schedule_id, trigger, RunStatus.CANCELLED.value, scheduled_for, None, at)
+        for run_id, schedule_id, trigger, scheduled_for in rows
+    ]
+    _noted(session, changes)
 
 
 def _when(at: datetime) -> Any:
@@ -967,8 +982,6 @@ def insert_many(
             run_id = session.execute(
                 _dialect_insert(session)(RunRow).values(values).returning(RunRow.id)
             ).scalar_one()
-        if run_id is not None and new.status != RunStatus.QUEUED:
-            rollups.record(session, rollups.Ended(new.schedule_id, new.status.value, new.queued_at))
         if run_id is not None and new.status == RunStatus.FAILED:
             _note_on_schedule(session, run_id, new.schedule_id, new.queued_at, new.status)
             if health is not None:

@@ -9,7 +9,7 @@ in it.
 
 An end is an upsert that adds to counters (`SET failed = failed + 1`), never a read and a
 write: two runs ending together in two transactions both count, on PostgreSQL as on SQLite.
-The lifecycle calls `record` in the transaction of each end, so a run is counted once, when
+The lifecycle calls `add_many` in the transaction of each end, so a run is counted once, when
 it ends, or not at all. `rebuild` counts the stored history again (the migration that brought
 rollups in, and the benchmark, start from runs without them).
 """
@@ -65,11 +65,6 @@ class Ended:
     duration: float | None = None
     cpu_seconds: float | None = None
     peak_memory_bytes: int | None = None
-
-
-def record(session: Session, ended: Ended) -> None:
-    """Add `ended` to its hours and days, in the caller's transaction."""
-    add_many(session, [ended])
 
 
 def add_many(session: Session, ends: Iterable[Ended], now: datetime | None = None) -> int:

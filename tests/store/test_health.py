@@ -15,8 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tests.clock import FakeClock
-from tests.conftest import TEST_REGISTRY
-from tickwork.config import Settings
+from tests.store.stores import store_with
 from tickwork.health import Health, HealthChange, Policy, Verdict
 from tickwork.scheduler.health_check import HealthCheck, loop_lag_in
 from tickwork.scheduler.state import store_paused
@@ -37,24 +36,8 @@ def at(hour: int, minute: int = 0, second: int = 0) -> datetime:
 
 @pytest.fixture
 def store(tmp_path: Path, database_url: str | None) -> Iterator[Store]:
-    settings = Settings(data_dir=tmp_path, workflows=TEST_REGISTRY, database_url=database_url)
-    store = Store(settings.db_url)
-    store.migrate()
-    with store.session() as session:
-        session.add(
-            ScheduleRow(
-                id="s1",
-                name="hourly",
-                workflow_type="job",
-                parameters={},
-                cron_schedule="0 * * * *",
-                timezone="UTC",
-                created_at=CHANGED,
-                updated_at=CHANGED,
-            )
-        )
-    yield store
-    store.dispose()
+    with store_with(tmp_path, database_url, CHANGED, {"s1": {"name": "hourly"}}) as store:
+        yield store
 
 
 class Heard:

@@ -11,9 +11,8 @@ from typing import get_args
 import pytest
 
 from tests.clock import FakeClock
-from tests.conftest import TEST_REGISTRY
+from tests.store.stores import store_with
 from tickwork import schemas
-from tickwork.config import Settings
 from tickwork.store import lifecycle
 from tickwork.store.db import Store
 from tickwork.store.lifecycle import Finish, NewRun, RunStatus
@@ -25,25 +24,8 @@ ALL = list(RunStatus)
 
 @pytest.fixture
 def store(tmp_path: Path, database_url: str | None) -> Iterator[Store]:
-    settings = Settings(data_dir=tmp_path, workflows=TEST_REGISTRY, database_url=database_url)
-    store = Store(settings.db_url)
-    store.migrate()
-    with store.session() as session:
-        for sid in ("s1", "s2"):
-            session.add(
-                ScheduleRow(
-                    id=sid,
-                    name=sid,
-                    workflow_type="job",
-                    parameters={},
-                    cron_schedule="0 * * * *",
-                    timezone="UTC",
-                    created_at=T0,
-                    updated_at=T0,
-                )
-            )
-    yield store
-    store.dispose()
+    with store_with(tmp_path, database_url, T0, {"s1": {}, "s2": {}}) as store:
+        yield store
 
 
 @pytest.fixture

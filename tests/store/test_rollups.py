@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from tests.conftest import TEST_REGISTRY
-from tickwork.config import Settings
+from tests.store.stores import store_with
 from tickwork.statistics import Tally
 from tickwork.store import lifecycle, rollups
 from tickwork.store.db import Store
@@ -26,26 +25,9 @@ HOUR = datetime(2026, 11, 30, 9, tzinfo=UTC)
 
 @pytest.fixture
 def store(tmp_path: Path, database_url: str | None) -> Iterator[Store]:
-    settings = Settings(data_dir=tmp_path, workflows=TEST_REGISTRY, database_url=database_url)
-    store = Store(settings.db_url)
-    store.migrate()
-    with store.session() as session:
-        for sid in ("s1", "s2"):
-            session.add(
-                ScheduleRow(
-                    id=sid,
-                    name=sid,
-                    workflow_type="job",
-                    parameters={},
-                    cron_schedule="0 * * * *",
-                    timezone="UTC",
-                    created_at=T0,
-                    updated_at=T0,
-                    group="etl" if sid == "s1" else None,
-                )
-            )
-    yield store
-    store.dispose()
+    schedules = {"s1": {"group": "etl"}, "s2": {}}
+    with store_with(tmp_path, database_url, T0, schedules) as store:
+        yield store
 
 
 def queued(store: Store, schedule_id: str = "s1", **fields: object) -> int:

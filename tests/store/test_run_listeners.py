@@ -12,8 +12,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.clock import FakeClock
-from tests.conftest import TEST_REGISTRY
-from tickwork.config import Settings
+from tests.store.stores import store_with
 from tickwork.metrics import Metrics
 from tickwork.store import lifecycle
 from tickwork.store.db import Store
@@ -27,24 +26,8 @@ OWNER = "host:1:1.00"
 
 @pytest.fixture
 def store(tmp_path: Path, database_url: str | None) -> Iterator[Store]:
-    settings = Settings(data_dir=tmp_path, workflows=TEST_REGISTRY, database_url=database_url)
-    store = Store(settings.db_url)
-    store.migrate()
-    with store.session() as session:
-        session.add(
-            ScheduleRow(
-                id="s1",
-                name="s1",
-                workflow_type="job",
-                parameters={},
-                cron_schedule="0 * * * *",
-                timezone="UTC",
-                created_at=T0,
-                updated_at=T0,
-            )
-        )
-    yield store
-    store.dispose()
+    with store_with(tmp_path, database_url, T0, {"s1": {}}) as store:
+        yield store
 
 
 @pytest.fixture
